@@ -1,0 +1,5 @@
+"""``python -m mmntrial`` runs the command line."""
+
+from mmntrial.cli.app import main
+
+main()

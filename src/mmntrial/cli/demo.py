@@ -1,0 +1,5 @@
+"""The ``mmntrial demo`` command."""
+
+
+def demo() -> None:
+    """Show what mmntrial does."""

@@ -1,0 +1,106 @@
+"""One exception tree for mmntrial.
+
+Every error a user can cause derives from :class:`MmntrialError`; the command line turns
+each of them into a one-line message and exit code 2 in one place (``cli.app.main``),
+so a user error never prints a traceback. Anything else is a bug and keeps its traceback.
+
+::
+
+    MmntrialError
+     +-- ProtocolError            a protocol file that cannot be loaded or is invalid
+     |    (carries a list of Problem: code, dotted key, value received, what was expected)
+     +-- MeasureError             a clinical value outside its scale, a wrong unit or instrument
+     +-- HistoryError             a patient-history file that cannot be read
+     +-- EngineError              a request the protocol engine cannot answer
+     |    +-- IllegalTransition   a taper-state change the state machine forbids
+     +-- RandomizationError       bad randomization parameters or a ledger that refuses
+          +-- ListExhausted       the allocation list has no slot left for a stratum
+          +-- AlreadyRandomized   the subject holds an allocation already
+          +-- ListTampered        the list on disk no longer matches its commitment
+
+Messages say what was received, what was expected and, where it helps, what to try.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MmntrialError(Exception):
+    """Root of every error a user of mmntrial can cause."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about an input file, with a stable code.
+
+    >>> str(Problem("PROTO-E012", "taper.start_day", 400, "a day before the last visit (365)"))
+    'PROTO-E012 taper.start_day: got 400, expected a day before the last visit (365)'
+    """
+
+    code: str
+    key: str
+    received: object
+    expected: str
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.key}: got {self.received!r}, expected {self.expected}"
+
+
+class ProtocolError(MmntrialError):
+    """A protocol that cannot be loaded or breaks the rules; lists every problem found."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"protocol {source}: {count} {noun}\n{lines}")
+
+
+class MeasureError(MmntrialError, ValueError):
+    """A clinical measurement outside its scale, in the wrong unit, or from the wrong instrument."""
+
+
+class HistoryError(MmntrialError):
+    """A patient-history file that cannot be read; the message names the row and column."""
+
+
+class EngineError(MmntrialError):
+    """A request the protocol engine cannot answer (for example, no baseline infusions)."""
+
+
+class IllegalTransition(EngineError):
+    """A taper-state change that the state machine forbids."""
+
+
+class RandomizationError(MmntrialError):
+    """Bad randomization parameters, or an allocation the ledger refuses."""
+
+
+class ListExhausted(RandomizationError):
+    """The allocation list has no unused slot left for a stratum."""
+
+
+class AlreadyRandomized(RandomizationError):
+    """The subject already holds an allocation; allocations are never repeated or changed."""
+
+
+class ListTampered(RandomizationError):
+    """The allocation list no longer matches its published commitment."""
+
+
+__all__ = [
+    "AlreadyRandomized",
+    "EngineError",
+    "HistoryError",
+    "IllegalTransition",
+    "ListExhausted",
+    "ListTampered",
+    "MeasureError",
+    "MmntrialError",
+    "Problem",
+    "ProtocolError",
+    "RandomizationError",
+]

@@ -1,0 +1,191 @@
+"""The measures a protocol can schedule at a visit or watch for deterioration.
+
+Each entry says its unit, its range, which direction is worse and whether it is taken
+per side (left and right hand). The engine, the protocol checks and the history reader
+all look measures up here, so a new measure is added in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mmntrial.errors import MeasureError
+
+
+class Worse(StrEnum):
+    """Which way a measure moves when the patient gets worse."""
+
+    DECREASE = "decrease"
+    INCREASE = "increase"
+
+
+class Side(StrEnum):
+    """The side of a bilateral measure."""
+
+    LEFT = "left"
+    RIGHT = "right"
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    """What one measure is: unit, scale, direction of worsening, sidedness."""
+
+    name: str
+    unit: str
+    minimum: float
+    maximum: float
+    worse: Worse
+    bilateral: bool
+    description: str
+
+    def series_keys(self) -> tuple[str, ...]:
+        """Keys of the value series this measure yields: one, or one per side.
+
+        >>> MEASURES["grip_kpa"].series_keys()
+        ('grip_kpa:left', 'grip_kpa:right')
+        """
+        if self.bilateral:
+            return tuple(series_key(self.name, side) for side in Side)
+        return (self.name,)
+
+
+def series_key(measure: str, side: Side | str | None) -> str:
+    """The key of one value series: ``mrc_sum``, or ``grip_kpa:left`` for a sided measure."""
+    return f"{measure}:{Side(side).value}" if side else measure
+
+
+# MRC sum maximum depends on the protocol's muscle set (10 groups per side x 5 = 100 by
+# default, DOMAIN.md section 2); 200 bounds any set of up to 20 groups per side.
+MEASURES: dict[str, MeasureSpec] = {
+    spec.name: spec
+    for spec in (
+        MeasureSpec(
+            "mrc_sum",
+            "points",
+            0,
+            200,
+            Worse.DECREASE,
+            False,
+            "MRC sum score over the protocol's muscle set, both sides (0-5 per muscle)",
+        ),
+        MeasureSpec(
+            "grip_kpa",
+            "kPa",
+            0,
+            250,
+            Worse.DECREASE,
+            True,
+            "grip strength, Martin vigorimeter, best of three per hand",
+        ),
+        MeasureSpec(
+            "grip_jamar_kg",
+            "kg",
+            0,
+            120,
+            Worse.DECREASE,
+            True,
+            "grip strength, Jamar dynamometer (kg force; never converted to kPa)",
+        ),
+        MeasureSpec(
+            "gnds_upper",
+            "grade",
+            0,
+            5,
+            Worse.INCREASE,
+            False,
+            "Guy's Neurological Disability Scale, upper limb (0-5)",
+        ),
+        MeasureSpec(
+            "gnds_lower",
+            "grade",
+            0,
+            5,
+            Worse.INCREASE,
+            False,
+            "Guy's Neurological Disability Scale, lower limb (0-5)",
+        ),
+        MeasureSpec(
+            "onls_arm",
+            "grade",
+            0,
+            5,
+            Worse.INCREASE,
+            False,
+            "Overall Neuropathy Limitations Scale, arm (0-5)",
+        ),
+        MeasureSpec(
+            "onls_leg",
+            "grade",
+            0,
+            7,
+            Worse.INCREASE,
+            False,
+            "Overall Neuropathy Limitations Scale, leg (0-7)",
+        ),
+        MeasureSpec(
+            "irods_centile",
+            "centile",
+            0,
+            100,
+            Worse.DECREASE,
+            False,
+            "Inflammatory Rasch-built Overall Disability Scale, centile metric",
+        ),
+        MeasureSpec(
+            "mmn_rods_centile",
+            "centile",
+            0,
+            100,
+            Worse.DECREASE,
+            False,
+            "MMN Rasch-built Overall Disability Scale, centile metric",
+        ),
+        MeasureSpec(
+            "anti_gm1_log2",
+            "log2_steps",
+            0,
+            24,
+            Worse.INCREASE,
+            False,
+            "anti-GM1 IgM titre as log2 dilution steps (assay named with the value)",
+        ),
+    )
+}
+
+
+def measure_spec(name: str) -> MeasureSpec:
+    """The catalogue entry for ``name``, or a MeasureError that lists the known names."""
+    try:
+        return MEASURES[name]
+    except KeyError:
+        known = ", ".join(sorted(MEASURES))
+        raise MeasureError(f"unknown measure {name!r}; expected one of: {known}") from None
+
+
+def check_value(measure: str, value: float, unit: str) -> float:
+    """Validate one measured value against its catalogue entry; return it as float.
+
+    >>> check_value("grip_kpa", 52, "kPa")
+    52.0
+    >>> check_value("grip_kpa", 30, "kg")
+    Traceback (most recent call last):
+    ...
+    mmntrial.errors.MeasureError: grip_kpa: got unit 'kg', expected 'kPa' (a Jamar reading ...
+    """
+    spec = measure_spec(measure)
+    if unit != spec.unit:
+        hint = ""
+        if measure == "grip_kpa" and unit == "kg":
+            hint = " (a Jamar reading in kg is the measure grip_jamar_kg; it is never converted)"
+        raise MeasureError(f"{measure}: got unit {unit!r}, expected {spec.unit!r}{hint}")
+    number = float(value)
+    if not spec.minimum <= number <= spec.maximum:
+        raise MeasureError(
+            f"{measure}: got {value!r} {unit}, expected a value from {spec.minimum:g} "
+            f"to {spec.maximum:g} {spec.unit}"
+        )
+    return number
+
+
+__all__ = ["MEASURES", "MeasureSpec", "Side", "Worse", "check_value", "measure_spec", "series_key"]
