@@ -1,6 +1,29 @@
 """Clinical measures of MMN trials: value types, scales, units and validation.
 
-Units live in names (``grip_kpa``, ``dose_g``, ``intensity_g_per_kg_week``). The
-catalogue (:mod:`mmntrial.measures.catalogue`) names every measure a protocol can
-schedule or a deterioration rule can watch.
+Units live in names (``grip_kpa``, ``dose_g``, ``intensity_g_per_kg_week``). Every
+function here is pure: values in, values out, :class:`~mmntrial.errors.MeasureError`
+(naming the field, the value received and what was expected) for anything invalid.
+
+One concept per module:
+
+- :mod:`~mmntrial.measures.catalogue`: every measure a protocol can schedule or a
+  deterioration rule can watch (unit, range, worse direction, sidedness);
+  ``check_value``.
+- :mod:`~mmntrial.measures.mrc`: MRC grades 0-5 (with "4-"/"4+" and optional quarter
+  steps), named muscle sets, the bilateral MRC sum score with its missing-value rules,
+  scalar and vectorized.
+- :mod:`~mmntrial.measures.grip`: grip per hand, best of up to three trials, the more
+  affected hand; Martin vigorimeter (kPa) and Jamar dynamometer (kg) never mixed.
+- :mod:`~mmntrial.measures.disability`: GNDS and ONLS grades, I-RODS and MMN-RODS
+  centiles.
+- :mod:`~mmntrial.measures.ivig`: infusion records and dose intensity in g/kg/week, per
+  infusion, over a window, at baseline; percent reduction.
+- :mod:`~mmntrial.measures.ivig_arrays`: the same intensities over NaN-padded arrays of
+  patients x infusions, for the simulator.
+- :mod:`~mmntrial.measures.antibodies`: anti-GM1 IgM titres as log2 dilution steps with
+  the assay named; change between titres of one assay.
+
+Import from the module (``from mmntrial.measures.ivig import Infusion``): this package
+re-exports nothing, so that importing the catalogue (as the protocol model does) stays
+cheap and free of import cycles.
 """

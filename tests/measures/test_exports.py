@@ -1,0 +1,88 @@
+"""The public API of each measures module, pinned: a change here is a deliberate change."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+PUBLIC = {
+    "catalogue": {
+        "MEASURES",
+        "MeasureSpec",
+        "Side",
+        "Worse",
+        "check_value",
+        "measure_spec",
+        "series_key",
+    },
+    "mrc": {
+        "MMN_10",
+        "MRC_MAX_GRADE",
+        "Grades",
+        "MissingRule",
+        "MuscleSet",
+        "check_mrc_grade",
+        "grades_array",
+        "mrc_sum",
+        "mrc_sum_array",
+        "parse_mrc_grade",
+    },
+    "grip": {
+        "MAX_TRIALS",
+        "GripAssessment",
+        "GripInstrument",
+        "GripReading",
+        "best_grip_array",
+        "more_affected_array",
+    },
+    "disability": {
+        "CENTILE_MEASURES",
+        "GRADE_MEASURES",
+        "check_centile",
+        "check_disability",
+        "check_grade",
+    },
+    "ivig": {
+        "DAYS_PER_WEEK",
+        "MAX_DOSE_G_PER_KG",
+        "MAX_INTERVAL_DAYS",
+        "MAX_WEIGHT_KG",
+        "MIN_WEIGHT_KG",
+        "Infusion",
+        "Route",
+        "baseline_intensity",
+        "check_dose_g",
+        "check_interval_days",
+        "check_n_infusions",
+        "check_weight_kg",
+        "check_window",
+        "infusion_intensity",
+        "percent_reduction",
+        "window_intensity",
+    },
+    "ivig_arrays": {
+        "InfusionArrays",
+        "baseline_intensity_array",
+        "intensity_array",
+        "percent_reduction_array",
+        "window_intensity_array",
+    },
+    "antibodies": {"AntiGm1Titre", "parse_titre", "titre_change_log2"},
+}
+
+
+@pytest.mark.parametrize("module_name", sorted(PUBLIC))
+def test_all_is_pinned_and_every_name_exists(module_name: str) -> None:
+    module = importlib.import_module(f"mmntrial.measures.{module_name}")
+    assert set(module.__all__) == PUBLIC[module_name]
+    assert len(module.__all__) == len(set(module.__all__))
+    for name in module.__all__:
+        assert hasattr(module, name), name
+
+
+def test_package_docstring_lists_every_module() -> None:
+    package = importlib.import_module("mmntrial.measures")
+    assert package.__doc__ is not None
+    for module_name in PUBLIC:
+        assert f"mmntrial.measures.{module_name}`" in package.__doc__
