@@ -76,11 +76,17 @@ class WithdrawalRule(StrEnum):
 
 @dataclass(frozen=True)
 class DrugStep:
-    """One step of a study-drug regimen, in force from ``from_day`` on."""
+    """One step of a study-drug regimen, in force from ``from_day`` on.
+
+    Doses are given ``times_per_day`` times on each dosing day; dosing days come every
+    ``every_days`` days from ``from_day`` (1 = daily; 14 = an infusion every 2 weeks, as
+    for the biologics a future add-on trial may test).
+    """
 
     from_day: int
     dose_mg: float
     times_per_day: int
+    every_days: int = 1
 
 
 @dataclass(frozen=True)

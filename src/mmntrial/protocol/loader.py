@@ -1,0 +1,294 @@
+"""Load a protocol: a built-in name or a TOML file, validated, as a frozen Protocol.
+
+Loading never stops at the first mistake: the schema (types, ranges, allowed values,
+unknown and missing keys) and the contradiction checks both run over the whole file,
+and one :class:`~mmntrial.errors.ProtocolError` lists every problem, each with a stable
+code from :data:`mmntrial.protocol.codes.CODES`.
+
+>>> protocol = load_protocol("piepers-2007")
+>>> protocol.taper.dose_levels_percent()
+(100.0, 75.0, 50.0, 25.0, 0.0)
+>>> load_protocol("piepers-2008")
+Traceback (most recent call last):
+...
+mmntrial.errors.ProtocolError: protocol piepers-2008: 1 problem
+  PROTO-E001 protocol: got 'piepers-2008', expected a built-in protocol (...) or a path ...
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import replace
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from mmntrial.errors import Problem, ProtocolError
+from mmntrial.measures.catalogue import Worse
+from mmntrial.protocol.checks import check
+from mmntrial.protocol.model import (
+    AfterDeterioration,
+    Arm,
+    BaselineRule,
+    Cadence,
+    Combine,
+    Criterion,
+    Deterioration,
+    DrugStep,
+    Eligibility,
+    Endpoints,
+    ExclusionItem,
+    MeasureSettings,
+    Minimization,
+    PrimaryEndpoint,
+    Protocol,
+    Randomization,
+    Reference,
+    Rescue,
+    Schedule,
+    SecondaryEndpoint,
+    SideRule,
+    Taper,
+    TaperMode,
+    Unrepeated,
+    Visit,
+    WithdrawalRule,
+)
+from mmntrial.protocol.reader import Data, read
+
+_SUFFIX = ".toml"
+
+
+def _builtin_folder() -> Traversable:
+    # Through the parent package: builtin/ holds data only and is no package itself.
+    return resources.files("mmntrial.protocol").joinpath("builtin")
+
+
+def builtin_names() -> list[str]:
+    """The names of the protocols shipped inside the package, sorted.
+
+    >>> "piepers-2007" in builtin_names()
+    True
+    """
+    folder = _builtin_folder()
+    return sorted(
+        entry.name.removesuffix(_SUFFIX)
+        for entry in folder.iterdir()
+        if entry.name.endswith(_SUFFIX) and entry.is_file()
+    )
+
+
+def _looks_like_path(text: str) -> bool:
+    return text.endswith(_SUFFIX) or "/" in text or "\\" in text
+
+
+def load_protocol(name_or_path: str | Path) -> Protocol:
+    """A validated Protocol from a built-in name or a path to a TOML file.
+
+    A name with no slash and no ``.toml`` suffix is looked up among the built-ins first
+    (``--protocol piepers-2007``); anything else is a path. Raises ProtocolError with
+    every problem found.
+
+    >>> load_protocol("piepers-2007").origin
+    'builtin:piepers-2007'
+    """
+    if isinstance(name_or_path, str) and not _looks_like_path(name_or_path):
+        if name_or_path in builtin_names():
+            resource = _builtin_folder().joinpath(name_or_path + _SUFFIX)
+            content = resource.read_bytes()
+            return _from_bytes(content, name_or_path, f"builtin:{name_or_path}")
+        if not Path(name_or_path).is_file():
+            shown = ", ".join(builtin_names())
+            raise ProtocolError(
+                name_or_path,
+                [
+                    Problem(
+                        "PROTO-E001",
+                        "protocol",
+                        name_or_path,
+                        f"a built-in protocol ({shown}) or a path to a .toml file",
+                    )
+                ],
+            )
+    path = Path(name_or_path)
+    source = str(path)
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ProtocolError(
+            source,
+            [Problem("PROTO-E003", "file", source, f"a readable TOML file ({reason})")],
+        ) from None
+    return _from_bytes(content, source, source)
+
+
+def _from_bytes(content: bytes, source: str, origin: str) -> Protocol:
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        problem = Problem("PROTO-E003", "file", source, f"a UTF-8 text file ({error.reason})")
+        raise ProtocolError(source, [problem]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ProtocolError(source, [_syntax_problem(error, text)]) from None
+    return replace(parse_protocol(data, source), origin=origin)
+
+
+_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
+
+
+def _syntax_problem(error: tomllib.TOMLDecodeError, text: str) -> Problem:
+    """PROTO-E002, naming the line and column and quoting the offending line."""
+    message = str(error)
+    found = _POSITION.search(message)
+    if found is None:  # no position in the message: quote it whole
+        return Problem("PROTO-E002", "file", message, "valid TOML (https://toml.io)")
+    reason = message[: found.start()]
+    lines = text.splitlines()
+    if found.group(1) is None:  # "at end of document": an unclosed string or array
+        last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+        return Problem("PROTO-E002", "end of file", last, f"valid TOML: {reason}")
+    line, column = int(found.group(1)), int(found.group(2))
+    quoted = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    return Problem("PROTO-E002", f"line {line}, column {column}", quoted, f"valid TOML: {reason}")
+
+
+def parse_protocol(data: Mapping[str, Any], source: str) -> Protocol:
+    """A validated Protocol from already-parsed TOML data (``origin`` is ``source``).
+
+    Raises ProtocolError listing every problem: schema problems and contradictions.
+
+    >>> import tomllib
+    >>> from importlib import resources
+    >>> raw = resources.files("mmntrial.protocol").joinpath("builtin/piepers-2007.toml")
+    >>> data = tomllib.loads(raw.read_text(encoding="utf-8"))
+    >>> data["taper"]["start_day"] = 400
+    >>> parse_protocol(data, "edited")
+    Traceback (most recent call last):
+    ...
+    mmntrial.errors.ProtocolError: protocol edited: 2 problems
+      PROTO-E012 taper.start_day: got 400, expected a day before the last visit (365)
+      PROTO-E030 endpoints.primary.day: got 365, expected a day after taper.start_day (400): ...
+    """
+    checked, problems, given = read(data)
+    problems += check(checked, given)
+    if problems:
+        raise ProtocolError(source, problems)
+    return _build(checked, source)
+
+
+def _criterion(data: Data) -> Criterion:
+    side = data.get("side")
+    return Criterion(
+        measure=data["measure"],
+        threshold=data["threshold"],
+        direction=Worse(data["direction"]),
+        reference=Reference(data["reference"]),
+        side=None if side is None else SideRule(side),
+    )
+
+
+def _build(data: Data, origin: str) -> Protocol:
+    """The Protocol of a checked data tree; only called when there is no problem."""
+    head = data["protocol"]
+    arms = tuple(
+        Arm(
+            name=arm["name"],
+            label=arm["label"],
+            drug=arm["drug"],
+            regimen=tuple(DrugStep(**step) for step in arm["regimen"]),
+            ratio=arm["ratio"],
+        )
+        for arm in data["arms"]
+    )
+    eligibility = dict(data["eligibility"])
+    eligibility["efns_categories"] = tuple(eligibility["efns_categories"])
+    eligibility["exclusions"] = tuple(ExclusionItem(**item) for item in eligibility["exclusions"])
+    visits = tuple(
+        Visit(v["name"], v["day"], v["window_days"], tuple(v["measures"]))
+        for v in data["schedule"]["visits"]
+    )
+    return Protocol(
+        name=head["name"],
+        title=head["title"],
+        version=head["version"],
+        description=head["description"],
+        sources=tuple(head["sources"]),
+        arms=arms,
+        eligibility=Eligibility(**eligibility),
+        schedule=Schedule(visits),
+        baseline=BaselineRule(**data["baseline"]),
+        taper=_taper(data["taper"]),
+        deterioration=Deterioration(
+            criteria=tuple(_criterion(c) for c in data["deterioration"]["criteria"]),
+            combine=Combine(data["deterioration"]["combine"]),
+            confirmation_days=data["deterioration"]["confirmation_days"],
+            unrepeated=Unrepeated(data["deterioration"]["unrepeated"]),
+        ),
+        endpoints=_endpoints(data["endpoints"]),
+        randomization=_randomization(data["randomization"]),
+        measures=MeasureSettings(
+            mrc_muscles=tuple(data["measures"]["mrc_muscles"]),
+            mrc_quarter_steps=data["measures"]["mrc_quarter_steps"],
+            mrc_missing=data["measures"]["mrc_missing"],
+            functional_scale=data["measures"]["functional_scale"],
+        ),
+        origin=origin,
+    )
+
+
+def _taper(taper: Data) -> Taper:
+    rescue = taper.get("rescue")
+    return Taper(
+        start_day=taper["start_day"],
+        mode=TaperMode(taper["mode"]),
+        cadence=Cadence(taper["cadence"]),
+        floor_percent=taper["floor_percent"],
+        after_deterioration=AfterDeterioration(taper["after_deterioration"]),
+        step_percent=taper.get("step_percent"),
+        levels_percent=tuple(taper.get("levels_percent", ())),
+        interval_step_days=taper.get("interval_step_days"),
+        max_interval_days=taper.get("max_interval_days"),
+        cadence_weeks=taper.get("cadence_weeks"),
+        resume_after_weeks=taper.get("resume_after_weeks"),
+        rescue=None
+        if rescue is None
+        else Rescue(rescue["dose_g_per_kg"], tuple(_criterion(c) for c in rescue["criteria"])),
+    )
+
+
+def _endpoints(endpoints: Data) -> Endpoints:
+    primary = endpoints["primary"]
+    return Endpoints(
+        primary=PrimaryEndpoint(
+            reduction_percent=primary["reduction_percent"],
+            day=primary["day"],
+            withdrawal=WithdrawalRule(primary["withdrawal"]),
+        ),
+        secondary=tuple(SecondaryEndpoint(**item) for item in endpoints["secondary"]),
+    )
+
+
+def _randomization(randomization: Data) -> Randomization:
+    settings = randomization.get("minimization")
+    minimization = None
+    if settings is not None:
+        minimization = Minimization(
+            imbalance=settings["imbalance"],
+            factor_weights=tuple(settings["factor_weights"].items()),
+            p_preferred=settings["p_preferred"],
+        )
+    return Randomization(
+        method=randomization["method"],
+        block_sizes=tuple(randomization.get("block_sizes", ())),
+        strata=tuple(randomization.get("strata", ())),
+        minimization=minimization,
+    )
+
+
+__all__ = ["builtin_names", "load_protocol", "parse_protocol"]
