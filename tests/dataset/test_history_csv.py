@@ -1,0 +1,99 @@
+"""Reading patient histories from CSV: the shipped examples, and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mmntrial.dataset.history_csv import COLUMNS, parse_histories, read_histories
+from mmntrial.errors import HistoryError
+
+EXAMPLES = Path(__file__).parents[2] / "src" / "mmntrial" / "examples"
+HEADER = ",".join(COLUMNS)
+
+
+def rows(*lines: str) -> list[str]:
+    return [HEADER, *lines]
+
+
+def test_the_shipped_examples_read() -> None:
+    histories = read_histories(EXAMPLES / "piepers-2007-histories.csv")
+    assert [h.subject for h in histories] == [
+        "P01-floor",
+        "P02-restored",
+        "P03-noise",
+        "P04-missed",
+        "P05-withdrawn",
+    ]
+    first = histories[0]
+    assert len(first.baseline_infusions) == 3
+    assert first.assessments[0].values == {
+        "mrc_sum": 86.0,
+        "grip_kpa:left": 52.0,
+        "grip_kpa:right": 60.0,
+        "gnds_upper": 2.0,
+        "gnds_lower": 1.0,
+    }
+    assert histories[4].withdrawal_day == 200
+    assert histories[4].withdrawal_reason == "adverse event: leukopenia"
+
+
+def test_a_jamar_reading_in_kg_is_refused_as_grip_kpa() -> None:
+    with pytest.raises(HistoryError, match=r"line 2, column value: grip_kpa: got unit 'kg'"):
+        parse_histories(rows("P1,0,assessment,grip_kpa,left,30,kg,,,,,"))
+
+
+def test_every_problem_is_reported_with_line_and_column() -> None:
+    with pytest.raises(HistoryError) as caught:
+        parse_histories(
+            rows(
+                "P1,x,assessment,mrc_sum,,80,points,,,,,",
+                "P1,0,visit,mrc_sum,,80,points,,,,,",
+                "P1,0,assessment,grip_kpa,,50,kPa,,,,,",
+                "P1,0,assessment,mrc_sum,left,80,points,,,,,",
+                "P1,0,assessment,mrc_sum,,250,points,,,,,",
+                "P1,-28,infusion,,,40,g,28,,Privigen,IV,",
+                "P1,-28,infusion,,,40,g,28,70,Privigen,IM,",
+            )
+        )
+    message = str(caught.value)
+    assert "7 problem(s)" in message
+    assert "line 2, column day: got 'x', expected a whole number" in message
+    assert (
+        "line 3, column kind: got 'visit', expected one of infusion, assessment, withdrawal"
+        in message
+    )
+    assert "line 4, column side: got '', expected left or right for grip_kpa" in message
+    assert "line 5, column side: got 'left', expected empty: mrc_sum has no sides" in message
+    assert (
+        "line 6, column value: mrc_sum: got 250.0 points, expected a value from 0 to 200" in message
+    )
+    assert "line 7, column weight_kg: got '', expected a number" in message
+    assert "line 8, column infusion: route: got 'IM', expected 'IV' or 'SC'" in message
+
+
+def test_a_bad_header_names_the_columns() -> None:
+    with pytest.raises(HistoryError, match=r"unknown \['dose'\]"):
+        parse_histories(["subject,day,kind,dose", "P1,0,infusion,40"])
+
+
+def test_duplicates_and_double_withdrawals_are_refused() -> None:
+    with pytest.raises(HistoryError) as caught:
+        parse_histories(
+            rows(
+                "P1,0,assessment,mrc_sum,,80,points,,,,,",
+                "P1,0,assessment,mrc_sum,,81,points,,,,,",
+                "P1,100,withdrawal,,,,,,,,,consent",
+                "P1,120,withdrawal,,,,,,,,,again",
+            )
+        )
+    assert "line 3, column measure: mrc_sum recorded twice on the same day" in str(caught.value)
+    assert "line 5, column kind: subject P1 withdraws twice" in str(caught.value)
+
+
+def test_missing_and_empty_files() -> None:
+    with pytest.raises(HistoryError, match="no such file"):
+        read_histories("/nonexistent/history.csv")
+    with pytest.raises(HistoryError, match="no rows"):
+        parse_histories([HEADER])
