@@ -1,0 +1,148 @@
+"""The allocation list file: one JSON document, the trial statistician's secret.
+
+::
+
+    {
+      "format": "mmntrial-allocation-list",
+      "format_version": 1,
+      "method": "stratified_blocks",
+      "parameters": {"arms": [{"name": "mmf", "ratio": 1}, ...],
+                     "block_sizes": [2, 4],
+                     "factors": [{"name": "centre", "levels": ["AMC", "UMCU"]}],
+                     "minimization": null,
+                     "size_per_stratum": 16},
+      "seed": "301...",                       (a decimal string: seeds exceed 2^53)
+      "commitment": "9f2c...",                (SHA-256 of the current list)
+      "history": [{"parameters": {...}, "commitment": "..."}, ...],
+      "rows": [{"seq": 1, "stratum": "centre=AMC", "arm": "mmf", "kit": "4K7QD-M2X9T"}, ...]
+    }
+
+``history`` holds every commitment the list has had, the first (published before the
+first patient) first; each extension appends one. The seed is in the file because
+``verify`` must re-derive the list: keep the file where only the unblinded statistician
+and the allocation service can read it, and publish only the commitment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from mmntrial.errors import RandomizationError
+from mmntrial.randomization.design import design_from_parameters
+from mmntrial.randomization.lists import AllocationList, Commitment, Row
+
+FORMAT = "mmntrial-allocation-list"
+FORMAT_VERSION = 1
+
+
+def to_document(allocation_list: AllocationList) -> dict[str, Any]:
+    """The list as the JSON-ready document described above."""
+    lst = allocation_list
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "method": lst.method,
+        "parameters": lst.parameters(),
+        "seed": str(lst.seed),
+        "commitment": lst.commitment,
+        "history": [{"parameters": c.parameters, "commitment": c.sha256} for c in lst.history],
+        "rows": [
+            {"seq": r.seq, "stratum": r.stratum, "arm": r.arm, "kit": r.kit} for r in lst.rows
+        ],
+    }
+
+
+def from_document(doc: Any, source: str = "<document>") -> AllocationList:
+    """Read a list document without verifying it (that is :func:`.lists.verify`'s job).
+
+    >>> from mmntrial.randomization.design import make_design
+    >>> from mmntrial.randomization.lists import generate
+    >>> lst = generate(make_design("simple", [("a", 1), ("b", 1)]), 3, seed=1)
+    >>> from_document(to_document(lst)) == lst
+    True
+    """
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise RandomizationError(
+            f"{source}: got {type(doc).__name__} without format {FORMAT!r}, expected an "
+            "allocation list written by `mmntrial randomize generate`"
+        )
+    if doc.get("format_version") != FORMAT_VERSION:
+        raise RandomizationError(
+            f"{source}: format_version: got {doc.get('format_version')!r}, "
+            f"expected {FORMAT_VERSION}"
+        )
+    try:
+        params = dict(doc["parameters"])
+        size = int(params.pop("size_per_stratum"))
+        design = design_from_parameters(str(doc["method"]), params)
+        rows = tuple(
+            Row(
+                int(r["seq"]),
+                str(r["stratum"]),
+                None if r["arm"] is None else str(r["arm"]),
+                str(r["kit"]),
+            )
+            for r in doc["rows"]
+        )
+        history = tuple(
+            Commitment(dict(c["parameters"]), str(c["commitment"])) for c in doc["history"]
+        )
+        seed = int(doc["seed"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise RandomizationError(
+            f"{source}: got a document missing or mangling {error!s}, expected the fields "
+            "method, parameters, seed, history and rows"
+        ) from None
+    if not history or history[-1].sha256 != doc.get("commitment"):
+        raise RandomizationError(
+            f"{source}: commitment: got {doc.get('commitment')!r}, expected the last "
+            "history entry's commitment"
+        )
+    return AllocationList(design, size, seed, rows, history)
+
+
+def save(allocation_list: AllocationList, path: str | Path) -> Path:
+    """Write the list file; the file is created readable by its owner only.
+
+    >>> import tempfile, pathlib
+    >>> from mmntrial.randomization.design import make_design
+    >>> from mmntrial.randomization.lists import generate
+    >>> lst = generate(make_design("simple", [("a", 1), ("b", 1)]), 3, seed=1)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     load(save(lst, pathlib.Path(tmp) / "list.json")) == lst
+    True
+    """
+    target = Path(path)
+    text = json.dumps(to_document(allocation_list), indent=1, ensure_ascii=False) + "\n"
+    # Written to a temporary file, then renamed: a crash never leaves half a list behind.
+    tmp = target.with_name(target.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    tmp.replace(target)
+    return target
+
+
+def load(path: str | Path) -> AllocationList:
+    """Read a list file (see :func:`from_document`); raise a RandomizationError if unreadable.
+
+    >>> load("/nonexistent/list.json")
+    Traceback (most recent call last):
+    ...
+    mmntrial.errors.RandomizationError: list: got '/nonexistent/list.json', expected a readable...
+    """
+    source = Path(path)
+    try:
+        doc = json.loads(source.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise RandomizationError(
+            f"list: got {str(source)!r}, expected a readable list file ({error.strerror})"
+        ) from None
+    except json.JSONDecodeError as error:
+        raise RandomizationError(
+            f"list: got {str(source)!r}, expected JSON (line {error.lineno}: {error.msg})"
+        ) from None
+    return from_document(doc, str(source))
