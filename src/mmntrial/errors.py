@@ -14,9 +14,12 @@ so a user error never prints a traceback. Anything else is a bug and keeps its t
      +-- EngineError              a request the protocol engine cannot answer
      |    +-- IllegalTransition   a taper-state change the state machine forbids
      +-- RandomizationError       bad randomization parameters or a ledger that refuses
-          +-- ListExhausted       the allocation list has no slot left for a stratum
-          +-- AlreadyRandomized   the subject holds an allocation already
-          +-- ListTampered        the list on disk no longer matches its commitment
+     |    +-- ListExhausted       the allocation list has no slot left for a stratum
+     |    +-- AlreadyRandomized   the subject holds an allocation already
+     |    +-- ListTampered        the list on disk no longer matches its commitment
+     +-- SimulationError          bad simulation input: a population value, a seed, an array
+     +-- AnalysisError            input a statistical test cannot use (empty arm, NaN, ...)
+          +-- ModelFitError       a model that cannot be fitted to otherwise valid input
 
 Messages say what was received, what was expected and, where it helps, what to try.
 """
@@ -91,8 +94,21 @@ class ListTampered(RandomizationError):
     """The allocation list no longer matches its published commitment."""
 
 
+class SimulationError(MmntrialError, ValueError):
+    """Input the simulator cannot use; the message names the argument, value and expectation."""
+
+
+class AnalysisError(MmntrialError, ValueError):
+    """Input that a statistical test cannot use; the message names the argument."""
+
+
+class ModelFitError(AnalysisError):
+    """A model that cannot be fitted to the data given (singular design, no events)."""
+
+
 __all__ = [
     "AlreadyRandomized",
+    "AnalysisError",
     "EngineError",
     "HistoryError",
     "IllegalTransition",
@@ -100,7 +116,9 @@ __all__ = [
     "ListTampered",
     "MeasureError",
     "MmntrialError",
+    "ModelFitError",
     "Problem",
     "ProtocolError",
     "RandomizationError",
+    "SimulationError",
 ]
