@@ -1,0 +1,16 @@
+"""Virtual MMN patients and the Monte-Carlo trial simulator.
+
+The models here take values and return values (no files, no clock, no global state) and
+are vectorized over patients with numpy, because a sweep simulates 10^5 patients at a
+time. Randomness is always an explicit seed or :class:`numpy.random.Generator`.
+
+Modules:
+
+- :mod:`mmntrial.simulate.randomness`: turning a seed or a Generator into a Generator.
+- :mod:`mmntrial.simulate.pk_population`: the population parameters of the IgG model
+  as plain data, and the one built-in set (Cheng et al. 2025 [S32]).
+- :mod:`mmntrial.simulate.pk`: the two-compartment population model of IgG kinetics
+  (DOMAIN.md section 4, Cheng et al. 2025 [S32]): parameters, sampling of virtual
+  patients, exogenous IgG after any infusion schedule, exposure per window, terminal
+  half-life and measured IgG with residual error.
+"""
