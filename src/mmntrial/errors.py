@@ -11,6 +11,7 @@ so a user error never prints a traceback. Anything else is a bug and keeps its t
      |    (carries a list of Problem: code, dotted key, value received, what was expected)
      +-- MeasureError             a clinical value outside its scale, a wrong unit or instrument
      +-- HistoryError             a patient-history file that cannot be read
+     +-- DatasetError             a trial dataset that breaks its schema (table, row, problem)
      +-- EngineError              a request the protocol engine cannot answer
      |    +-- IllegalTransition   a taper-state change the state machine forbids
      +-- RandomizationError       bad randomization parameters or a ledger that refuses
@@ -70,6 +71,10 @@ class HistoryError(MmntrialError):
     """A patient-history file that cannot be read; the message names the row and column."""
 
 
+class DatasetError(MmntrialError):
+    """A trial dataset that breaks its schema; the message names the table, row and problem."""
+
+
 class EngineError(MmntrialError):
     """A request the protocol engine cannot answer (for example, no baseline infusions)."""
 
@@ -109,6 +114,7 @@ class ModelFitError(AnalysisError):
 __all__ = [
     "AlreadyRandomized",
     "AnalysisError",
+    "DatasetError",
     "EngineError",
     "HistoryError",
     "IllegalTransition",
