@@ -17,7 +17,6 @@ PUBLIC = {
         "series_key",
     },
     "mrc": {
-        "MMN_10",
         "MRC_MAX_GRADE",
         "Grades",
         "MissingRule",
@@ -27,6 +26,7 @@ PUBLIC = {
         "mrc_sum",
         "mrc_sum_array",
         "parse_mrc_grade",
+        "protocol_muscle_set",
     },
     "grip": {
         "MAX_TRIALS",

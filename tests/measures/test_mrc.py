@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from mmntrial.errors import MeasureError
 from mmntrial.measures.mrc import (
-    MMN_10,
     MissingRule,
     MuscleSet,
     check_mrc_grade,
@@ -19,7 +18,9 @@ from mmntrial.measures.mrc import (
     mrc_sum,
     mrc_sum_array,
     parse_mrc_grade,
+    protocol_muscle_set,
 )
+from mmntrial.protocol.loader import load_protocol
 
 Exam = dict[str, dict[str, float | None]]
 ARM2 = MuscleSet("arm2", ("elbow_flexion", "wrist_extension"))
@@ -87,7 +88,8 @@ def test_numeric_grade_refuses_values_off_the_scale(value: object) -> None:
 
 
 def test_max_score_is_two_sides_times_muscles_times_five() -> None:
-    assert MMN_10.max_score == 100.0
+    piepers = load_protocol("piepers-2007").measures.mrc_muscles
+    assert protocol_muscle_set("piepers-2007", piepers).max_score == 100.0
     assert ARM2.max_score == 20.0
 
 

@@ -161,23 +161,17 @@ class MuscleSet:
         return float(len(_SIDES) * len(self.muscles) * MRC_MAX_GRADE)
 
 
-# DOMAIN.md section 2 default: 10 groups per side that MMN affects most, arm and hand
-# first (the piepers-2007 protocol). Utrecht used 20 groups, or 18 per side: a setting.
-MMN_10 = MuscleSet(
-    "mmn_10",
-    (
-        "shoulder_abduction",
-        "elbow_flexion",
-        "elbow_extension",
-        "wrist_extension",
-        "wrist_flexion",
-        "finger_extension",
-        "finger_flexion",
-        "finger_abduction",
-        "thumb_abduction",
-        "ankle_dorsiflexion",
-    ),
-)
+def protocol_muscle_set(name: str, mrc_muscles: Sequence[str]) -> MuscleSet:
+    """The muscle set a protocol names in ``measures.mrc_muscles``.
+
+    The list itself lives in the protocol file (with its source), never in code: the
+    reference design scores 10 groups per side, other centres 18 or 20.
+
+    >>> protocol_muscle_set("piepers-2007", ["elbow_flexion", "wrist_extension"]).max_score
+    20.0
+    """
+    return MuscleSet(name, tuple(mrc_muscles))
+
 
 Grades = Mapping[str, Mapping[str, float | None]]
 """Grades by side ("left"/"right") then muscle; None, NaN or an absent key is missing."""
@@ -316,7 +310,6 @@ def mrc_sum_array(
 
 
 __all__ = [
-    "MMN_10",
     "MRC_MAX_GRADE",
     "Grades",
     "MissingRule",
@@ -326,4 +319,5 @@ __all__ = [
     "mrc_sum",
     "mrc_sum_array",
     "parse_mrc_grade",
+    "protocol_muscle_set",
 ]
