@@ -39,3 +39,9 @@ def test_withdrawal_and_floor_are_explained() -> None:
     assert "the taper reached its lowest level" in explanations()[224]
     text = explanations(withdrawal_day=200)[224]
     assert "Withdrawn on day 200: the protocol recommends no dose." in text
+
+
+def test_run_in_says_where_the_reference_comes_from() -> None:
+    text = explanations()[56]
+    assert text.startswith("Day 56: Run-in until day 91: baseline regimen, 40 g every 28 days")
+    assert text.endswith("Values measured up to day 91 form the pre-taper reference.")

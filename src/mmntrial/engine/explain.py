@@ -136,7 +136,10 @@ def explain(protocol: Protocol, record: DecisionRecord) -> str:
     """
     action = _action_text(protocol, record)
     judged = [c for c in record.criteria if c.worsening is not None]
-    if record.evaluation_day is None or not judged:
+    if record.state is TaperState.RUN_IN:
+        start = protocol.taper.start_day
+        basis = f"Values measured up to day {start} form the pre-taper reference."
+    elif record.evaluation_day is None or not judged:
         basis = "No assessment judged since the taper started."
     else:
         fired = [c for c in record.criteria if c.fired]
