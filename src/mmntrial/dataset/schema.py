@@ -1,0 +1,445 @@
+"""The trial dataset schema (version "1"), written once: tables, columns, dtypes, rules.
+
+A dataset is the contract between the simulator, the capture app and the analysis: a
+directory with one file per table (all Parquet or all CSV) plus ``dataset.json``. This
+module holds the schema as data (:data:`TABLES`, :data:`META_FIELDS`), the in-memory
+:class:`Dataset` (one pandas DataFrame per table plus :class:`DatasetMeta`) and its
+validation (:func:`validate`, in :mod:`mmntrial.dataset.checks`). ``docs/dataset.md`` is
+rendered from here by :func:`schema_markdown`::
+
+    uv run python -m mmntrial.dataset.schema > docs/dataset.md
+
+In memory, ``str`` columns are object columns of Python ``str`` (``None`` for null),
+``int`` columns are ``int64`` (nullable ones ``Int64``, with ``pd.NA`` for null),
+``float`` columns are ``float64`` (``NaN`` for null) and ``bool`` columns are ``bool``.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import InitVar, dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from mmntrial.protocol.model import Protocol
+
+SCHEMA_VERSION = "1"
+DAY_MARGIN_DAYS = 60  # days after the last visit still accepted (late follow-up, AEs)
+
+DType = Literal["str", "int", "float", "bool"]
+
+# The catalogue unit of each measure the dataset may hold (DOMAIN.md section 3).
+MEASURE_UNITS: dict[str, str] = {
+    "mrc_sum": "points",
+    "grip_kpa": "kPa",
+    "gnds_upper": "grade",
+    "gnds_lower": "grade",
+    "onls_arm": "grade",
+    "onls_leg": "grade",
+    "irods_centile": "centile",
+    "mmn_rods_centile": "centile",
+    "anti_gm1_log2": "log2_steps",
+    "grip_jamar_kg": "kg",
+}
+SIDED_MEASURES = frozenset({"grip_kpa", "grip_jamar_kg"})
+LAB_UNITS: dict[str, str] = {
+    "neutrophils": "10^9/L",
+    "wbc": "10^9/L",
+    "alt": "U/L",
+    "ast": "U/L",
+    "igg": "g/L",
+}
+SCREENING_OUTCOMES = ("randomized", "excluded", "declined")
+EFNS_CATEGORIES = ("definite", "probable", "possible")
+GM1_STATUSES = ("positive", "negative", "unknown")
+INFUSION_ACTIONS = ("baseline", "reduce", "hold", "restore", "rescue")
+AE_RELATED = ("study_drug", "ivig", "none")
+AE_ACTIONS = ("none", "interrupted", "discontinued")
+CONMED_CATEGORIES = ("allowed", "prohibited", "warning")
+DISPOSITION_STATUSES = ("completed", "withdrawn", "lost_to_follow_up", "died")
+_MEASURE_UNIT_SET = tuple(dict.fromkeys(MEASURE_UNITS.values()))
+_LAB_UNIT_SET = tuple(dict.fromkeys(LAB_UNITS.values()))
+EXTRA_VISITS = ("repeat", "unscheduled")  # visit names allowed besides the protocol's
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: name (unit in the name), dtype, nullability, allowed values, meaning."""
+
+    name: str
+    dtype: DType
+    description: str
+    nullable: bool = False
+    allowed: tuple[str, ...] | None = None
+    unit: str | None = None
+    is_day: bool = False  # a study day, checked against the protocol's day range
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the dataset: its columns in file order, and what one row is."""
+
+    name: str
+    row: str
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The column names in file order.
+
+        >>> TABLES[0].column_names[:3]
+        ('screening_id', 'site', 'screening_day')
+        """
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        """The column called ``name`` (KeyError if there is none)."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+def _c(name: str, dtype: DType, description: str, **kw: Any) -> Column:
+    return Column(name, dtype, description, **kw)
+
+
+_SUBJECT = _c("subject_id", "str", "randomized subject; must be in subjects")
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "screening",
+        "one row per screened person",
+        (
+            _c("screening_id", "str", "screening number, unique"),
+            _c("site", "str", "site (centre) code"),
+            _c("screening_day", "int", "study day of screening (<= 0)", unit="day", is_day=True),
+            _c("outcome", "str", "what became of the screened person", allowed=SCREENING_OUTCOMES),
+            _c("reason", "str", "why; required when excluded or declined", nullable=True),
+            _c("subject_id", "str", "required when randomized, else null", nullable=True),
+        ),
+    ),
+    Table(
+        "subjects",
+        "one row per randomized subject",
+        (
+            _c("subject_id", "str", "subject identifier, unique"),
+            _c("site", "str", "site (centre) code"),
+            _c("arm", "str", "an arm name of the protocol"),
+            _c("kit_code", "str", "blinded kit / allocation code"),
+            _c("age_years", "float", "age at randomization", unit="years"),
+            _c("sex", "str", "sex", allowed=("F", "M")),
+            _c("weight_kg", "float", "body weight at randomization", unit="kg"),
+            _c(
+                "efns_category",
+                "str",
+                "EFNS/PNS 2010 diagnostic category",
+                allowed=EFNS_CATEGORIES,
+            ),
+            _c("anti_gm1_status", "str", "anti-GM1 IgM at baseline", allowed=GM1_STATUSES),
+            _c("baseline_dose_g", "float", "IVIg dose per infusion before day 0", unit="g"),
+            _c("baseline_interval_days", "int", "IVIg interval before day 0", unit="days"),
+            _c(
+                "baseline_intensity_g_per_kg_week",
+                "float",
+                "mean intensity of the protocol's last pre-randomization infusions",
+                unit="g/kg/week",
+            ),
+        ),
+    ),
+    Table(
+        "infusions",
+        "one row per IVIg/SCIG infusion, before and after day 0",
+        (
+            _SUBJECT,
+            _c("day", "int", "study day of the infusion", unit="day", is_day=True),
+            _c("dose_g", "float", "dose given", unit="g"),
+            _c("weight_kg", "float", "weight the dose was calculated on", unit="kg"),
+            _c("interval_days", "int", "prescribed days until the next infusion", unit="days"),
+            _c("product", "str", "product name"),
+            _c("route", "str", "IV (IVIg) or SC (SCIG)", allowed=("IV", "SC")),
+            _c(
+                "action",
+                "str",
+                "the engine's action label for day >= 0",
+                nullable=True,
+                allowed=INFUSION_ACTIONS,
+            ),
+            _c("level", "int", "taper level index (0 = baseline)", nullable=True),
+        ),
+    ),
+    Table(
+        "assessments",
+        "one row per measured value",
+        (
+            _SUBJECT,
+            _c("visit", "str", "a visit name of the protocol, 'repeat' or 'unscheduled'"),
+            _c("day", "int", "study day of the assessment", unit="day", is_day=True),
+            _c("measure", "str", "a catalogue measure", allowed=tuple(MEASURE_UNITS)),
+            _c(
+                "side",
+                "str",
+                "left/right for grip_kpa and grip_jamar_kg only, else null",
+                nullable=True,
+                allowed=("left", "right"),
+            ),
+            _c("value", "float", "the measured value, in the unit column's unit"),
+            _c("unit", "str", "the catalogue unit of the measure", allowed=_MEASURE_UNIT_SET),
+        ),
+    ),
+    Table(
+        "deteriorations",
+        "one row per confirmed deterioration episode",
+        (
+            _SUBJECT,
+            _c("day_detected", "int", "day the drop was first seen", unit="day", is_day=True),
+            _c("day_confirmed", "int", "day the drop was confirmed", unit="day", is_day=True),
+            _c("criteria", "str", "comma-separated fired criteria, e.g. 'grip_kpa:left,mrc_sum'"),
+            _c("severe", "bool", "a rescue criterion fired"),
+            _c("level_before", "int", "taper level before the episode"),
+            _c("level_after", "int", "taper level after the episode"),
+        ),
+    ),
+    Table(
+        "adverse_events",
+        "one row per adverse event",
+        (
+            _SUBJECT,
+            _c("ae_id", "str", "adverse event identifier"),
+            _c("term", "str", "event term"),
+            _c("day_onset", "int", "study day of onset", unit="day", is_day=True),
+            _c("day_resolved", "int", "study day resolved", nullable=True, unit="day", is_day=True),
+            _c("grade", "int", "CTCAE v5 grade, 1 to 5", allowed=("1", "2", "3", "4", "5")),
+            _c("serious", "bool", "serious adverse event"),
+            _c("related_to", "str", "attributed cause", allowed=AE_RELATED),
+            _c("action_taken", "str", "action with the study drug", allowed=AE_ACTIONS),
+        ),
+    ),
+    Table(
+        "labs",
+        "one row per laboratory value",
+        (
+            _SUBJECT,
+            _c("day", "int", "study day of the sample", unit="day", is_day=True),
+            _c("test", "str", "laboratory test", allowed=tuple(LAB_UNITS)),
+            _c("value", "float", "the result, in the unit column's unit"),
+            _c(
+                "unit",
+                "str",
+                "10^9/L for neutrophils/wbc, U/L for alt/ast, g/L for igg",
+                allowed=_LAB_UNIT_SET,
+            ),
+            _c("grade", "int", "CTCAE v5 grade", nullable=True),
+        ),
+    ),
+    Table(
+        "conmeds",
+        "one row per concomitant medication",
+        (
+            _SUBJECT,
+            _c("medication", "str", "medication name"),
+            _c("start_day", "int", "study day started", unit="day", is_day=True),
+            _c("end_day", "int", "study day stopped", nullable=True, unit="day", is_day=True),
+            _c(
+                "category",
+                "str",
+                "protocol category of the medication",
+                allowed=CONMED_CATEGORIES,
+            ),
+        ),
+    ),
+    Table(
+        "dispositions",
+        "one row per randomized subject",
+        (
+            _SUBJECT,
+            _c("status", "str", "how the subject left the study", allowed=DISPOSITION_STATUSES),
+            _c("day", "int", "last day on study", unit="day", is_day=True),
+            _c("reason", "str", "required unless completed", nullable=True),
+        ),
+    ),
+)
+
+TABLE_NAMES: tuple[str, ...] = tuple(t.name for t in TABLES)
+SOURCES = ("simulated", "captured")
+
+# dataset.json: field, type, description.
+META_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("schema_version", "str", f'schema version, "{SCHEMA_VERSION}"'),
+    ("protocol", "str", "the protocol name"),
+    ("source", "str", "simulated | captured"),
+    ("created_utc", "str", "ISO-8601 creation time (UTC)"),
+    ("software_version", "str", "mmntrial version that wrote it"),
+    ("seed", "int (null)", "simulation seed, null for captured data"),
+    ("notes", "str", "free text"),
+)
+
+
+def table_spec(name: str) -> Table:
+    """The schema of the table called ``name``.
+
+    >>> table_spec("dispositions").row
+    'one row per randomized subject'
+    """
+    for table in TABLES:
+        if table.name == name:
+            return table
+    raise KeyError(f"no table {name!r}; tables are {', '.join(TABLE_NAMES)}")
+
+
+@dataclass(frozen=True)
+class DatasetMeta:
+    """The fields of ``dataset.json``.
+
+    >>> DatasetMeta(protocol="piepers-2007", source="simulated",
+    ...             created_utc="2025-01-01T00:00:00Z", software_version="0.1", seed=7).seed
+    7
+    """
+
+    protocol: str
+    source: str
+    created_utc: str
+    software_version: str
+    seed: int | None = None
+    notes: str = ""
+    schema_version: str = SCHEMA_VERSION
+
+    def to_json_dict(self) -> dict[str, object]:
+        """The metadata as the JSON object written to ``dataset.json``."""
+        return {name: getattr(self, name) for name, _, _ in META_FIELDS}
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A whole trial dataset: one DataFrame per table, plus metadata; validated on creation.
+
+    Construction raises :class:`~mmntrial.errors.DatasetError` listing every problem.
+    The checks that need the protocol (arm names, visit names, day range) use
+    ``protocol`` if given, else the built-in protocol named in ``meta.protocol``; a
+    dataset of a protocol that is neither is refused (pass the Protocol). The frames are
+    not copied: treat them as read-only. :meth:`from_frames` first converts compatible
+    dtypes (int to float, whole floats to int, ...) and is the easy way to build one.
+    """
+
+    meta: DatasetMeta
+    screening: pd.DataFrame
+    subjects: pd.DataFrame
+    infusions: pd.DataFrame
+    assessments: pd.DataFrame
+    deteriorations: pd.DataFrame
+    adverse_events: pd.DataFrame
+    labs: pd.DataFrame
+    conmeds: pd.DataFrame
+    dispositions: pd.DataFrame
+    protocol: InitVar[Protocol | None] = None
+
+    def __post_init__(self, protocol: Protocol | None) -> None:
+        from mmntrial.dataset.checks import validate  # checks imports this module
+
+        validate(self, protocol)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The DataFrame of the table called ``name``."""
+        table_spec(name)
+        frame: pd.DataFrame = getattr(self, name)
+        return frame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by name, in schema order."""
+        return {name: self.table(name) for name in TABLE_NAMES}
+
+    @classmethod
+    def from_frames(
+        cls,
+        meta: DatasetMeta,
+        frames: dict[str, pd.DataFrame],
+        protocol: Protocol | None = None,
+    ) -> Dataset:
+        """A Dataset from frames whose dtypes may be loose; converts, then validates.
+
+        A missing table becomes an empty one. Values that cannot be converted are left
+        as they are, so validation reports them with their row.
+        """
+        from mmntrial.dataset.convert import coerce_table
+
+        converted = {
+            name: coerce_table(name, frames.get(name, empty_table(name))) for name in TABLE_NAMES
+        }
+        unknown = sorted(set(frames) - set(TABLE_NAMES))
+        if unknown:
+            from mmntrial.errors import DatasetError
+
+            raise DatasetError(
+                f"dataset: got unknown table(s) {', '.join(unknown)}; expected only "
+                f"{', '.join(TABLE_NAMES)}"
+            )
+        return cls(meta=meta, protocol=protocol, **converted)
+
+
+def pandas_dtype(column: Column) -> str:
+    """The pandas dtype a column is held in.
+
+    >>> pandas_dtype(table_spec("infusions").column("level"))
+    'Int64'
+    """
+    if column.dtype == "int":
+        return "Int64" if column.nullable else "int64"
+    return {"str": "object", "float": "float64", "bool": "bool"}[column.dtype]
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty DataFrame with the table's columns and dtypes.
+
+    >>> list(empty_table("dispositions").columns)
+    ['subject_id', 'status', 'day', 'reason']
+    """
+    spec = table_spec(name)
+    return pd.DataFrame({c.name: pd.Series([], dtype=pandas_dtype(c)) for c in spec.columns})
+
+
+__all__ = [
+    "DAY_MARGIN_DAYS",
+    "LAB_UNITS",
+    "MEASURE_UNITS",
+    "META_FIELDS",
+    "SCHEMA_VERSION",
+    "SIDED_MEASURES",
+    "TABLES",
+    "TABLE_NAMES",
+    "Column",
+    "Dataset",
+    "DatasetMeta",
+    "Table",
+    "empty_table",
+    "pandas_dtype",
+    "schema_markdown",
+    "table_spec",
+    "validate",
+]
+
+
+def validate(dataset: Dataset, protocol: Protocol | None = None) -> None:
+    """Raise DatasetError listing every problem of ``dataset`` (see docs/dataset.md).
+
+    Re-exported from :mod:`mmntrial.dataset.checks`.
+    """
+    from mmntrial.dataset.checks import validate as _validate
+
+    _validate(dataset, protocol)
+
+
+def schema_markdown() -> str:
+    """The schema as Markdown: the text of ``docs/dataset.md``.
+
+    >>> schema_markdown().splitlines()[0]
+    '# The trial dataset (schema version 1)'
+    """
+    from mmntrial.dataset.markdown import render
+
+    return render()
+
+
+if __name__ == "__main__":
+    sys.stdout.write(schema_markdown())

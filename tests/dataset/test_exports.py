@@ -1,0 +1,21 @@
+"""Pin the public API of the dataset package's modules (STYLE.md 12)."""
+
+from __future__ import annotations
+
+from mmntrial.dataset import io, schema
+
+
+def test_schema_exports() -> None:
+    assert {"Dataset", "DatasetMeta", "TABLES", "SCHEMA_VERSION", "validate"} <= set(schema.__all__)
+    for name in schema.__all__:
+        assert hasattr(schema, name), name
+
+
+def test_io_exports() -> None:
+    assert sorted(io.__all__) == [
+        "FORMATS",
+        "META_FILE",
+        "detect_format",
+        "read_dataset",
+        "write_dataset",
+    ]
