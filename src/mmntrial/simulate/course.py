@@ -1,0 +1,337 @@
+"""The course of simulated patients through a trial, event by event, all patients at once.
+
+Each patient has a next event: the next scheduled visit, a confirmation (repeat) visit
+when the engine is confirming a drop, the next infusion (the last one plus the interval
+the engine decided), or the day they leave the trial. Every iteration moves every active
+patient to their own next event, so all patients of all trials in a chunk advance
+together, in as many iterations as the busiest patient has events (about 40 for the
+reference design). Within a day an assessment comes first, then a withdrawal, then the
+infusion due, as in :mod:`mmntrial.engine.replay`.
+
+Between events the kinetics and the disease move in closed form
+(:class:`~mmntrial.simulate.disease.Exposure`), so the model does not depend on when it
+is observed. Decisions are the protocol engine's (:mod:`mmntrial.engine.core`): the
+simulator never re-implements a rule. Engine calls that concern a minority of patients
+are made on that subset (``EngineState.select``) and written back, which keeps the cost
+proportional to the number of events rather than events x patients; the loop owns its
+engine state and never reuses an old one, so writing back in place is safe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Protocol as TypingProtocol
+
+import numpy as np
+import numpy.typing as npt
+
+from mmntrial.engine import core, ladder
+from mmntrial.engine.rules import Evaluation, compile_rules
+from mmntrial.engine.states import TaperState
+from mmntrial.errors import SimulationError
+from mmntrial.protocol.model import Protocol, WithdrawalRule
+from mmntrial.simulate.disease import (
+    Exposure,
+    days_above,
+    deficit,
+    harm_threshold,
+    measured,
+    onset_of,
+    true_strength,
+)
+from mmntrial.simulate.patients import Patients
+from mmntrial.simulate.population_model import Population
+
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int64]
+
+SIMULATED_SERIES = frozenset(
+    {
+        "mrc_sum",
+        "grip_kpa:left",
+        "grip_kpa:right",
+        "gnds_upper",
+        "gnds_lower",
+        "mmn_rods_centile",
+        "anti_gm1_log2",
+    }
+)
+_HARM_SAMPLES = np.linspace(0.0, 1.0, 5)[:, None]  # points per step where harm is judged
+_SUBSET_BELOW = 0.5  # engine calls on a subset when fewer than this share of rows take part
+
+
+class Recorder(TypingProtocol):
+    """What the loop reports when a full dataset is wanted (see ``simulate.dataset``)."""
+
+    def assessment(
+        self,
+        rows: Ints,
+        day: Floats,
+        visit: Ints,
+        values: dict[str, Floats],
+        exogenous_igg_g_per_l: Floats,
+    ) -> None: ...
+
+    def infusion(self, rows: Ints, day: Floats, decision: core.Decision) -> None: ...
+
+    def engine_change(
+        self, day: Floats, before: core.EngineState, after: core.EngineState
+    ) -> None: ...
+
+    def withdrawal(self, rows: Ints, day: Floats) -> None: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Per patient, what the trial summary needs."""
+
+    reduction_percent: Floats  # at the primary endpoint day
+    responder: Bools
+    ivig_g: Floats  # given from day 0 to the end of follow-up
+    baseline_ivig_g: Floats  # the baseline regimen over the same days
+    follow_up_days: Floats
+    deteriorations: Ints
+    days_deteriorated: Floats
+    withdrawn: Bools
+
+
+def check_simulable(protocol: Protocol) -> tuple[str, ...]:
+    """The engine's series, after checking that the simulator produces each of them."""
+    series = compile_rules(protocol).series
+    missing = sorted(set(series) - SIMULATED_SERIES)
+    if missing:
+        raise SimulationError(
+            f"protocol: watches {missing}, expected only simulated measures "
+            f"({', '.join(sorted(SIMULATED_SERIES))})"
+        )
+    if len(protocol.arms) != 2:
+        raise SimulationError(
+            f"protocol.arms: got {len(protocol.arms)} arms, expected 2 (drug and placebo)"
+        )
+    return series
+
+
+def _write_back(state: core.EngineState, rows: Ints, sub: core.EngineState) -> None:
+    for spec in fields(core.EngineState):
+        target, source = getattr(state, spec.name), getattr(sub, spec.name)
+        if isinstance(target, Evaluation):
+            for part in fields(Evaluation):
+                getattr(target, part.name)[rows] = getattr(source, part.name)
+        else:
+            target[rows] = source
+
+
+def _observe(
+    protocol: Protocol, state: core.EngineState, day: Floats, values: Floats, where: Bools
+) -> core.EngineState:
+    rows = np.flatnonzero(where)
+    if rows.size >= _SUBSET_BELOW * where.size:
+        return core.observe(protocol, state, day, values, where)
+    sub = core.observe(
+        protocol, state.select(rows), day[rows], values[rows], np.ones(rows.size, dtype=bool)
+    )
+    _write_back(state, rows, sub)
+    return state
+
+
+def _decide(
+    protocol: Protocol, state: core.EngineState, day: Floats, weight: Floats, where: Bools
+) -> tuple[core.EngineState, core.Decision]:
+    rows = np.flatnonzero(where)
+    if rows.size >= _SUBSET_BELOW * where.size:
+        return core.decide(protocol, state, day, weight, where)
+    sub, decision = core.decide(
+        protocol, state.select(rows), day[rows], weight[rows], np.ones(rows.size, dtype=bool)
+    )
+    _write_back(state, rows, sub)
+    full = {}
+    for spec in fields(core.Decision):
+        part = getattr(decision, spec.name)
+        out = (
+            np.full(where.size, np.nan)
+            if part.dtype.kind == "f"
+            else np.zeros(where.size, part.dtype)
+        )
+        out[rows] = part
+        full[spec.name] = out
+    return state, core.Decision(**full)
+
+
+def run_course(
+    protocol: Protocol,
+    population: Population,
+    patients: Patients,
+    noise: Floats,
+    effect: float,
+    recorder: Recorder | None = None,
+) -> Outcome:
+    """Simulate every patient from day 0 to the last visit; return their outcomes.
+
+    Scheduled visits fall on the same study days for everyone, so the loop holds them
+    as a barrier: first every patient's earlier events (infusions, repeat visits,
+    leaving) are done, then all patients have the visit in one engine call.
+    """
+    series = check_simulable(protocol)
+    n = patients.n
+    visits = protocol.schedule.visits
+    visit_day = np.array([v.day for v in visits] + [np.inf], dtype=np.float64)
+    collect = np.zeros((len(visits) + 1, len(series)), dtype=bool)
+    for i, visit in enumerate(visits):
+        collect[i] = [key.split(":")[0] in visit.measures for key in series]
+    end_day = float(protocol.schedule.last_day)
+    primary_day = float(protocol.endpoints.primary.day)
+    confirmation_days = protocol.deterioration.confirmation_days
+    delay = float(min(population.trial.repeat_visit_delay_days, max(confirmation_days, 1)))
+    tau_onset = population.drug.onset_time_constant_days
+    titre_fall = population.drug.titre_fall_log2_at_full_effect * effect
+
+    exposure = Exposure.steady_state(
+        patients, patients.model(), patients.interval_days - patients.first_infusion_day
+    )
+    model = patients.model()
+    state = core.start(protocol, patients.intensity_g_per_kg_week, patients.interval_days)
+    harm = harm_threshold(population, patients)
+    everyone = np.arange(n)
+
+    def need_on(day: Floats) -> Floats:
+        if effect == 0.0:
+            return patients.need_g_per_l
+        return np.asarray(
+            patients.need_g_per_l * (1.0 - effect * onset_of(patients, tau_onset, day))
+        )
+
+    t = np.zeros(n)
+    need_now = need_on(t)
+    start_strength = true_strength(
+        population, patients, deficit(exposure.effect_now(), need_now), t
+    )
+    reference_capacity = start_strength.grip_kpa.mean(axis=1)
+    visit_index = np.zeros(n, dtype=np.int64)
+    repeat_day = np.full(n, np.inf)
+    next_infusion = patients.first_infusion_day.astype(np.float64)
+    leave = np.minimum(patients.dropout_day, patients.discontinuation_day)
+    leave = np.where(leave <= end_day, leave, np.inf)
+    n_assessed = np.zeros(n, dtype=np.int64)
+    ivig_g = np.zeros(n)
+    days_bad = np.zeros(n)
+    active = np.ones(n, dtype=bool)
+    follow_up = np.full(n, end_day)
+    level_at_primary = np.full(n, -1, dtype=np.int64)
+    max_assessments = noise.shape[1]
+
+    while True:
+        infusion_due = np.where(next_infusion < end_day, next_infusion, np.inf)
+        other = np.where(active, np.minimum(np.minimum(repeat_day, infusion_due), leave), np.inf)
+        own_visit = np.where(active, visit_day[visit_index], np.inf)
+        barrier = float(own_visit.min()) if n else np.inf
+        early = other < barrier
+        if early.any():  # events before the next visit first, the visit waits
+            upcoming = np.where(early, other, np.inf)
+        else:
+            upcoming = np.where(np.minimum(own_visit, other) == barrier, barrier, np.inf)
+        # The regimen in force on the primary endpoint day: once a patient's next event
+        # is later, everything up to that day is done.
+        own_next = np.minimum(own_visit, other)
+        passing = (level_at_primary < 0) & (own_next > primary_day)
+        level_at_primary[passing] = state.level[passing]
+        nothing_left = active & np.isinf(own_next)
+        moving = upcoming <= end_day
+        finishing = nothing_left & ~moving
+        target = np.where(moving, upcoming, np.where(finishing, end_day, t))
+        dt = target - t
+        need_next = need_on(target)
+        samples = exposure.advance(dt, len(_HARM_SAMPLES))
+        need_samples = need_now + (need_next - need_now) * _HARM_SAMPLES
+        days_bad += days_above(deficit(samples, need_samples), harm, dt)
+        t, need_now = target, need_next
+        active &= ~finishing
+        if not moving.any():
+            break
+
+        assessing = moving & ((visit_day[visit_index] == t) | (repeat_day == t))
+        if assessing.any():
+            at_visit = assessing & (visit_day[visit_index] == t)
+            wanted = np.where(at_visit[:, None], collect[visit_index], False)
+            wanted |= (assessing & (repeat_day == t))[:, None]
+            strength = true_strength(
+                population, patients, deficit(exposure.effect_now(), need_now), t
+            )
+            titre = patients.titre0_log2
+            if titre_fall:
+                titre = titre - titre_fall * onset_of(patients, tau_onset, t)
+            noisy = noise[everyone, np.minimum(n_assessed, max_assessments - 1)]
+            values = measured(population, patients, strength, reference_capacity, titre, noisy)
+            matrix = np.column_stack([values[key] for key in series])
+            matrix = np.where(wanted, matrix, np.nan)
+            before = state.copy() if recorder is not None else state
+            state = _observe(protocol, state, t, matrix, assessing)
+            if recorder is not None:
+                shown = np.where(at_visit, visit_index, -1)
+                exogenous = exposure.pk.concentration_g_per_l()
+                recorder.assessment(np.flatnonzero(assessing), t, shown, values, exogenous)
+                recorder.engine_change(t, before, state)
+            repeat_day = np.where(assessing & (repeat_day == t), np.inf, repeat_day)
+            if confirmation_days > 0:
+                fresh = assessing & (state.state == TaperState.CONFIRMING)
+                fresh &= (state.pending_day == t) & (t + delay <= end_day)
+                repeat_day = np.where(fresh, t + delay, repeat_day)
+            visit_index = np.where(at_visit, visit_index + 1, visit_index)
+            n_assessed += assessing
+
+        leaving = moving & (leave == t)
+        if leaving.any():
+            state = core.withdraw(state, t, leaving)
+            active &= ~leaving
+            follow_up = np.where(leaving, t, follow_up)
+            if recorder is not None:
+                recorder.withdrawal(np.flatnonzero(leaving), t)
+
+        infusing = moving & (next_infusion == t) & ~leaving
+        if infusing.any():
+            before = state.copy() if recorder is not None else state
+            state, decision = _decide(protocol, state, t, patients.weight_kg, infusing)
+            dose = np.where(infusing, decision.dose_g, 0.0)
+            exposure.add_dose(model, dose)
+            ivig_g += dose
+            next_infusion = np.where(infusing, t + decision.interval_days, next_infusion)
+            if recorder is not None:
+                recorder.infusion(np.flatnonzero(infusing), t, decision)
+                recorder.engine_change(t, before, state)
+
+    level_at_primary = np.where(level_at_primary < 0, state.level, level_at_primary)
+    return _outcome(protocol, patients, state, level_at_primary, ivig_g, follow_up, days_bad)
+
+
+def _outcome(
+    protocol: Protocol,
+    patients: Patients,
+    state: core.EngineState,
+    level_at_primary: Ints,
+    ivig_g: Floats,
+    follow_up: Floats,
+    days_bad: Floats,
+) -> Outcome:
+    percent = ladder.level_percent(
+        protocol.taper, level_at_primary.astype(np.int16), patients.interval_days
+    )
+    reduction = np.asarray(100.0 - percent, dtype=np.float64)
+    primary = protocol.endpoints.primary
+    reached = reduction >= primary.reduction_percent - 1e-9
+    withdrawn = state.state == TaperState.WITHDRAWN
+    if primary.withdrawal is WithdrawalRule.FAILURE:
+        reached &= ~(withdrawn & (state.withdrawn_day < primary.day))
+    baseline_g = patients.intensity_g_per_kg_week * patients.weight_kg * follow_up / 7.0
+    return Outcome(
+        reduction_percent=reduction,
+        responder=reached,
+        ivig_g=ivig_g,
+        baseline_ivig_g=baseline_g,
+        follow_up_days=follow_up,
+        deteriorations=state.deteriorations.astype(np.int64),
+        days_deteriorated=days_bad,
+        withdrawn=withdrawn,
+    )
+
+
+__all__ = ["SIMULATED_SERIES", "Outcome", "Recorder", "check_simulable", "run_course"]

@@ -1,0 +1,392 @@
+"""Virtual patients: covariates, IgG kinetics, dose need, strength, adverse-event times.
+
+Sampling happens in two stages so that a chunk of trials costs a handful of numpy calls:
+
+1. :func:`draw_trial` takes one trial's generator and draws, in a fixed order, one block
+   of uniforms and one of normals per patient (columns named in ``_U`` and ``_Z``), the
+   measurement noise of every possible assessment, and then the allocation from the
+   protocol's randomization (the project's permuted blocks, one list per site);
+2. :func:`build_patients` turns the blocks of all trials of a chunk into patients at
+   once, vectorized.
+
+A patient's values therefore depend only on its trial's generator, never on the other
+trials in the chunk. docs/simulation.md describes each distribution.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import ndtr, ndtri
+
+from mmntrial.errors import SimulationError
+from mmntrial.protocol.model import Protocol
+from mmntrial.randomization.methods import block_sequence, simple_sequence
+from mmntrial.simulate.pk import PkParameters
+from mmntrial.simulate.pk_step import PkModel, steady_state_mean_g_per_l
+from mmntrial.simulate.population_model import Population
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
+# Columns of the per-patient uniform and normal blocks. Appending a column changes every
+# later draw, so new columns go at the end and the layout is part of reproducibility.
+_U = (  # noqa: SIM905 - one line of names reads better than a column of them
+    "male definite gm1_positive interval phase worse_side need_class need_over v2 site "
+    "leukopenia discontinuation dropout lost"
+).split()
+_Z = (  # noqa: SIM905
+    "weight age titre mrc_deficit grip_better asymmetry gnds_upper gnds_lower rods "
+    "intensity eta_cl eta_endogenous need ke0 mrc_treatable grip_treatable progression"
+).split()
+U_COLUMNS = {name: i for i, name in enumerate(_U)}
+Z_COLUMNS = {name: i for i, name in enumerate(_Z)}
+NOISE_SERIES = ("mrc_sum", "grip_left", "grip_right", "mmn_rods_centile", "anti_gm1_log2")
+DAYS_PER_YEAR = 365.25
+
+
+@dataclass(frozen=True)
+class TrialDraws:
+    """One trial's raw random numbers: uniforms, normals, assessment noise, allocation."""
+
+    uniforms: Floats  # (patients, len(_U))
+    normals: Floats  # (patients, len(_Z))
+    noise: Floats  # (patients, max assessments, len(NOISE_SERIES))
+    arm: Ints  # (patients,) arm index into protocol.arms
+
+
+def max_assessments(protocol: Protocol) -> int:
+    """Assessments a patient can have: every visit, each followed by at most one repeat."""
+    return 2 * len(protocol.schedule.visits)
+
+
+def n_patients_per_trial(protocol: Protocol, n_per_arm: int) -> int:
+    """The total of a trial: ``n_per_arm`` for each arm."""
+    return n_per_arm * len(protocol.arms)
+
+
+def draw_trial(
+    protocol: Protocol, population: Population, n_per_arm: int, rng: np.random.Generator
+) -> TrialDraws:
+    """Draw one trial's random numbers from its own generator, always in the same order."""
+    n = n_patients_per_trial(protocol, n_per_arm)
+    uniforms = rng.random((n, len(_U)))
+    normals = rng.standard_normal((n, len(_Z)))
+    noise = rng.standard_normal((n, max_assessments(protocol), len(NOISE_SERIES)))
+    site = site_of(population, uniforms[:, U_COLUMNS["site"]])
+    return TrialDraws(uniforms, normals, noise, allocate(protocol, site, rng))
+
+
+def site_of(population: Population, u: Floats) -> Ints:
+    """Sites 0..n_sites-1, equally likely."""
+    n_sites = population.trial.n_sites
+    return np.minimum((u * n_sites).astype(np.int64), n_sites - 1)
+
+
+def allocate(protocol: Protocol, site: Ints, rng: np.random.Generator) -> Ints:
+    """Arm per patient in enrolment order: the protocol's method, one block list per site.
+
+    Permuted blocks come from :func:`mmntrial.randomization.methods.block_sequence`
+    (stratified by site for ``stratified_blocks``; other strata than the centre are not
+    simulated); ``simple`` from ``simple_sequence``. Minimization is not simulated.
+    """
+    method = protocol.randomization.method
+    ratios = [arm.ratio for arm in protocol.arms]
+    n = site.shape[0]
+    if method == "simple":
+        return np.asarray(simple_sequence(ratios, n, rng), dtype=np.int64)
+    if method not in ("blocks", "stratified_blocks"):
+        raise SimulationError(
+            f"protocol.randomization.method: got {method!r}, expected 'simple', 'blocks' or "
+            "'stratified_blocks' (minimization is not simulated yet; simulate the design with "
+            "permuted blocks instead)"
+        )
+    arm = np.empty(n, dtype=np.int64)
+    groups = (
+        [np.arange(n)]
+        if method == "blocks"
+        else [np.flatnonzero(site == s) for s in range(int(site.max()) + 1)]
+    )
+    for members in groups:
+        if members.size:
+            rows = block_sequence(ratios, protocol.randomization.block_sizes, members.size, rng)
+            arm[members] = [a for a, _ in rows[: members.size]]
+    return arm
+
+
+@dataclass(frozen=True, eq=False)
+class Patients:
+    """Every simulated patient of a chunk, one array element per patient.
+
+    Grip arrays are ``(patients, 2)``: column 0 the left hand, 1 the right.
+    """
+
+    trial: Ints
+    arm: Ints
+    on_drug: Bools
+    site: Ints
+    weight_kg: Floats
+    male: Bools
+    age_years: Floats
+    definite: Bools
+    gm1_positive: Bools
+    titre0_log2: Floats
+    interval_days: Floats
+    dose_g: Floats
+    intensity_g_per_kg_week: Floats
+    first_infusion_day: Floats
+    pk: PkParameters
+    need_g_per_l: Floats
+    ke0_per_day: Floats
+    mrc_full: Floats
+    mrc_treatable: Floats
+    mrc_max: float
+    grip_full_kpa: Floats
+    grip_treatable_kpa: Floats
+    gnds_upper0: Floats
+    gnds_lower0: Floats
+    rods0: Floats
+    progression_mrc_per_day: Floats
+    leukopenia_day: Floats
+    interruption_end_day: Floats
+    discontinuation_day: Floats
+    dropout_day: Floats
+    lost_to_follow_up: Bools
+
+    @property
+    def n(self) -> int:
+        """The number of patients."""
+        return int(self.trial.shape[0])
+
+    def model(self) -> PkModel:
+        """The exponential modes of every patient's IgG kinetics."""
+        return PkModel.of(self.pk)
+
+    def take(self, index: npt.NDArray[np.intp]) -> Patients:
+        """The patients at ``index``."""
+        changes: dict[str, object] = {}
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if isinstance(value, PkParameters):
+                changes[spec.name] = value.take(index)
+            elif isinstance(value, np.ndarray):
+                changes[spec.name] = value[index]
+            else:
+                changes[spec.name] = value
+        return Patients(**changes)  # type: ignore[arg-type]
+
+
+def _lognormal(median: float, cv: float, z: Floats) -> Floats:
+    return np.asarray(median * np.exp(math.sqrt(math.log1p(cv * cv)) * z), dtype=np.float64)
+
+
+def baseline_intervals(protocol: Protocol, population: Population) -> tuple[Floats, Floats]:
+    """The population's interval choices inside the protocol's eligibility, and their weights."""
+    choices = np.asarray(population.regimen.interval_days_choices, dtype=np.float64)
+    weights = np.asarray(population.regimen.interval_weights, dtype=np.float64)
+    low = protocol.eligibility.ivig_interval_days_min
+    high = protocol.eligibility.ivig_interval_days_max
+    keep = (choices >= low) & (choices <= high) & (weights > 0)
+    if not keep.any():
+        raise SimulationError(
+            f"regimen.interval_days_choices: got {choices.tolist()}, expected at least one "
+            f"interval with weight > 0 within the protocol's eligibility ({low}-{high} days)"
+        )
+    return choices[keep], weights[keep] / weights[keep].sum()
+
+
+def build_patients(
+    protocol: Protocol,
+    population: Population,
+    draws: list[TrialDraws],
+    trial_index: Ints,
+) -> Patients:
+    """Turn the raw draws of several trials into patients, all at once."""
+    u = np.concatenate([d.uniforms for d in draws])
+    z = np.concatenate([d.normals for d in draws])
+    arm = np.concatenate([d.arm for d in draws])
+    trial = np.repeat(trial_index, [d.arm.shape[0] for d in draws])
+    cov, reg, need, drug = (
+        population.covariates,
+        population.regimen,
+        population.need,
+        population.drug,
+    )
+
+    def U(name: str) -> Floats:  # noqa: N802 - reads like the column blocks it names
+        return u[:, U_COLUMNS[name]]
+
+    def Z(name: str) -> Floats:  # noqa: N802
+        return z[:, Z_COLUMNS[name]]
+
+    on_drug = np.array([a.drug != "placebo" for a in protocol.arms])[arm]
+    weight = _lognormal(cov.weight_kg_median, cov.weight_cv, Z("weight"))
+    low, high = protocol.eligibility.age_min_years, protocol.eligibility.age_max_years
+    # Age: a normal cut to the protocol's age range, by inverse CDF of the "age" normal.
+    sd = max(cov.age_years_sd, 1e-9)
+    a, b = ndtr((low - cov.age_years_mean) / sd), ndtr((high + 1 - 1e-9 - cov.age_years_mean) / sd)
+    age = cov.age_years_mean + sd * ndtri(a + ndtr(Z("age")) * (b - a))
+    positive = U("gm1_positive") < cov.anti_gm1_positive_fraction
+    titre_mean = np.where(
+        positive, cov.anti_gm1_positive_log2_mean, cov.anti_gm1_negative_log2_mean
+    )
+    titre = np.clip(titre_mean + cov.anti_gm1_log2_sd * Z("titre"), 0.0, 24.0)
+
+    choices, weights = baseline_intervals(protocol, population)
+    pick = np.minimum(
+        np.searchsorted(np.cumsum(weights), U("interval"), side="right"), len(choices) - 1
+    )
+    interval = choices[pick]
+    intensity = _lognormal(reg.intensity_g_per_kg_week_median, reg.intensity_cv, Z("intensity"))
+    step = reg.dose_rounding_g
+    dose = np.maximum(np.round(intensity * weight * interval / 7.0 / step) * step, step)
+    intensity = dose / weight / (interval / 7.0)
+    # Day 0 falls anywhere in the dosing cycle: the first on-study infusion is on day 0..interval-1.
+    first_day = np.floor(U("phase") * interval)
+
+    pk = _pk_parameters(population, weight, Z("eta_cl"), U("v2"), Z("eta_endogenous"))
+    mean_exposure = steady_state_mean_g_per_l(PkModel.of(pk), dose, interval)
+    remission = U("need_class") < need.remission_fraction
+    over = ~remission & (U("need_class") < need.remission_fraction + need.overtreated_fraction)
+    over_fraction = need.overtreated_need_min + U("need_over") * (
+        need.overtreated_need_max - need.overtreated_need_min
+    )
+    fraction = np.where(
+        remission,
+        0.0,
+        np.where(
+            over,
+            over_fraction,
+            _lognormal(need.need_fraction_median, need.need_fraction_cv, Z("need")),
+        ),
+    )
+    ke0 = math.log(2.0) / _lognormal(need.effect_half_life_days, need.effect_half_life_cv, Z("ke0"))
+
+    mrc_max = 10.0 * len(protocol.measures.mrc_muscles)
+    mrc_full = mrc_max - np.maximum(
+        cov.mrc_deficit_points_mean + cov.mrc_deficit_points_sd * Z("mrc_deficit"), 0.0
+    )
+    mrc_treatable = np.minimum(
+        _lognormal(need.mrc_treatable_points_median, need.mrc_treatable_cv, Z("mrc_treatable")),
+        0.9 * mrc_full,
+    )
+    better = np.maximum(
+        cov.grip_kpa_better_hand_mean + cov.grip_kpa_better_hand_sd * Z("grip_better"), 10.0
+    )
+    asymmetry = np.clip(cov.grip_asymmetry_mean + cov.grip_asymmetry_sd * Z("asymmetry"), 0.0, 0.9)
+    worse = better * (1.0 - asymmetry)
+    worse_treatable = np.minimum(
+        _lognormal(need.grip_treatable_kpa_median, need.grip_treatable_cv, Z("grip_treatable")),
+        0.9 * worse,
+    )
+    better_treatable = np.minimum(
+        need.grip_treatable_better_hand_ratio * worse_treatable, 0.9 * better
+    )
+    worse_is_right = U("worse_side") < 0.5
+    grip_full = np.where(
+        worse_is_right[:, None],
+        np.stack([better, worse], axis=1),
+        np.stack([worse, better], axis=1),
+    )
+    grip_treatable = np.where(
+        worse_is_right[:, None],
+        np.stack([better_treatable, worse_treatable], axis=1),
+        np.stack([worse_treatable, better_treatable], axis=1),
+    )
+    progression = _lognormal(
+        population.progression.mrc_points_per_year_median,
+        population.progression.mrc_points_per_year_cv,
+        Z("progression"),
+    )
+
+    p_leuko = np.where(
+        on_drug, drug.leukopenia_probability_drug, drug.leukopenia_probability_placebo
+    )
+    p_stop = np.where(
+        on_drug, drug.discontinuation_probability_drug, drug.discontinuation_probability_placebo
+    )
+    leukopenia = _hazard_days(p_leuko, U("leukopenia"))
+    return Patients(
+        trial=trial,
+        arm=arm,
+        on_drug=on_drug,
+        site=site_of(population, U("site")),
+        weight_kg=weight,
+        male=U("male") < cov.male_fraction,
+        age_years=np.clip(age, low, high),
+        definite=U("definite") < cov.efns_definite_fraction,
+        gm1_positive=positive,
+        titre0_log2=titre,
+        interval_days=interval,
+        dose_g=dose,
+        intensity_g_per_kg_week=intensity,
+        first_infusion_day=first_day,
+        pk=pk,
+        need_g_per_l=fraction * mean_exposure,
+        ke0_per_day=ke0,
+        mrc_full=mrc_full,
+        mrc_treatable=mrc_treatable,
+        mrc_max=mrc_max,
+        grip_full_kpa=grip_full,
+        grip_treatable_kpa=grip_treatable,
+        gnds_upper0=np.clip(
+            np.round(cov.gnds_upper_mean + cov.gnds_sd * Z("gnds_upper")), 0.0, 5.0
+        ),
+        gnds_lower0=np.clip(
+            np.round(cov.gnds_lower_mean + cov.gnds_sd * Z("gnds_lower")), 0.0, 5.0
+        ),
+        rods0=np.clip(cov.mmn_rods_centile_mean + cov.mmn_rods_centile_sd * Z("rods"), 0.0, 100.0),
+        progression_mrc_per_day=progression / DAYS_PER_YEAR,
+        leukopenia_day=leukopenia,
+        interruption_end_day=leukopenia + drug.interruption_days,
+        discontinuation_day=_hazard_days(p_stop, U("discontinuation")),
+        dropout_day=_hazard_days(
+            np.full(u.shape[0], population.dropout.probability_12_months), U("dropout")
+        ),
+        lost_to_follow_up=U("lost") < population.dropout.lost_to_follow_up_fraction,
+    )
+
+
+def _hazard_days(probability_12_months: Floats, u: Floats) -> Floats:
+    """Day (>= 1) of an event with a constant hazard giving ``p`` in 12 months; inf if never."""
+    rate = -np.log1p(-probability_12_months) / DAYS_PER_YEAR
+    with np.errstate(divide="ignore"):
+        day = np.ceil(-np.log1p(-u) / rate)
+    return np.asarray(np.where(rate > 0.0, np.maximum(day, 1.0), np.inf), dtype=np.float64)
+
+
+def _pk_parameters(
+    population: Population, weight: Floats, z_cl: Floats, u_v2: Floats, z_endogenous: Floats
+) -> PkParameters:
+    """Individual PK as in :func:`mmntrial.simulate.pk.sample_pk_parameters`, from our blocks."""
+    pop = population.pk
+    typical = PkParameters.from_population_typical(pop, weight)
+    tail = float(ndtr(-pop.v2_eta_truncation_sd))
+    eta_v2 = _omega(pop.v2_cv) * ndtri(tail + u_v2 * (1.0 - 2.0 * tail))
+    return PkParameters(
+        CL_L_per_day=typical.CL_L_per_day * np.exp(_omega(pop.cl_cv) * z_cl),
+        V1_L=typical.V1_L,
+        Q_L_per_day=typical.Q_L_per_day,
+        V2_L=typical.V2_L * np.exp(eta_v2),
+        endogenous_igg_g_per_l=typical.endogenous_igg_g_per_l
+        * np.exp(_omega(pop.endogenous_cv) * z_endogenous),
+    )
+
+
+def _omega(cv: float) -> float:
+    return math.sqrt(math.log1p(cv * cv))
+
+
+__all__ = [
+    "NOISE_SERIES",
+    "Patients",
+    "TrialDraws",
+    "build_patients",
+    "draw_trial",
+    "max_assessments",
+    "n_patients_per_trial",
+]

@@ -1,0 +1,146 @@
+"""Adverse events and laboratory values of a simulated trial, for its dataset.
+
+The events that change a patient's course were drawn with the patient (leukopenia,
+which interrupts the study drug; discontinuation for side effects, which ends the
+trial for them; see :mod:`mmntrial.simulate.patients`). Here they become rows, and the
+events that change nothing in the model (infections, GI upset) are drawn from the
+dataset's own stream. Rates are the population's ``[drug]`` section [S47, S48].
+
+Grading follows CTCAE v5.0 [S50]: neutrophils G1 < LLN (2.0) to 1.5, G2 < 1.5 to 1.0,
+G3 < 1.0 to 0.5, G4 < 0.5 x 10^9/L; WBC G1 < LLN (4.0) to 3.0, G2 < 3.0 to 2.0,
+G3 < 2.0 to 1.0, G4 < 1.0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mmntrial.simulate.patients import DAYS_PER_YEAR, Patients
+from mmntrial.simulate.population_model import Population
+
+Floats = np.ndarray
+
+_NEUTROPHIL_GRADES = (2.0, 1.5, 1.0, 0.5)  # lower edges of normal, G1, G2, G3
+_WBC_GRADES = (4.0, 3.0, 2.0, 1.0)
+
+
+def ctcae_grade(value: float, edges: tuple[float, ...]) -> int | None:
+    """CTCAE grade of a low count: None when normal, else 1-4.
+
+    >>> ctcae_grade(1.2, _NEUTROPHIL_GRADES), ctcae_grade(3.1, _NEUTROPHIL_GRADES)
+    (2, None)
+    """
+    grade = sum(value < edge for edge in edges)
+    return grade or None
+
+
+def adverse_events(
+    population: Population, patients: Patients, follow_up_days: Floats, rng: np.random.Generator
+) -> list[dict[str, Any]]:
+    """Adverse-event rows (``subject_id`` holds the patient's index; the caller names it)."""
+    drug = population.drug
+    rows: list[dict[str, Any]] = []
+
+    def add(p: int, term: str, onset: float, **fields: Any) -> None:
+        rows.append(
+            {
+                "subject_id": p,
+                "ae_id": f"AE-{len(rows) + 1:04d}",
+                "term": term,
+                "day_onset": int(onset),
+                **fields,
+            }
+        )
+
+    for p in range(patients.n):
+        end = float(follow_up_days[p])
+        on_drug = bool(patients.on_drug[p])
+        leukopenia = float(patients.leukopenia_day[p])
+        if leukopenia <= end:
+            add(
+                p,
+                "neutrophil count decreased",
+                leukopenia,
+                day_resolved=int(patients.interruption_end_day[p]),
+                grade=int(rng.choice([2, 3], p=[0.7, 0.3])),
+                serious=False,
+                related_to="study_drug",
+                action_taken="interrupted",
+            )
+        stop = float(patients.discontinuation_day[p])
+        if stop <= end and stop <= patients.dropout_day[p]:
+            add(
+                p,
+                str(rng.choice(["diarrhoea", "nausea", "fatigue"])),
+                stop,
+                day_resolved=None,
+                grade=2,
+                serious=False,
+                related_to="study_drug",
+                action_taken="discontinued",
+            )
+        rate = (
+            drug.infection_rate_per_year_drug if on_drug else drug.infection_rate_per_year_placebo
+        )
+        for _ in range(int(rng.poisson(rate * end / DAYS_PER_YEAR))):
+            onset = float(rng.integers(0, max(int(end), 1)))
+            serious = bool(rng.random() < drug.serious_infection_fraction)
+            add(
+                p,
+                "infection",
+                onset,
+                day_resolved=int(onset) + int(rng.integers(5, 21)),
+                grade=3 if serious else 2,
+                serious=serious,
+                related_to="none",
+                action_taken="none",
+            )
+        chance = drug.gi_upset_probability_drug if on_drug else drug.gi_upset_probability_placebo
+        if rng.random() < chance * min(end / DAYS_PER_YEAR, 1.0):
+            onset = float(rng.integers(0, max(int(end), 1)))
+            add(
+                p,
+                "diarrhoea",
+                onset,
+                day_resolved=int(onset) + int(rng.integers(3, 15)),
+                grade=1,
+                serious=False,
+                related_to="study_drug",
+                action_taken="none",
+            )
+    return rows
+
+
+def labs(
+    patients: Patients,
+    visits: list[tuple[int, int, float]],
+    ids: list[str],
+    rng: np.random.Generator,
+) -> list[dict[str, Any]]:
+    """Neutrophils and WBC at every scheduled visit ``(patient, day, _)``, low in leukopenia."""
+    rows: list[dict[str, Any]] = []
+    for p, day, _ in visits:
+        low = patients.leukopenia_day[p] <= day <= patients.interruption_end_day[p]
+        neutrophils = float(rng.uniform(0.6, 1.3)) if low else float(max(rng.normal(4.0, 1.0), 2.0))
+        wbc = neutrophils + float(max(rng.normal(2.2, 0.5), 0.8))
+        for test, value, edges in (
+            ("neutrophils", neutrophils, _NEUTROPHIL_GRADES),
+            ("wbc", wbc, _WBC_GRADES),
+        ):
+            shown = round(value, 2)
+            rows.append(
+                {
+                    "subject_id": ids[p],
+                    "day": day,
+                    "test": test,
+                    "value": shown,
+                    "unit": "10^9/L",
+                    "grade": ctcae_grade(shown, edges),
+                }
+            )
+    return rows
+
+
+__all__ = ["adverse_events", "ctcae_grade", "labs"]

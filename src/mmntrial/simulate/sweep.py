@@ -1,0 +1,170 @@
+"""Sweeps: simulate a grid of designs and tabulate power, IVIg saved and harm per design.
+
+A sweep file (TOML) names the base protocol and population, the trials per design, the
+seed, and the grid (see :mod:`mmntrial.simulate.grid` for axis names)::
+
+    [sweep]
+    protocol = "piepers-2007"
+    population = "mmn-default"
+    trials = 2000
+    seed = 2007
+    chunk_trials = 500          # optional
+
+    [grid]
+    n_per_arm = [14, 28]
+    effect = [0.0, 0.5]
+    "taper.step_percent" = [25, 50]
+    cadence_weeks = [0, 12]
+    "threshold.grip_kpa" = [8, 12]
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mmntrial.errors import SimulationError
+from mmntrial.protocol.loader import load_protocol
+from mmntrial.protocol.model import Protocol
+from mmntrial.simulate.execute import plan_tasks, run_local, run_on_client
+from mmntrial.simulate.grid import DesignPoint, design_points
+from mmntrial.simulate.population import Population, load_population
+from mmntrial.simulate.trials import TrialResults, arm_roles
+
+SWEEP_KEYS = {"protocol", "population", "trials", "seed", "chunk_trials"}
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """A sweep, validated: the designs to simulate and how many trials each."""
+
+    protocol: Protocol
+    population: Population
+    points: tuple[DesignPoint, ...]
+    trials: int
+    seed: int
+    chunk_trials: int
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Per-trial rows of every design (``point`` column) and one summary row per design."""
+
+    plan: SweepPlan
+    per_trial: pd.DataFrame
+    table: pd.DataFrame
+
+
+def _whole(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise SimulationError(f"sweep.{name}: got {value!r}, expected a whole number >= {minimum}")
+    return value
+
+
+def make_plan(
+    *,
+    protocol: str | Protocol,
+    population: str | Population,
+    axes: Mapping[str, Sequence[Any]],
+    trials: int,
+    seed: int,
+    chunk_trials: int = 500,
+) -> SweepPlan:
+    """Validate a sweep and list its design points (every problem raises before any work)."""
+    base = load_protocol(protocol) if isinstance(protocol, str) else protocol
+    people = load_population(population) if isinstance(population, str) else population
+    if not axes:
+        raise SimulationError("grid: got no axes, expected at least one (e.g. effect = [0, 0.5])")
+    return SweepPlan(
+        protocol=base,
+        population=people,
+        points=tuple(design_points(base, axes)),
+        trials=_whole("trials", trials, 1),
+        seed=_whole("seed", seed, 0),
+        chunk_trials=_whole("chunk_trials", chunk_trials, 1),
+    )
+
+
+def load_sweep(path: str | Path) -> SweepPlan:
+    """Read and validate a sweep file (see the module docstring for its format)."""
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SimulationError(f"sweep file {file}: no such file") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise SimulationError(f"sweep file {file}: cannot be read ({error})") from None
+    unknown = sorted(set(data) - {"sweep", "grid"})
+    if unknown:
+        raise SimulationError(
+            f"sweep file {file}: got tables {unknown}, expected [sweep] and [grid]"
+        )
+    sweep = data.get("sweep", {})
+    extra = sorted(set(sweep) - SWEEP_KEYS)
+    if extra:
+        raise SimulationError(
+            f"sweep file {file}: got keys {extra} in [sweep], expected {sorted(SWEEP_KEYS)}"
+        )
+    return make_plan(
+        protocol=sweep.get("protocol", "piepers-2007"),
+        population=sweep.get("population", "mmn-default"),
+        axes=data.get("grid", {}),
+        trials=sweep.get("trials", 1000),
+        seed=sweep.get("seed", 0),
+        chunk_trials=sweep.get("chunk_trials", 500),
+    )
+
+
+def point_summary(point: DesignPoint, per_trial: pd.DataFrame, seed: int) -> dict[str, Any]:
+    """One flat row: the design's settings, then power and the per-arm figures."""
+    drug, control = arm_roles(point.protocol)
+    names = tuple(arm.name for arm in point.protocol.arms)
+    results = TrialResults(per_trial, names, names[drug], names[control], point.effect, seed)
+    summary = results.summary()
+    row: dict[str, Any] = {"point": point.index, **point.settings}
+    low, high = summary["rejection_rate_ci95"]
+    row |= {
+        "n_trials": summary["n_trials"],
+        "measure": summary["measure"],
+        "rejection_rate": summary["rejection_rate"],
+        "rejection_rate_low": low,
+        "rejection_rate_high": high,
+    }
+    for role, arm in (("drug", names[drug]), ("control", names[control])):
+        for key, value in summary[arm].items():
+            row[f"{role}_{key}"] = value
+    return row
+
+
+def run_sweep(
+    plan: SweepPlan, *, client: Any = None, progress: Callable[[int], None] | None = None
+) -> SweepResult:
+    """Simulate every design point; on ``client`` (Dask) if given, else in this process.
+
+    The result is the same either way, for any number of workers.
+    """
+    tasks = plan_tasks(
+        plan.points,
+        plan.population,
+        trials=plan.trials,
+        seed=plan.seed,
+        chunk_trials=plan.chunk_trials,
+    )
+    per_trial = (
+        run_local(tasks, progress) if client is None else run_on_client(client, tasks, progress)
+    )
+    table = pd.DataFrame(
+        [
+            point_summary(point, per_trial[per_trial["point"] == point.index], plan.seed)
+            for point in plan.points
+        ]
+    )
+    return SweepResult(plan, per_trial, table)
+
+
+__all__ = ["SweepPlan", "SweepResult", "load_sweep", "make_plan", "point_summary", "run_sweep"]

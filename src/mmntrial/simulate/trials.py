@@ -1,0 +1,362 @@
+"""The Monte-Carlo trial simulator: many whole trials through the real protocol engine.
+
+Trials are processed in chunks of ``chunk_trials``; chunk ``i`` takes its randomness from
+``np.random.SeedSequence(seed).spawn(i + 1)[i]`` and trial ``j`` of the chunk from that
+sequence's child ``j`` (:func:`trial_seed`), so a trial's result depends only on the
+seed, its chunk and its place in the chunk: never on how many chunks there are, which
+worker runs them, or in which order. Memory stays flat: one chunk at a time.
+
+>>> from mmntrial.protocol.loader import load_protocol
+>>> from mmntrial.simulate.population import load_population
+>>> results = run_trials(load_protocol("piepers-2007"), load_population("mmn-default"),
+...                      n_trials=20, effect=0.0, seed=1, chunk_trials=10)
+>>> len(results.per_trial), results.summary()["n_trials"]
+(20, 20)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from mmntrial.errors import SimulationError
+from mmntrial.protocol.model import Protocol
+from mmntrial.simulate.course import Outcome, check_simulable, run_course
+from mmntrial.simulate.fisher import fisher_p_values
+from mmntrial.simulate.patients import Patients, build_patients, draw_trial
+from mmntrial.simulate.population_model import Population
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+
+ALPHA = 0.05
+DAYS_PER_YEAR = 365.25
+
+
+def trial_seed(seed: int, chunk_index: int, trial_in_chunk: int) -> np.random.SeedSequence:
+    """The seed sequence of one trial: child ``trial_in_chunk`` of chunk ``chunk_index``.
+
+    Equal to ``SeedSequence(seed).spawn(chunk_index + 1)[chunk_index].spawn(j + 1)[j]``,
+    built directly (numpy documents spawned children as ``spawn_key`` extensions).
+
+    >>> a = trial_seed(7, 2, 3).generate_state(2)
+    >>> b = np.random.SeedSequence(7).spawn(3)[2].spawn(4)[3].generate_state(2)
+    >>> bool((a == b).all())
+    True
+    """
+    return np.random.SeedSequence(seed, spawn_key=(chunk_index, trial_in_chunk))
+
+
+def check_arguments(**given: Any) -> None:
+    """Raise SimulationError naming the first argument out of range."""
+    checks: dict[str, tuple[Callable[[Any], bool], str]] = {
+        "effect": (lambda v: _real(v) and 0.0 <= v < 1.0, "a number in [0, 1)"),
+        "n_trials": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+        "chunk_trials": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+        "n_trials_in_chunk": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+        "chunk_index": (lambda v: _whole(v) and v >= 0, "a whole number >= 0"),
+        "seed": (lambda v: _whole(v) and v >= 0, "a whole number >= 0"),
+        "n_per_arm": (lambda v: v is None or (_whole(v) and v >= 2), "None or a whole number >= 2"),
+        "trial_index": (lambda v: _whole(v) and v >= 0, "a whole number >= 0"),
+    }
+    for name, value in given.items():
+        ok, expected = checks[name]
+        if not ok(value):
+            raise SimulationError(f"{name}: got {value!r}, expected {expected}")
+
+
+def _real(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def arm_roles(protocol: Protocol) -> tuple[int, int]:
+    """(drug arm index, control arm index): control is the placebo arm (else the last)."""
+    placebo = [i for i, arm in enumerate(protocol.arms) if arm.drug == "placebo"]
+    control = placebo[0] if placebo else len(protocol.arms) - 1
+    return 1 - control, control
+
+
+def draw_chunk(
+    protocol: Protocol,
+    population: Population,
+    *,
+    seed: int,
+    chunk_index: int,
+    trial_numbers: range,
+    n_per_arm: int,
+) -> tuple[Patients, Floats]:
+    """The patients and assessment noise of trials ``trial_numbers`` (places in the chunk)."""
+    draws = [
+        draw_trial(
+            protocol,
+            population,
+            n_per_arm,
+            np.random.default_rng(trial_seed(seed, chunk_index, j)),
+        )
+        for j in trial_numbers
+    ]
+    patients = build_patients(protocol, population, draws, np.arange(len(draws), dtype=np.int64))
+    return patients, np.concatenate([d.noise for d in draws])
+
+
+def run_chunk(
+    protocol: Protocol,
+    population: Population,
+    *,
+    effect: float,
+    seed: int,
+    chunk_index: int,
+    n_trials_in_chunk: int,
+    n_per_arm: int | None,
+    chunk_trials: int | None = None,
+) -> pd.DataFrame:
+    """One chunk of trials: a DataFrame with one row per trial (see :class:`TrialResults`).
+
+    ``trial`` numbers continue from ``chunk_index * chunk_trials`` (``chunk_trials``
+    defaults to ``n_trials_in_chunk``: pass the full chunk size for the last, smaller
+    chunk). Concatenating the chunks of a run, in any order, and sorting by ``trial``
+    gives :func:`run_trials`' table.
+
+    >>> from mmntrial.protocol.loader import load_protocol
+    >>> from mmntrial.simulate.population import load_population
+    >>> frame = run_chunk(load_protocol("piepers-2007"), load_population("mmn-default"),
+    ...                   effect=0.0, seed=1, chunk_index=1, n_trials_in_chunk=3, n_per_arm=None)
+    >>> frame["trial"].tolist()
+    [3, 4, 5]
+    """
+    check_arguments(
+        effect=effect,
+        seed=seed,
+        chunk_index=chunk_index,
+        n_trials_in_chunk=n_trials_in_chunk,
+        n_per_arm=n_per_arm,
+    )
+    check_simulable(protocol)
+    size = population.trial.n_per_arm if n_per_arm is None else n_per_arm
+    patients, noise = draw_chunk(
+        protocol,
+        population,
+        seed=seed,
+        chunk_index=chunk_index,
+        trial_numbers=range(n_trials_in_chunk),
+        n_per_arm=size,
+    )
+    outcome = run_course(protocol, population, patients, noise, effect)
+    first = chunk_index * (chunk_trials or n_trials_in_chunk)
+    return summarize_trials(
+        protocol, patients.trial, patients.arm, outcome, n_trials_in_chunk, first
+    )
+
+
+def summarize_trials(
+    protocol: Protocol, trial: Ints, arm: Ints, outcome: Outcome, n_trials: int, first: int
+) -> pd.DataFrame:
+    """Per-trial rows from per-patient outcomes (``trial`` 0..n_trials-1 within the chunk)."""
+    drug, control = arm_roles(protocol)
+    n_arms = len(protocol.arms)
+    group = trial * n_arms + arm
+    size = n_trials * n_arms
+
+    def per_group(values: npt.ArrayLike) -> Floats:
+        weights = np.asarray(values, dtype=np.float64)
+        return (
+            np.bincount(group, weights, minlength=size).astype(np.float64).reshape(n_trials, n_arms)
+        )
+
+    count = per_group(np.ones(trial.shape[0]))
+    responders = per_group(outcome.responder)
+    years = per_group(outcome.follow_up_days) / DAYS_PER_YEAR
+    columns: dict[str, Any] = {"trial": np.arange(first, first + n_trials)}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_reduction = per_group(outcome.reduction_percent) / count
+        per_year = per_group(outcome.ivig_g) / years
+        baseline_per_year = per_group(outcome.baseline_ivig_g) / years
+        episodes = per_group(outcome.deteriorations) / count
+        weeks = per_group(outcome.days_deteriorated) / 7.0 / count
+    median = _group_median(group, outcome.reduction_percent, size).reshape(n_trials, n_arms)
+    dropouts = per_group(outcome.withdrawn)
+    names = [a.name for a in protocol.arms]
+    for k, name in enumerate(names):
+        columns[f"n_{name}"] = count[:, k].astype(np.int64)
+    for k, name in enumerate(names):
+        columns[f"responders_{name}"] = responders[:, k].astype(np.int64)
+    x1, x2 = responders[:, drug].astype(np.int64), responders[:, control].astype(np.int64)
+    n1, n2 = count[:, drug].astype(np.int64), count[:, control].astype(np.int64)
+    p = fisher_p_values(x1, n1, x2, n2)
+    columns["p_value"] = p
+    columns["significant"] = p < ALPHA
+    columns["favours_drug"] = x1 * n2 > x2 * n1
+    for label, table in (
+        ("mean_reduction_pct", mean_reduction),
+        ("median_reduction_pct", median),
+        ("ivig_g_per_patient_year", per_year),
+        ("baseline_ivig_g_per_patient_year", baseline_per_year),
+        ("deteriorations_per_patient", episodes),
+        ("weeks_deteriorated_per_patient", weeks),
+    ):
+        for k, name in enumerate(names):
+            columns[f"{label}_{name}"] = table[:, k]
+    for k, name in enumerate(names):
+        columns[f"dropouts_{name}"] = dropouts[:, k].astype(np.int64)
+    return pd.DataFrame(columns)
+
+
+def _group_median(group: Ints, values: Floats, n_groups: int) -> Floats:
+    """The median of ``values`` within each group (NaN for an empty group), vectorized."""
+    order = np.lexsort((values, group))
+    sorted_values = values[order]
+    counts = np.bincount(group, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    low = starts + (counts - 1) // 2
+    high = starts + counts // 2
+    safe = np.clip(np.stack([low, high]), 0, max(values.size - 1, 0))
+    median = (
+        0.5 * (sorted_values[safe[0]] + sorted_values[safe[1]])
+        if values.size
+        else np.zeros(n_groups)
+    )
+    return np.asarray(np.where(counts > 0, median, np.nan), dtype=np.float64)
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """The Wilson score 95% interval of a proportion.
+
+    >>> tuple(round(x, 4) for x in wilson_interval(50, 100))
+    (0.4038, 0.5962)
+    """
+    if n <= 0:
+        return (math.nan, math.nan)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass(frozen=True)
+class TrialResults:
+    """Simulated trials: ``per_trial`` has one row per trial; :meth:`summary` sums them up.
+
+    Per-trial columns (``<arm>`` is each protocol arm's name): ``trial``, ``n_<arm>``,
+    ``responders_<arm>`` (primary endpoint reached), ``p_value`` (two-sided Fisher exact,
+    drug vs control), ``significant`` (p < 0.05), ``favours_drug``,
+    ``mean_reduction_pct_<arm>``, ``median_reduction_pct_<arm>`` (percent reduction of
+    dose intensity on the primary endpoint day), ``ivig_g_per_patient_year_<arm>``,
+    ``baseline_ivig_g_per_patient_year_<arm>``, ``deteriorations_per_patient_<arm>``
+    (confirmed episodes), ``weeks_deteriorated_per_patient_<arm>`` and ``dropouts_<arm>``.
+    """
+
+    per_trial: pd.DataFrame
+    arms: tuple[str, ...]
+    drug_arm: str
+    control_arm: str
+    effect: float
+    seed: int
+
+    def summary(self) -> dict[str, Any]:
+        """Power (type I error when effect = 0) with its Wilson 95% interval, and per arm means."""
+        frame = self.per_trial
+        n = len(frame)
+        rejections = int(frame["significant"].sum())
+        low, high = wilson_interval(rejections, n)
+        out: dict[str, Any] = {
+            "n_trials": n,
+            "effect": self.effect,
+            "seed": self.seed,
+            "measure": "type I error" if self.effect == 0 else "power",
+            "rejection_rate": rejections / n,
+            "rejection_rate_ci95": (low, high),
+            "rejection_favouring_drug_rate": float(
+                (frame["significant"] & frame["favours_drug"]).mean()
+            ),
+        }
+        for arm in self.arms:
+            patients = frame[f"n_{arm}"].sum()
+            saved = (
+                frame[f"baseline_ivig_g_per_patient_year_{arm}"]
+                - frame[f"ivig_g_per_patient_year_{arm}"]
+            )
+            out[arm] = {
+                "proportion_reaching_primary": float(frame[f"responders_{arm}"].sum() / patients),
+                "mean_reduction_pct": float(frame[f"mean_reduction_pct_{arm}"].mean()),
+                "median_reduction_pct": float(frame[f"median_reduction_pct_{arm}"].median()),
+                "ivig_g_per_patient_year": float(frame[f"ivig_g_per_patient_year_{arm}"].mean()),
+                "ivig_saved_g_per_patient_year": float(saved.mean()),
+                "deteriorations_per_patient": float(
+                    frame[f"deteriorations_per_patient_{arm}"].mean()
+                ),
+                "weeks_deteriorated_per_patient": float(
+                    frame[f"weeks_deteriorated_per_patient_{arm}"].mean()
+                ),
+                "dropouts_per_trial": float(frame[f"dropouts_{arm}"].mean()),
+            }
+        return out
+
+
+def run_trials(
+    protocol: Protocol,
+    population: Population,
+    *,
+    n_trials: int,
+    effect: float,
+    seed: int,
+    chunk_trials: int = 500,
+    n_per_arm: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> TrialResults:
+    """Simulate ``n_trials`` whole trials in chunks of ``chunk_trials``.
+
+    ``effect`` in [0, 1) is the fraction by which the drug arm's dose need falls at full
+    onset. ``progress`` is called with the number of trials finished after each chunk.
+    """
+    check_arguments(
+        effect=effect, n_trials=n_trials, seed=seed, chunk_trials=chunk_trials, n_per_arm=n_per_arm
+    )
+    frames = []
+    done = 0
+    for chunk_index in range(math.ceil(n_trials / chunk_trials)):
+        size = min(chunk_trials, n_trials - chunk_index * chunk_trials)
+        frames.append(
+            run_chunk(
+                protocol,
+                population,
+                effect=effect,
+                seed=seed,
+                chunk_index=chunk_index,
+                n_trials_in_chunk=size,
+                n_per_arm=n_per_arm,
+                chunk_trials=chunk_trials,
+            )
+        )
+        done += size
+        if progress is not None:
+            progress(done)
+    drug, control = arm_roles(protocol)
+    return TrialResults(
+        per_trial=pd.concat(frames, ignore_index=True),
+        arms=tuple(a.name for a in protocol.arms),
+        drug_arm=protocol.arms[drug].name,
+        control_arm=protocol.arms[control].name,
+        effect=float(effect),
+        seed=seed,
+    )
+
+
+__all__ = [
+    "TrialResults",
+    "arm_roles",
+    "run_chunk",
+    "run_trials",
+    "summarize_trials",
+    "trial_seed",
+    "wilson_interval",
+]

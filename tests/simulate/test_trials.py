@@ -1,0 +1,173 @@
+"""The trial runner: determinism across chunks, the summary, one trial as a dataset."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import fisher_exact
+
+from mmntrial.errors import SimulationError
+from mmntrial.protocol.loader import load_protocol
+from mmntrial.simulate.fisher import fisher_p_values, fisher_table
+from mmntrial.simulate.one_trial import simulate_one_trial, simulate_trial
+from mmntrial.simulate.population import load_population
+from mmntrial.simulate.trials import run_chunk, run_trials, wilson_interval
+
+PROTOCOL = load_protocol("piepers-2007")
+POP = load_population("mmn-default")
+
+
+def test_chunks_computed_separately_in_any_order_equal_one_run() -> None:
+    whole = run_trials(PROTOCOL, POP, n_trials=40, effect=0.3, seed=9, chunk_trials=10)
+    parts = []
+    for chunk in (3, 1, 0, 2):
+        parts.append(
+            run_chunk(
+                PROTOCOL,
+                POP,
+                effect=0.3,
+                seed=9,
+                chunk_index=chunk,
+                n_trials_in_chunk=10,
+                n_per_arm=None,
+            )
+        )
+    joined = pd.concat(parts).sort_values("trial", ignore_index=True)
+    pd.testing.assert_frame_equal(whole.per_trial, joined)
+    assert whole.per_trial["trial"].tolist() == list(range(40))
+    # A different seed gives different trials: the test above compares something.
+    other = run_chunk(
+        PROTOCOL, POP, effect=0.3, seed=10, chunk_index=0, n_trials_in_chunk=10, n_per_arm=None
+    )
+    assert not other.equals(whole.per_trial.iloc[:10])
+
+
+def test_the_last_chunk_may_be_smaller_and_progress_is_reported() -> None:
+    done: list[int] = []
+    results = run_trials(
+        PROTOCOL, POP, n_trials=7, effect=0.0, seed=2, chunk_trials=3, progress=done.append
+    )
+    assert done == [3, 6, 7]
+    last = run_chunk(
+        PROTOCOL,
+        POP,
+        effect=0.0,
+        seed=2,
+        chunk_index=2,
+        n_trials_in_chunk=1,
+        n_per_arm=None,
+        chunk_trials=3,
+    )
+    pd.testing.assert_frame_equal(results.per_trial.iloc[[6]].reset_index(drop=True), last)
+
+
+def test_a_trial_does_not_depend_on_the_size_of_its_chunk() -> None:
+    big = run_chunk(
+        PROTOCOL, POP, effect=0.5, seed=4, chunk_index=0, n_trials_in_chunk=6, n_per_arm=None
+    )
+    small = run_chunk(
+        PROTOCOL, POP, effect=0.5, seed=4, chunk_index=0, n_trials_in_chunk=2, n_per_arm=None
+    )
+    pd.testing.assert_frame_equal(big.iloc[:2], small)
+
+
+def test_per_trial_columns_and_summary() -> None:
+    results = run_trials(PROTOCOL, POP, n_trials=30, effect=0.0, seed=5, n_per_arm=6)
+    frame = results.per_trial
+    assert (frame["n_mmf"] + frame["n_placebo"] == 12).all()
+    assert frame["responders_mmf"].le(frame["n_mmf"]).all()
+    expected_p = [
+        fisher_exact([[a, n - a], [b, m - b]]).pvalue
+        for a, n, b, m in frame[
+            ["responders_mmf", "n_mmf", "responders_placebo", "n_placebo"]
+        ].itertuples(index=False)
+    ]
+    np.testing.assert_allclose(frame["p_value"], expected_p, rtol=1e-9)
+    summary = results.summary()
+    assert summary["measure"] == "type I error"
+    assert summary["n_trials"] == 30
+    low, high = summary["rejection_rate_ci95"]
+    assert low <= summary["rejection_rate"] <= high
+    for arm in ("mmf", "placebo"):
+        assert 0.0 <= summary[arm]["proportion_reaching_primary"] <= 1.0
+        assert summary[arm]["ivig_saved_g_per_patient_year"] > 0  # the taper saves IVIg
+        assert summary[arm]["deteriorations_per_patient"] > 0  # ... and causes harm
+
+
+def test_fisher_table_matches_scipy() -> None:
+    table = fisher_table(7, 9)
+    for a in range(8):
+        for b in range(10):
+            assert table[a, b] == pytest.approx(fisher_exact([[a, 7 - a], [b, 9 - b]]).pvalue)
+    p = fisher_p_values(np.array([0, 5]), np.array([7, 5]), np.array([0, 0]), np.array([9, 5]))
+    np.testing.assert_allclose(p, [1.0, fisher_exact([[5, 0], [0, 5]]).pvalue])
+    assert wilson_interval(0, 10)[0] == 0.0
+
+
+def test_one_trial_summary_equals_run_trials_and_its_dataset() -> None:
+    results = run_trials(PROTOCOL, POP, n_trials=5, effect=0.4, seed=21, chunk_trials=2)
+    one = simulate_trial(PROTOCOL, POP, effect=0.4, seed=21, trial_index=3, chunk_trials=2)
+    expected = results.per_trial.iloc[[3]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(one.summary, expected)
+    data = one.dataset
+    subjects = data.subjects.set_index("subject_id")
+    arm_of = subjects["arm"]
+    for arm in ("mmf", "placebo"):
+        members = arm_of[arm_of == arm].index
+        assert len(members) == expected[f"n_{arm}"].item()
+        episodes = data.deteriorations["subject_id"].isin(members).sum()
+        assert episodes / len(members) == pytest.approx(
+            expected[f"deteriorations_per_patient_{arm}"].item()
+        )
+        left = data.dispositions[data.dispositions["subject_id"].isin(members)]
+        assert (left["status"] != "completed").sum() == expected[f"dropouts_{arm}"].item()
+        on_study = data.infusions[
+            data.infusions["subject_id"].isin(members) & (data.infusions["day"] >= 0)
+        ]
+        years = left["day"].sum() / 365.25
+        assert on_study["dose_g"].sum() / years == pytest.approx(
+            expected[f"ivig_g_per_patient_year_{arm}"].item()
+        )
+
+
+def test_the_dataset_has_every_table_of_the_schema() -> None:
+    data = simulate_one_trial(PROTOCOL, POP, effect=0.0, seed=3)
+    tables = data.tables()
+    assert len(tables["subjects"]) == 28 == len(tables["dispositions"])
+    assert (tables["screening"]["outcome"] == "randomized").sum() == 28
+    assert {"M0", "M12"} <= set(tables["assessments"]["visit"])
+    assert (tables["infusions"]["day"] < 0).sum() == 28 * PROTOCOL.baseline.n_infusions
+    assert set(tables["labs"]["test"]) == {"igg", "neutrophils", "wbc"}
+    assert data.meta.seed == 3
+    assert data.meta.source == "simulated"
+    again = simulate_one_trial(PROTOCOL, POP, effect=0.0, seed=3)
+    for name, frame in tables.items():
+        pd.testing.assert_frame_equal(frame, again.tables()[name], check_like=False)
+
+
+def test_other_built_in_designs() -> None:
+    lengthening = load_protocol("interval-lengthening")
+    frame = run_trials(lengthening, POP, n_trials=4, effect=0.5, seed=1).per_trial
+    assert len(frame) == 4
+    with pytest.raises(SimulationError, match="minimization"):
+        run_trials(load_protocol("cidp-levels"), POP, n_trials=1, effect=0.0, seed=1)
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [
+        ("effect", -0.1),
+        ("effect", 1.0),
+        ("n_trials", 0),
+        ("seed", -1),
+        ("chunk_trials", 0),
+        ("n_per_arm", 1),
+        ("effect", float("nan")),
+    ],
+)
+def test_bad_arguments_name_themselves(argument: str, value: float) -> None:
+    given = {"n_trials": 2, "effect": 0.0, "seed": 1, "chunk_trials": 10, "n_per_arm": None}
+    given[argument] = value
+    with pytest.raises(SimulationError, match=f"^{argument}: got"):
+        run_trials(PROTOCOL, POP, **given)  # type: ignore[arg-type]
