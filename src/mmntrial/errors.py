@@ -12,6 +12,7 @@ so a user error never prints a traceback. Anything else is a bug and keeps its t
      +-- MeasureError             a clinical value outside its scale, a wrong unit or instrument
      +-- HistoryError             a patient-history file that cannot be read
      +-- DatasetError             a trial dataset that breaks its schema (table, row, problem)
+     +-- ReportError              a report that cannot be written where it was asked to be
      +-- EngineError              a request the protocol engine cannot answer
      |    +-- IllegalTransition   a taper-state change the state machine forbids
      +-- RandomizationError       bad randomization parameters or a ledger that refuses
@@ -75,6 +76,10 @@ class DatasetError(MmntrialError):
     """A trial dataset that breaks its schema; the message names the table, row and problem."""
 
 
+class ReportError(MmntrialError):
+    """The report cannot be written where it was asked to be (the message says why)."""
+
+
 class EngineError(MmntrialError):
     """A request the protocol engine cannot answer (for example, no baseline infusions)."""
 
@@ -126,5 +131,6 @@ __all__ = [
     "Problem",
     "ProtocolError",
     "RandomizationError",
+    "ReportError",
     "SimulationError",
 ]

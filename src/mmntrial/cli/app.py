@@ -45,13 +45,14 @@ def _root(
 def _register() -> None:
     # Imported here, not at module top, so that `import mmntrial.cli.app` stays cheap
     # and each command group stays in its own module.
-    from mmntrial.cli import demo, engine, protocol, randomize, simulate
+    from mmntrial.cli import analyze, demo, engine, protocol, randomize, simulate
 
     app.add_typer(protocol.app, name="protocol")
     app.add_typer(engine.app, name="engine")
     app.add_typer(randomize.app, name="randomize")
     app.command("simulate")(simulate.simulate)
     app.command("sweep")(simulate.sweep)
+    app.command("analyze")(analyze.analyze)
     app.command("demo")(demo.demo)
 
 

@@ -1,0 +1,73 @@
+"""``mmntrial analyze``: run the analysis plan on a trial dataset and write the report.
+
+The command reads the dataset (Parquet or CSV), runs the protocol's analysis plan,
+writes ``report.html`` (and ``report.pdf`` where WeasyPrint works) into ``--out``, and
+prints the headline: the primary endpoint per arm, the risk difference with its
+interval and p-value, and where the report is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from mmntrial.analysis.result import format_number, format_p
+
+
+def analyze(
+    dataset: Path = typer.Argument(
+        ..., help="Dataset directory (one Parquet or CSV file per table, and dataset.json)."
+    ),
+    protocol: str = typer.Option(
+        "piepers-2007", "--protocol", "-p", help="Built-in protocol name or a protocol file."
+    ),
+    out: Path = typer.Option(
+        Path("report"), "--out", "-o", help="Directory for report.html, report.pdf, figures/."
+    ),
+    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also write the PDF (WeasyPrint)."),
+) -> None:
+    """Analyse a trial dataset and write the trial report (HTML, and PDF where possible)."""
+    # Imported here so that `mmntrial --help` does not load pandas, matplotlib and the plan.
+    from mmntrial.analysis.plan import run_plan
+    from mmntrial.dataset.io import read_dataset
+    from mmntrial.protocol.loader import load_protocol
+    from mmntrial.report.write import write_report
+
+    console = Console(highlight=False)
+    design = load_protocol(protocol)
+    data = read_dataset(dataset, design)
+    with console.status("Running the analysis plan and writing the report..."):
+        results = run_plan(data, design)
+        paths = write_report(data, design, results, out, pdf=pdf)
+
+    endpoints = results.endpoints
+    table = Table(title=results.primary.name, title_justify="left")
+    table.add_column("arm")
+    table.add_column("reached", justify="right")
+    table.add_column("n", justify="right")
+    table.add_column("%", justify="right")
+    for arm in design.arms:
+        in_arm = endpoints["arm"] == arm.name
+        got = int(endpoints.loc[in_arm, "reached"].astype(bool).sum())
+        n = int(in_arm.sum())
+        table.add_row(arm.label, str(got), str(n), f"{100 * got / n:.1f}" if n else "-")
+    console.print(table)
+    primary = results.primary
+    # Text, not markup: labels quote arm names, which may hold [brackets].
+    console.print(
+        Text.assemble(
+            f"{primary.estimate_label}: ",
+            (format_number(primary.estimate), "bold"),
+            f" ({primary.interval_text()}); {primary.test} p = {format_p(primary.p_value)}",
+        )
+    )
+    console.print(f"dataset hash (SHA-256 of the content): {paths.dataset_hash}", markup=False)
+    console.print(f"report: {paths.html}", markup=False)
+    console.print(f"pdf: {paths.pdf}" if paths.pdf else paths.pdf_note, markup=False)
+
+
+__all__ = ["analyze"]

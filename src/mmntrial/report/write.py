@@ -1,0 +1,260 @@
+"""Write the trial report: one self-contained HTML file, the PDF where WeasyPrint works.
+
+:func:`write_report` takes the dataset, the protocol and the analysis plan's results and
+formats them; it computes no test statistic (the plan did). The HTML is written first
+and always; the PDF is made from the same HTML. When the PDF cannot be made, the HTML
+says "PDF not written: <reason>" and the report is still complete.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from mmntrial import __version__
+from mmntrial.analysis.consort import ConsortCounts
+from mmntrial.analysis.plan import PlanResults
+from mmntrial.dataset.schema import Dataset
+from mmntrial.errors import ReportError
+from mmntrial.protocol.model import Protocol
+from mmntrial.report.baseline import TOTAL, baseline_table
+from mmntrial.report.consort import ArmFlow, Flow, consort_svg
+from mmntrial.report.figures import dose_intensity_svg, km_svg, measures_svg
+from mmntrial.report.html import (
+    FigureBlock,
+    PrimaryArmRow,
+    ReportContext,
+    ResultGroup,
+    render_html,
+)
+from mmntrial.report.pdf import pdf_unavailable_reason, write_pdf
+from mmntrial.report.reproduce import HASH_NAME, dataset_hash
+from mmntrial.report.summary import protocol_summary
+
+HTML_NAME = "report.html"
+PDF_NAME = "report.pdf"
+FIGURE_DIR = "figures"
+# Libraries whose versions change the numbers or the figures: printed for reproduction.
+_LIBRARIES = ("numpy", "scipy", "pandas", "statsmodels", "lifelines", "matplotlib")
+# ConsortCounts.withdrawn keys are "<status>: <reason>"; lost subjects get their own line.
+_LOST = "lost_to_follow_up: "
+_WITHDRAWN = "withdrawn: "
+
+
+@dataclass(frozen=True)
+class ReportPaths:
+    """What :func:`write_report` wrote: the HTML, the PDF (or why not), the SVG figures."""
+
+    html: Path
+    pdf: Path | None
+    pdf_note: str
+    dataset_hash: str
+    figures: Mapping[str, Path] = field(default_factory=dict)
+
+
+def consort_flow(counts: ConsortCounts, labels: Mapping[str, str]) -> Flow:
+    """The diagram's input from the plan's counts: left early split into withdrawn and lost."""
+    arms = []
+    for arm in counts.arms:
+        left = counts.withdrawn.get(arm, {})
+        lost = {k.removeprefix(_LOST): n for k, n in left.items() if k.startswith(_LOST)}
+        withdrawn = {
+            k.removeprefix(_WITHDRAWN): n for k, n in left.items() if not k.startswith(_LOST)
+        }
+        missing = counts.allocated[arm] - counts.analysed[arm]
+        arms.append(
+            ArmFlow(
+                arm=arm,
+                label=labels.get(arm, arm),
+                allocated=counts.allocated[arm],
+                withdrawn=withdrawn,
+                lost=lost,
+                analysed=counts.analysed[arm],
+                excluded_from_analysis={"not in the primary analysis": missing} if missing else {},
+            )
+        )
+    return Flow(counts.assessed, dict(counts.excluded), counts.randomized, arms)
+
+
+def _versions() -> str:
+    found = []
+    for name in _LIBRARIES:
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return ", ".join(found)
+
+
+def _figures(dataset: Dataset, protocol: Protocol, plan: PlanResults) -> list[FigureBlock]:
+    arms = [a.name for a in protocol.arms]
+    labels = {a.name: a.label for a in protocol.arms}
+    taper = protocol.taper.start_day
+    return [
+        FigureBlock(
+            "fig-dose-intensity",
+            "IVIg dose intensity over time",
+            "Each patient's IVIg dose intensity (g/kg/week; thin lines) from the infusion "
+            "records, one panel per arm; thick line: the arm's median among the patients "
+            "still on study, dashed: the other arm's median. Solid vertical line: "
+            f"randomization (day 0); dotted: start of the taper (day {taper}).",
+            dose_intensity_svg(
+                dataset.subjects, dataset.infusions, arms=arms, labels=labels, taper_start_day=taper
+            ),
+        ),
+        FigureBlock(
+            "fig-measures",
+            "Strength over time by arm",
+            "MRC sum score and grip strength (mean of both hands) at the scheduled visits: "
+            "mean ± standard error per arm. Repeat and unscheduled visits are not shown.",
+            measures_svg(dataset.subjects, dataset.assessments, arms=arms, labels=labels),
+        ),
+        FigureBlock(
+            "fig-km",
+            "Time to first confirmed deterioration",
+            "Kaplan-Meier estimate per arm with its pointwise 95% interval (shaded); ticks "
+            "mark censored subjects; the number at risk is given under the plot. The "
+            "log-rank test and hazard ratio are in table 2.",
+            km_svg(plan.km, labels=labels, x_max=float(protocol.schedule.last_day)),
+        ),
+    ]
+
+
+def _primary_by_arm(plan: PlanResults, labels: Mapping[str, str]) -> list[PrimaryArmRow]:
+    table = plan.endpoints
+    return [
+        PrimaryArmRow(
+            label,
+            int(table.loc[table["arm"] == arm, "reached"].astype(bool).sum()),
+            int((table["arm"] == arm).sum()),
+        )
+        for arm, label in labels.items()
+    ]
+
+
+def build_context(
+    dataset: Dataset, protocol: Protocol, plan: PlanResults, *, digest: str, pdf_note: str
+) -> ReportContext:
+    """Everything the page shows, from the dataset, the protocol and the plan's results."""
+    labels = {a.name: a.label for a in protocol.arms}
+    primary = protocol.endpoints.primary
+    safety_html = (
+        plan.safety.to_html()
+        if plan.safety is not None
+        else "<p>Safety tables not computed (see the notes).</p>"
+    )
+    meta = dataset.meta
+    reproducibility = (
+        ("mmntrial version", __version__),
+        ("Libraries", f"Python {platform.python_version()}, {_versions()}"),
+        ("Dataset hash", f"{digest} ({HASH_NAME})"),
+        (
+            "Dataset",
+            f"schema {meta.schema_version}, {meta.source}, written by mmntrial "
+            f"{meta.software_version} at {meta.created_utc}, seed {meta.seed}",
+        ),
+        ("Protocol", f"{protocol.name} version {protocol.version}"),
+    )
+    command = (
+        f"mmntrial analyze DATASET --protocol {protocol.name} --out DIR\n"
+        'python -c "from mmntrial.dataset.io import read_dataset; '
+        "from mmntrial.report.reproduce import dataset_hash; "
+        "print(dataset_hash(read_dataset('DATASET')))\""
+    )
+    return ReportContext(
+        title=f"{protocol.title}: trial report",
+        source=meta.source,
+        software_version=__version__,
+        protocol=protocol_summary(protocol),
+        consort_svg=consort_svg(consort_flow(plan.consort, labels)),
+        baseline=baseline_table(
+            dataset.subjects, dataset.assessments, arms=list(labels), labels=labels
+        ),
+        baseline_columns=[*labels.values(), TOTAL],
+        result_groups=(
+            ResultGroup("Primary endpoint", (plan.primary, plan.percent_reduction)),
+            ResultGroup("Secondary endpoints", plan.secondary),
+            ResultGroup("Mixed models of all monthly values", plan.mixed_models),
+        ),
+        figures=_figures(dataset, protocol, plan),
+        safety_html=safety_html,
+        safety_population=dict(plan.consort.allocated),
+        reproducibility=reproducibility,
+        reproduce_command=command,
+        pdf_note=pdf_note,
+        primary_by_arm=_primary_by_arm(plan, labels),
+        primary_definition=(
+            f"IVIg dose intensity reduced by at least {primary.reduction_percent:g}% from "
+            f"baseline at day {primary.day}; withdrawal before then counts as "
+            f"{primary.withdrawal.value.replace('_', ' ')}"
+        ),
+        direction=plan.direction,
+        plan_notes=[n for n in plan.notes if n != plan.direction],
+    )
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ReportError(f"{path}: cannot write the report ({error.strerror or error})") from error
+
+
+def write_report(
+    dataset: Dataset,
+    protocol: Protocol,
+    plan_results: PlanResults,
+    out_dir: Path,
+    *,
+    pdf: bool = True,
+) -> ReportPaths:
+    """Write ``report.html`` (and ``report.pdf``, SVG figures) into ``out_dir``.
+
+    ``pdf=False`` skips the PDF (the HTML then says so).
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ReportError(f"--out {out_dir}: exists and is not a directory; choose a directory")
+    try:
+        (out_dir / FIGURE_DIR).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ReportError(
+            f"--out {out_dir}: cannot create it ({error.strerror or error})"
+        ) from error
+    digest = dataset_hash(dataset)
+    reason = pdf_unavailable_reason() if pdf else "not requested (pdf=False)"
+    note = f"PDF not written: {reason}" if reason else f"Also as PDF: {PDF_NAME} (same content)."
+    context = build_context(dataset, protocol, plan_results, digest=digest, pdf_note=note)
+    html_path = out_dir / HTML_NAME
+    html = render_html(context)
+    _write_text(html_path, html)
+    figures = {}
+    for name, svg in [("consort", context.consort_svg)] + [
+        (f.id.removeprefix("fig-"), f.svg) for f in context.figures
+    ]:
+        figures[name] = out_dir / FIGURE_DIR / f"{name}.svg"
+        _write_text(figures[name], svg + "\n")
+    pdf_path: Path | None = None
+    if reason is None:
+        outcome = write_pdf(html, out_dir / PDF_NAME)
+        pdf_path = outcome.path
+        if outcome.reason is not None:
+            # The HTML promised a PDF that could not be made: say why instead.
+            note = f"PDF not written: {outcome.reason}"
+            _write_text(html_path, render_html(replace(context, pdf_note=note)))
+    return ReportPaths(html_path, pdf_path, note, digest, figures)
+
+
+__all__ = [
+    "FIGURE_DIR",
+    "HTML_NAME",
+    "PDF_NAME",
+    "ReportError",
+    "ReportPaths",
+    "build_context",
+    "consort_flow",
+    "write_report",
+]
