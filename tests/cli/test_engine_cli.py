@@ -60,9 +60,12 @@ def test_an_unknown_protocol_is_a_user_error() -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_demo_replays_the_examples(tmp_path: Path) -> None:
+def test_demo_runs_engine_power_analysis_and_report(tmp_path: Path) -> None:
     done = mmntrial("demo", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    for subject in ("P01-floor", "P02-restored", "P03-noise", "P04-missed", "P05-withdrawn"):
-        assert subject in done.stdout
     assert "Deterioration confirmed on day 189" in done.stdout
+    assert "Power of the reference design" in done.stdout
+    assert "Fisher's exact test" in done.stdout
+    report = tmp_path / "mmntrial-demo" / "report" / "report.html"
+    assert report.stat().st_size > 10_000
+    assert (tmp_path / "mmntrial-demo" / "dataset" / "dataset.json").exists()

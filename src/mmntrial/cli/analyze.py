@@ -9,6 +9,7 @@ interval and p-value, and where the report is.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -16,6 +17,10 @@ from rich.table import Table
 from rich.text import Text
 
 from mmntrial.analysis.result import format_number, format_p
+
+if TYPE_CHECKING:
+    from mmntrial.dataset.schema import Dataset
+    from mmntrial.protocol.model import Protocol
 
 
 def analyze(
@@ -32,14 +37,20 @@ def analyze(
 ) -> None:
     """Analyse a trial dataset and write the trial report (HTML, and PDF where possible)."""
     # Imported here so that `mmntrial --help` does not load pandas, matplotlib and the plan.
-    from mmntrial.analysis.plan import run_plan
     from mmntrial.dataset.io import read_dataset
     from mmntrial.protocol.loader import load_protocol
+
+    design = load_protocol(protocol)
+    report_and_print(Console(highlight=False), read_dataset(dataset, design), design, out, pdf)
+
+
+def report_and_print(
+    console: Console, data: Dataset, design: Protocol, out: Path, pdf: bool
+) -> Path:
+    """Run the plan, write the report into ``out``, print the headline; return the HTML path."""
+    from mmntrial.analysis.plan import run_plan
     from mmntrial.report.write import write_report
 
-    console = Console(highlight=False)
-    design = load_protocol(protocol)
-    data = read_dataset(dataset, design)
     with console.status("Running the analysis plan and writing the report..."):
         results = run_plan(data, design)
         paths = write_report(data, design, results, out, pdf=pdf)
@@ -68,6 +79,7 @@ def analyze(
     console.print(f"dataset hash (SHA-256 of the content): {paths.dataset_hash}", markup=False)
     console.print(f"report: {paths.html}", markup=False)
     console.print(f"pdf: {paths.pdf}" if paths.pdf else paths.pdf_note, markup=False)
+    return paths.html
 
 
-__all__ = ["analyze"]
+__all__ = ["analyze", "report_and_print"]

@@ -1,49 +1,122 @@
-"""The ``mmntrial demo`` command: the most complete thing mmntrial can do today.
+"""The ``mmntrial demo`` command: the product's front door, in under a minute.
 
-At this stage: load the reference protocol, replay the shipped example patient
-histories through the protocol engine, and show each patient's timeline of decisions
-with the reasons, then the primary endpoint per patient.
+1. The protocol engine on an example patient of the reference trial: each decision and
+   the rule, values and thresholds behind it.
+2. A small power analysis of the reference design: no effect versus a 50% fall in the
+   IVIg need, 14 and 28 patients per arm.
+3. One simulated trial of the reference design (fixed seed): its dataset written, the
+   planned analysis run, and the trial report written into ``mmntrial-demo/``.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from importlib.resources import as_file, files
+from pathlib import Path
 
+import typer
 from rich.console import Console
 from rich.panel import Panel
+from rich.table import Table
 
-from mmntrial.cli.engine import print_endpoints, print_timeline
+from mmntrial.cli.analyze import report_and_print
+from mmntrial.cli.engine import print_timeline
 from mmntrial.dataset.history_csv import read_histories
-from mmntrial.engine.endpoints import endpoint_values
 from mmntrial.engine.replay import replay
 from mmntrial.protocol.loader import load_protocol
 
 DEMO_PROTOCOL = "piepers-2007"
+DEMO_POPULATION = "mmn-default"
 DEMO_HISTORIES = "piepers-2007-histories.csv"
+DEMO_PATIENT = "P02-restored"
+DEMO_SEED = 2007
+POWER_TRIALS = 300
 
 
-def demo() -> None:
-    """Replay the example patients of the reference trial and show every decision."""
+def _power_table(console: Console) -> None:
+    from mmntrial.cli.simulate import progress_bar
+    from mmntrial.simulate.sweep import make_plan, run_sweep
+
+    plan = make_plan(
+        protocol=DEMO_PROTOCOL,
+        population=DEMO_POPULATION,
+        axes={"n_per_arm": [14, 28], "effect": [0.0, 0.5]},
+        trials=POWER_TRIALS,
+        seed=DEMO_SEED,
+    )
+    with progress_bar(POWER_TRIALS * len(plan.points), "simulating", True) as tick:
+        table = run_sweep(plan, progress=tick).table
+    out = Table(
+        title=f"2. Power of the reference design ({POWER_TRIALS} simulated trials per row)",
+        title_justify="left",
+    )
+    for column in (
+        "per arm",
+        "effect on need",
+        "power",
+        "mmf reaching 50%",
+        "placebo",
+        "weeks deteriorated (mmf)",
+    ):
+        out.add_column(column, justify="right")
+    for row in table.to_dict(orient="records"):
+        out.add_row(
+            str(row["n_per_arm"]),
+            f"{100 * row['effect']:.0f}%",
+            f"{100 * row['rejection_rate']:.0f}% ({100 * row['rejection_rate_low']:.0f}-"
+            f"{100 * row['rejection_rate_high']:.0f})",
+            f"{100 * row['drug_proportion_reaching_primary']:.0f}%",
+            f"{100 * row['control_proportion_reaching_primary']:.0f}%",
+            f"{row['drug_weeks_deteriorated_per_patient']:.1f}",
+        )
+    console.print(out)
+    console.print(
+        "  At effect 0 the 'power' is the type I error. More: mmntrial simulate, mmntrial sweep.\n"
+    )
+
+
+def demo(
+    out: Path = typer.Option(
+        Path("mmntrial-demo"), "--out", help="Folder for the simulated dataset and the report."
+    ),
+) -> None:
+    """Engine decisions, a power analysis, and one simulated trial analysed into a report."""
+    from mmntrial.dataset.io import write_dataset
+    from mmntrial.simulate.one_trial import simulate_trial
+    from mmntrial.simulate.population import load_population
+
     console = Console()
     protocol = load_protocol(DEMO_PROTOCOL)
-    with as_file(files("mmntrial.examples") / DEMO_HISTORIES) as path:
-        histories = read_histories(path)
     taper = protocol.taper
     console.print(
         Panel.fit(
             f"[bold]{protocol.title}[/]\n"
             f"protocol [cyan]{protocol.name}[/]: taper from day {taper.start_day}, "
-            f"{taper.mode.value} ({', '.join(f'{p:g}%' for p in taper.dose_levels_percent())}), "
+            f"{', '.join(f'{p:g}%' for p in taper.dose_levels_percent())} of baseline, "
             f"{taper.cadence.value}; deterioration confirmed within "
-            f"{protocol.deterioration.confirmation_days} days\n"
-            f"{len(histories)} example patients from examples/{DEMO_HISTORIES}",
+            f"{protocol.deterioration.confirmation_days} days",
             title="mmntrial demo",
         )
     )
-    result = replay(protocol, histories)
-    print_timeline(console, protocol, result, changes_only=True)
-    print_endpoints(console, protocol, endpoint_values(protocol, result))
+
+    console.print(f"[bold]1. The protocol engine[/] on example patient {DEMO_PATIENT}")
+    with as_file(files("mmntrial.examples") / DEMO_HISTORIES) as path:
+        histories = [h for h in read_histories(path) if h.subject == DEMO_PATIENT]
+    print_timeline(console, protocol, replay(protocol, histories), changes_only=True)
     console.print(
-        "\nTry: [bold]mmntrial protocol show piepers-2007[/], "
-        "[bold]mmntrial engine replay examples/piepers-2007-histories.csv --json[/]"
+        "  All five example patients: mmntrial engine replay examples/piepers-2007-histories.csv\n"
     )
+
+    _power_table(console)
+
+    console.print(f"[bold]3. One simulated trial[/] (seed {DEMO_SEED}, no drug effect)")
+    trial = simulate_trial(
+        protocol,
+        load_population(DEMO_POPULATION),
+        effect=0.0,
+        seed=DEMO_SEED,
+        created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    dataset_dir = write_dataset(trial.dataset, out / "dataset", format="parquet", overwrite=True)
+    console.print(f"dataset: {dataset_dir}", markup=False)
+    report_and_print(console, trial.dataset, protocol, out / "report", pdf=True)
