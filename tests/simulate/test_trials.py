@@ -7,12 +7,13 @@ import pandas as pd
 import pytest
 from scipy.stats import fisher_exact
 
+from mmntrial.analysis.binary import wilson_interval
 from mmntrial.errors import SimulationError
 from mmntrial.protocol.loader import load_protocol
 from mmntrial.simulate.fisher import fisher_p_values, fisher_table
 from mmntrial.simulate.one_trial import simulate_one_trial, simulate_trial
 from mmntrial.simulate.population import load_population
-from mmntrial.simulate.trials import run_chunk, run_trials, wilson_interval
+from mmntrial.simulate.trials import run_chunk, run_trials
 
 PROTOCOL = load_protocol("piepers-2007")
 POP = load_population("mmn-default")

@@ -44,11 +44,9 @@ def power_figure(table: pd.DataFrame) -> Any:
     x = "effect" if "effect" in table.columns else "point"
     for _, group in groups:
         group = group.sort_values(x)
-        # Clipped at 0: at a rate of exactly 0 or 1, rounding can put the Wilson bound
-        # a hair on the wrong side of the rate.
         errors = [
-            (group["rejection_rate"] - group["rejection_rate_low"]).clip(lower=0),
-            (group["rejection_rate_high"] - group["rejection_rate"]).clip(lower=0),
+            group["rejection_rate"] - group["rejection_rate_low"],
+            group["rejection_rate_high"] - group["rejection_rate"],
         ]
         axes.errorbar(
             group[x],

@@ -29,7 +29,8 @@ from mmntrial.protocol.loader import parse_protocol
 from mmntrial.protocol.model import Protocol
 from mmntrial.protocol.serialize import protocol_to_dict
 
-SPECIAL_AXES = ("n_per_arm", "effect", "cadence_weeks")
+# Axes that set how a design is run, not the protocol: they never rebuild it.
+RUN_AXES = ("n_per_arm", "effect")
 
 
 @dataclass(frozen=True)
@@ -126,10 +127,10 @@ def design_points(
         settings = dict(zip(names, values, strict=True))
         data = copy.deepcopy(base)
         for name, value in settings.items():
-            if name not in ("n_per_arm", "effect"):
+            if name not in RUN_AXES:
                 _apply(data, name, value)
         variant = protocol
-        if any(name not in ("n_per_arm", "effect") for name in names):
+        if any(name not in RUN_AXES for name in names):
             # The loader's error names this design point and lists every problem.
             variant = parse_protocol(data, f"{protocol.name} at design point {index} ({settings})")
         points.append(
@@ -144,4 +145,4 @@ def design_points(
     return points
 
 
-__all__ = ["SPECIAL_AXES", "DesignPoint", "design_points"]
+__all__ = ["RUN_AXES", "DesignPoint", "design_points"]

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from mmntrial.analysis.binary import wilson_interval
 from mmntrial.errors import SimulationError
 from mmntrial.protocol.model import Protocol
 from mmntrial.simulate.course import Outcome, check_simulable, run_course
@@ -228,20 +229,6 @@ def _group_median(group: Ints, values: Floats, n_groups: int) -> Floats:
     return np.asarray(np.where(counts > 0, median, np.nan), dtype=np.float64)
 
 
-def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """The Wilson score 95% interval of a proportion.
-
-    >>> tuple(round(x, 4) for x in wilson_interval(50, 100))
-    (0.4038, 0.5962)
-    """
-    if n <= 0:
-        return (math.nan, math.nan)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
 @dataclass(frozen=True)
 class TrialResults:
     """Simulated trials: ``per_trial`` has one row per trial; :meth:`summary` sums them up.
@@ -358,5 +345,4 @@ __all__ = [
     "run_trials",
     "summarize_trials",
     "trial_seed",
-    "wilson_interval",
 ]
