@@ -23,7 +23,7 @@ import pytest
 
 from mmntrial.protocol.loader import load_protocol
 from mmntrial.simulate.disease import Exposure, deficit, measured, true_strength
-from mmntrial.simulate.patients import build_patients, draw_trial
+from mmntrial.simulate.patients import build_patients, draw_trials
 from mmntrial.simulate.population import load_population
 from mmntrial.simulate.trials import run_trials
 
@@ -34,8 +34,8 @@ N_TRIALS = 2000
 
 
 def test_mrc_sum_declines_0_6_to_1_7_points_per_year_on_stable_maintenance() -> None:
-    draws = [draw_trial(PROTOCOL, POP, 500, np.random.default_rng(100 + k)) for k in range(2)]
-    patients = build_patients(PROTOCOL, POP, draws, np.arange(2))
+    draws = draw_trials(PROTOCOL, POP, 500, seed=100, trials=range(2))
+    patients = build_patients(PROTOCOL, POP, draws)
     n = patients.n
     model = patients.model()
     exposure = Exposure.steady_state(patients, model, patients.interval_days.copy())

@@ -17,7 +17,7 @@ from mmntrial.simulate.disease import (
     onset_of,
     true_strength,
 )
-from mmntrial.simulate.patients import Patients, build_patients, draw_trial
+from mmntrial.simulate.patients import Patients, build_patients, draw_trials
 from mmntrial.simulate.population import load_population
 
 PROTOCOL = load_protocol("piepers-2007")
@@ -26,8 +26,7 @@ POP = load_population("mmn-default")
 
 @pytest.fixture(scope="module")
 def patients() -> Patients:
-    draws = [draw_trial(PROTOCOL, POP, 200, np.random.default_rng(k)) for k in range(3)]
-    return build_patients(PROTOCOL, POP, draws, np.arange(3))
+    return build_patients(PROTOCOL, POP, draw_trials(PROTOCOL, POP, 200, seed=0, trials=range(3)))
 
 
 def test_covariates_follow_the_population(patients: Patients) -> None:

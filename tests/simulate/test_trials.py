@@ -71,6 +71,13 @@ def test_a_trial_does_not_depend_on_the_size_of_its_chunk() -> None:
         PROTOCOL, POP, effect=0.5, seed=4, chunk_index=0, n_trials_in_chunk=2, n_per_arm=None
     )
     pd.testing.assert_frame_equal(big.iloc[:2], small)
+    # Trials 3-5 as the second chunk of three equal trials 3-5 of the chunk of six.
+    second = run_chunk(
+        PROTOCOL, POP, effect=0.5, seed=4, chunk_index=1, n_trials_in_chunk=3, n_per_arm=None
+    )
+    pd.testing.assert_frame_equal(big.iloc[3:].reset_index(drop=True), second)
+    whole = run_trials(PROTOCOL, POP, n_trials=6, effect=0.5, seed=4, chunk_trials=4)
+    pd.testing.assert_frame_equal(whole.per_trial, big)
 
 
 def test_per_trial_columns_and_summary() -> None:
@@ -108,7 +115,7 @@ def test_fisher_table_matches_scipy() -> None:
 
 def test_one_trial_summary_equals_run_trials_and_its_dataset() -> None:
     results = run_trials(PROTOCOL, POP, n_trials=5, effect=0.4, seed=21, chunk_trials=2)
-    one = simulate_trial(PROTOCOL, POP, effect=0.4, seed=21, trial_index=3, chunk_trials=2)
+    one = simulate_trial(PROTOCOL, POP, effect=0.4, seed=21, trial_index=3)
     expected = results.per_trial.iloc[[3]].reset_index(drop=True)
     pd.testing.assert_frame_equal(one.summary, expected)
     data = one.dataset

@@ -13,7 +13,9 @@ The engine sees three kinds of events per patient, each at a study day:
 Every function takes an :class:`EngineState` (arrays over patients), a day per patient
 and a mask of the patients the event concerns, and returns a new state: inputs are never
 modified, and nothing else is read (no clock, no files, no global state). The simulator
-calls these for 10^5 patients at a time; the replay and the capture app for one.
+calls these for 10^5 patients at a time; the replay and the capture app for one. Each
+event also has an ``*_in_place`` form that changes the state it is given instead of a
+copy: the same code, for the simulator, which owns its state and never looks back.
 """
 
 from __future__ import annotations
@@ -179,6 +181,8 @@ def _enter_taper(protocol: Protocol, w: EngineState, day: Floats, where: Bools) 
 
 def _confirm(w: EngineState, day: Floats, where: Bools, *, rescue: Bools) -> None:
     """A confirmed deterioration: one level back up, and a restore (or rescue) is due."""
+    if not where.any():
+        return
     w.state = move(w.state, where, TaperState.RESTORED)
     w.level = np.where(where, np.maximum(w.level - 1, 0), w.level).astype(np.int16)
     w.restore_due |= where & ~rescue
@@ -193,6 +197,8 @@ def _confirm(w: EngineState, day: Floats, where: Bools, *, rescue: Bools) -> Non
 
 def _refute(w: EngineState, where: Bools) -> None:
     """A drop that the repeat assessment did not show: back to the interrupted state."""
+    if not where.any():
+        return
     for target in (TaperState.TAPERING, TaperState.STABILISED, TaperState.RESTORED):
         w.state = move(w.state, where & (w.resume_state == target), target)
     _close_pending(w, where)
@@ -232,15 +238,15 @@ def _judge(
     confirming = watched & (w.state == TaperState.CONFIRMING)
     # A repeat assessment confirms if the drop shows again; it refutes only if every
     # criterion that fired first could be judged again and the verdict is "no drop".
-    rejudged = ~(w.pending_fired & ~evaluation.evaluable).any(axis=1)
-    confirmed = confirming & drop
-    refuted = confirming & ~drop & rejudged
-    _confirm(w, day, confirmed, rescue=np.zeros_like(confirmed))
-    _refute(w, refuted)
-    open_states = (TaperState.TAPERING, TaperState.STABILISED, TaperState.RESTORED)
+    if confirming.any():
+        rejudged = ~(w.pending_fired & ~evaluation.evaluable).any(axis=1)
+        confirmed = confirming & drop
+        refuted = confirming & ~drop & rejudged
+        _confirm(w, day, confirmed, rescue=np.zeros_like(confirmed))
+        _refute(w, refuted)
     # A drop is a new episode only once any restore or rescue already decided has been
     # given: until then the same weakness would be counted twice.
-    fresh = watched & ~confirming & drop & np.isin(w.state, open_states)
+    fresh = watched & ~confirming & drop & _OPEN[w.state]
     fresh &= ~(w.restore_due | w.rescue_due)
     if protocol.deterioration.confirmation_days == 0:
         _confirm(w, day, fresh, rescue=np.zeros_like(fresh))
@@ -251,14 +257,11 @@ def _judge(
     w.pending_fired = np.where(fresh[:, None], evaluation.fired, w.pending_fired)
 
 
-def _merge_evaluation(old: Evaluation, new: Evaluation, where: Bools) -> Evaluation:
+def _merge_evaluation(w: EngineState, new: Evaluation, where: Bools) -> None:
+    """Keep ``new`` where ``where`` holds, in ``w``'s own evaluation arrays."""
     column = where[:, None]
-    return Evaluation(
-        *(
-            np.where(column, getattr(new, f.name), getattr(old, f.name))
-            for f in dataclasses.fields(Evaluation)
-        )
-    )
+    for name in _EVALUATION_FIELDS:
+        np.copyto(getattr(w.evaluation, name), getattr(new, name), where=column)
 
 
 # --- the public events ---
@@ -277,24 +280,37 @@ def observe(
     (see :func:`series_matrix`), NaN where a value was not measured. Values up to the
     taper start day form the pre-taper reference; later ones are judged.
     """
-    where = where & (state.state != _WITHDRAWN)
-    if not where.any():
+    if not (where & (state.state != _WITHDRAWN)).any():
         return state
-    rules = compile_rules(protocol)
     w = state.copy()
+    observe_in_place(protocol, w, day, values, where)
+    return w
+
+
+def observe_in_place(
+    protocol: Protocol, w: EngineState, day: Floats, values: Floats, where: Bools
+) -> None:
+    """:func:`observe`, changing ``w`` itself: for a caller that owns its state.
+
+    The simulator advances one state through a whole trial and never looks back, so a
+    copy per event would only cost time; everyone else calls :func:`observe`.
+    """
+    where = where & (w.state != _WITHDRAWN)
+    if not where.any():
+        return
+    rules = compile_rules(protocol)
     _settle_overdue(protocol, w, day, where)
     _enter_taper(protocol, w, day, where & (day > protocol.taper.start_day))
     in_run_in = where & (w.state == TaperState.RUN_IN)
-    w.pre_taper = np.where(in_run_in[:, None] & ~np.isnan(values), values, w.pre_taper)
+    np.copyto(w.pre_taper, values, where=in_run_in[:, None] & ~np.isnan(values))
     watched = where & ~in_run_in
     evaluation = evaluate(rules, values, w.pre_taper, w.best)
-    w.evaluation = _merge_evaluation(w.evaluation, evaluation, watched)
+    _merge_evaluation(w, evaluation, watched)
     w.evaluation_day = np.where(watched, day, w.evaluation_day)
     _judge(protocol, rules, w, day, watched, evaluation)
     # Best on study counts from day 0 and includes this assessment for the next one.
     on_study = (where & (day >= 0))[:, None]
-    w.best = np.where(on_study, update_best(rules, w.best, values), w.best)
-    return w
+    np.copyto(w.best, update_best(rules, w.best, values), where=on_study)
 
 
 def withdraw(state: EngineState, day: Floats, where: Bools) -> EngineState:
@@ -303,13 +319,20 @@ def withdraw(state: EngineState, day: Floats, where: Bools) -> EngineState:
     Like every event, it returns the state unchanged (the same object) when no row is
     concerned, and a changed copy otherwise.
     """
-    where = where & (state.state != _WITHDRAWN)
-    if not where.any():
+    if not (where & (state.state != _WITHDRAWN)).any():
         return state
     w = state.copy()
+    withdraw_in_place(w, day, where)
+    return w
+
+
+def withdraw_in_place(w: EngineState, day: Floats, where: Bools) -> None:
+    """:func:`withdraw`, changing ``w`` itself (see :func:`observe_in_place`)."""
+    where = where & (w.state != _WITHDRAWN)
+    if not where.any():
+        return
     w.state = move(w.state, where, TaperState.WITHDRAWN)
     w.withdrawn_day = np.where(where, day, w.withdrawn_day)
-    return w
 
 
 def decide(
@@ -324,8 +347,15 @@ def decide(
     Priority: withdrawn (none) > rescue > restore > run-in (baseline) > the taper step
     (reduce when a step is due and a lower level exists, else hold).
     """
-    taper = protocol.taper
     w = state.copy()
+    return w, decide_in_place(protocol, w, day, weight_kg, where)
+
+
+def decide_in_place(
+    protocol: Protocol, w: EngineState, day: Floats, weight_kg: Floats, where: Bools
+) -> Decision:
+    """:func:`decide`, changing ``w`` itself (see :func:`observe_in_place`)."""
+    taper = protocol.taper
     active = where & (w.state != TaperState.WITHDRAWN)
     _settle_overdue(protocol, w, day, active)
     _enter_taper(protocol, w, day, active)
@@ -370,7 +400,7 @@ def decide(
     interval_days = np.where(active, interval_days, np.nan)
     intensity = ladder.intensity(dose_g, interval_days, weight_kg)
     percent = 100.0 * intensity / w.baseline_intensity
-    decision = Decision(
+    return Decision(
         day=np.where(where, day, np.nan),
         action=action,
         state=w.state.copy(),
@@ -381,7 +411,6 @@ def decide(
         percent_of_baseline=percent,
         reduction_percent=100.0 - percent,
     )
-    return w, decision
 
 
 def series_matrix(protocol: Protocol, values: dict[str, Floats], n_patients: int) -> Floats:
@@ -401,8 +430,11 @@ __all__ = [
     "Decision",
     "EngineState",
     "decide",
+    "decide_in_place",
     "observe",
+    "observe_in_place",
     "series_matrix",
     "start",
     "withdraw",
+    "withdraw_in_place",
 ]

@@ -39,6 +39,7 @@ class CompiledRules:
     threshold: Floats
     best_on_study: Bools  # reference kind per criterion
     combine_all: bool
+    series_sign: Floats  # per series: the worse_sign of the criteria that watch it
 
     @property
     def n_criteria(self) -> int:
@@ -97,7 +98,17 @@ def _compile(protocol: Protocol) -> CompiledRules:
         threshold=np.array([c.threshold for c in criteria], dtype=np.float64),
         best_on_study=np.array([c.reference is Reference.BEST_ON_STUDY for c in criteria]),
         combine_all=protocol.deterioration.combine is Combine.ALL,
+        series_sign=_series_sign(criteria, series_of, len(series)),
     )
+
+
+def _series_sign(
+    criteria: tuple[Criterion, ...], series_of: list[tuple[int, ...]], n_series: int
+) -> Floats:
+    sign = np.ones(n_series)
+    for criterion, indices in zip(criteria, series_of, strict=True):
+        sign[list(indices)] = 1.0 if criterion.direction is Worse.DECREASE else -1.0
+    return sign
 
 
 @dataclass(frozen=True)
@@ -139,31 +150,41 @@ def evaluate(rules: CompiledRules, values: Floats, pre_taper: Floats, best: Floa
     ``values``, ``pre_taper`` and ``best`` are ``(patients, series)`` arrays in the order
     of ``rules.series``; NaN marks a missing value.
     """
-    n = values.shape[0]
-    result = empty_evaluation(n, rules.n_criteria)
+    n, k = values.shape[0], rules.n_criteria
+    result = Evaluation(
+        worsening=np.empty((n, k)),
+        fired=np.empty((n, k), dtype=bool),
+        value=np.empty((n, k)),
+        reference=np.empty((n, k)),
+        side=np.zeros((n, k), dtype=np.int8),
+    )
     for c, (criterion, indices) in enumerate(zip(rules.criteria, rules.series_of, strict=True)):
-        reference = best[:, indices] if rules.best_on_study[c] else pre_taper[:, indices]
-        current = values[:, indices]
-        worsening = rules.worse_sign[c] * (reference - current)  # (patients, sides)
-        fired_sides = worsening >= rules.threshold[c]  # NaN compares False
+        source = best if rules.best_on_study[c] else pre_taper
         if len(indices) == 1:
-            pick = np.zeros(n, dtype=np.intp)
-            fired = fired_sides[:, 0]
-        elif criterion.side is SideRule.BOTH:
+            reference, current = source[:, indices[0]], values[:, indices[0]]
+            worsening = rules.worse_sign[c] * (reference - current)
+            result.worsening[:, c] = worsening
+            result.value[:, c] = current
+            result.reference[:, c] = reference
+            result.fired[:, c] = worsening >= rules.threshold[c]  # NaN compares False
+            continue
+        reference_sides, current_sides = source[:, indices], values[:, indices]
+        worsening_sides = rules.worse_sign[c] * (reference_sides - current_sides)
+        fired_sides = worsening_sides >= rules.threshold[c]
+        filled = np.where(np.isnan(worsening_sides), -np.inf, worsening_sides)
+        if criterion.side is SideRule.BOTH:
             # Both hands must drop: the smaller drop decides, and a missing side (picked
             # as -inf) makes the criterion unevaluable.
-            pick = np.argmin(np.where(np.isnan(worsening), -np.inf, worsening), axis=1)
+            pick = np.argmin(filled, axis=1)[:, None]
             fired = fired_sides.all(axis=1)
         else:
             # Either hand: the larger drop decides; a missing side does not block the other.
-            filled = np.where(np.isnan(worsening), -np.inf, worsening)
-            pick = np.argmax(filled, axis=1)
+            pick = np.argmax(filled, axis=1)[:, None]
             fired = fired_sides.any(axis=1)
-        rows = np.arange(n)
-        result.worsening[:, c] = worsening[rows, pick]
-        result.value[:, c] = current[rows, pick]
-        result.reference[:, c] = reference[rows, pick]
-        result.side[:, c] = pick
+        result.worsening[:, c] = np.take_along_axis(worsening_sides, pick, axis=1)[:, 0]
+        result.value[:, c] = np.take_along_axis(current_sides, pick, axis=1)[:, 0]
+        result.reference[:, c] = np.take_along_axis(reference_sides, pick, axis=1)[:, 0]
+        result.side[:, c] = pick[:, 0]
         result.fired[:, c] = fired
     return result
 
@@ -186,14 +207,12 @@ def rescue_fired(rules: CompiledRules, fired: Bools) -> Bools:
 
 
 def update_best(rules: CompiledRules, best: Floats, values: Floats) -> Floats:
-    """The best value so far per series: highest where a decrease is worse, else lowest."""
-    sign = np.ones(len(rules.series))
-    for c, indices in enumerate(rules.series_of):
-        sign[list(indices)] = rules.worse_sign[c]
-    oriented_best = np.where(np.isnan(best), -np.inf, best * sign)
-    oriented_new = np.where(np.isnan(values), -np.inf, values * sign)
-    merged = np.maximum(oriented_best, oriented_new)
-    return np.where(np.isneginf(merged), np.nan, merged * sign)
+    """The best value so far per series: highest where a decrease is worse, else lowest.
+
+    NaN (missing) never wins: ``fmax`` keeps the other value, and NaN only if both are.
+    """
+    sign = rules.series_sign
+    return np.asarray(np.fmax(best * sign, values * sign) * sign, dtype=np.float64)
 
 
 __all__ = [

@@ -13,8 +13,9 @@ Between events the kinetics and the disease move in closed form
 is observed. Decisions are the protocol engine's (:mod:`mmntrial.engine.core`): the
 simulator never re-implements a rule. Engine calls that concern a minority of patients
 are made on that subset (``EngineState.select``) and written back, which keeps the cost
-proportional to the number of events rather than events x patients; the loop owns its
-engine state and never reuses an old one, so writing back in place is safe.
+proportional to the number of events rather than events x patients. The loop owns its
+engine state and never reuses an old one, so it calls the engine's ``*_in_place`` forms
+and writes back in place.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ SIMULATED_SERIES = frozenset(
 )
 _HARM_SAMPLES = np.linspace(0.0, 1.0, 5)[:, None]  # points per step where harm is judged
 _SUBSET_BELOW = 0.5  # engine calls on a subset when fewer than this share of rows take part
+_STATE_FIELDS = tuple(f.name for f in fields(core.EngineState))
+_EVALUATION_FIELDS = tuple(f.name for f in fields(Evaluation))
 
 
 class Recorder(TypingProtocol):
@@ -113,36 +116,36 @@ def check_simulable(protocol: Protocol) -> tuple[str, ...]:
 
 
 def _write_back(state: core.EngineState, rows: Ints, sub: core.EngineState) -> None:
-    for spec in fields(core.EngineState):
-        target, source = getattr(state, spec.name), getattr(sub, spec.name)
+    for spec in _STATE_FIELDS:
+        target, source = getattr(state, spec), getattr(sub, spec)
         if isinstance(target, Evaluation):
-            for part in fields(Evaluation):
-                getattr(target, part.name)[rows] = getattr(source, part.name)
+            for part in _EVALUATION_FIELDS:
+                getattr(target, part)[rows] = getattr(source, part)
         else:
             target[rows] = source
 
 
 def _observe(
     protocol: Protocol, state: core.EngineState, day: Floats, values: Floats, where: Bools
-) -> core.EngineState:
+) -> None:
     rows = np.flatnonzero(where)
     if rows.size >= _SUBSET_BELOW * where.size:
-        return core.observe(protocol, state, day, values, where)
-    sub = core.observe(
-        protocol, state.select(rows), day[rows], values[rows], np.ones(rows.size, dtype=bool)
-    )
+        core.observe_in_place(protocol, state, day, values, where)
+        return
+    sub = state.select(rows)
+    core.observe_in_place(protocol, sub, day[rows], values[rows], np.ones(rows.size, dtype=bool))
     _write_back(state, rows, sub)
-    return state
 
 
 def _decide(
     protocol: Protocol, state: core.EngineState, day: Floats, weight: Floats, where: Bools
-) -> tuple[core.EngineState, core.Decision]:
+) -> core.Decision:
     rows = np.flatnonzero(where)
     if rows.size >= _SUBSET_BELOW * where.size:
-        return core.decide(protocol, state, day, weight, where)
-    sub, decision = core.decide(
-        protocol, state.select(rows), day[rows], weight[rows], np.ones(rows.size, dtype=bool)
+        return core.decide_in_place(protocol, state, day, weight, where)
+    sub = state.select(rows)
+    decision = core.decide_in_place(
+        protocol, sub, day[rows], weight[rows], np.ones(rows.size, dtype=bool)
     )
     _write_back(state, rows, sub)
     full = {}
@@ -155,7 +158,7 @@ def _decide(
         )
         out[rows] = part
         full[spec.name] = out
-    return state, core.Decision(**full)
+    return core.Decision(**full)
 
 
 def run_course(
@@ -265,7 +268,7 @@ def run_course(
             matrix = np.column_stack([values[key] for key in series])
             matrix = np.where(wanted, matrix, np.nan)
             before = state.copy() if recorder is not None else state
-            state = _observe(protocol, state, t, matrix, assessing)
+            _observe(protocol, state, t, matrix, assessing)
             if recorder is not None:
                 shown = np.where(at_visit, visit_index, -1)
                 exogenous = exposure.pk.concentration_g_per_l()
@@ -281,7 +284,7 @@ def run_course(
 
         leaving = moving & (leave == t)
         if leaving.any():
-            state = core.withdraw(state, t, leaving)
+            core.withdraw_in_place(state, t, leaving)
             active &= ~leaving
             follow_up = np.where(leaving, t, follow_up)
             if recorder is not None:
@@ -290,7 +293,7 @@ def run_course(
         infusing = moving & (next_infusion == t) & ~leaving
         if infusing.any():
             before = state.copy() if recorder is not None else state
-            state, decision = _decide(protocol, state, t, patients.weight_kg, infusing)
+            decision = _decide(protocol, state, t, patients.weight_kg, infusing)
             dose = np.where(infusing, decision.dose_g, 0.0)
             exposure.add_dose(model, dose)
             ivig_g += dose

@@ -141,31 +141,27 @@ def simulate_trial(
     seed: int,
     n_per_arm: int | None = None,
     trial_index: int = 0,
-    chunk_trials: int = 500,
     created_utc: str = "1970-01-01T00:00:00Z",
 ) -> OneTrial:
-    """Trial ``trial_index`` of ``run_trials(..., seed=seed, chunk_trials=chunk_trials)``.
+    """Trial ``trial_index`` of ``run_trials(..., seed=seed)``, whatever its chunk size.
 
     ``created_utc`` goes into ``dataset.json``; the default keeps the function free of
     the clock (the command line passes the real time).
     """
     check_arguments(effect=effect, seed=seed, n_per_arm=n_per_arm, trial_index=trial_index)
-    check_arguments(chunk_trials=chunk_trials)
-    chunk_index, place = divmod(trial_index, chunk_trials)
     size = population.trial.n_per_arm if n_per_arm is None else n_per_arm
     patients, noise = draw_chunk(
         protocol,
         population,
         seed=seed,
-        chunk_index=chunk_index,
-        trial_numbers=range(place, place + 1),
+        trials=range(trial_index, trial_index + 1),
         n_per_arm=size,
     )
     ids, sites = _subject_ids(patients)
     recorder = _Recorder(protocol, patients, ids)
     outcome = run_course(protocol, population, patients, noise, effect, recorder)
     summary = summarize_trials(protocol, patients.trial, patients.arm, outcome, 1, trial_index)
-    extra = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk_index, place, 1)))
+    extra = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(trial_index, 1)))
     frames = _tables(
         protocol, population, patients, recorder, ids, sites, outcome.follow_up_days, extra
     )
@@ -177,7 +173,7 @@ def simulate_trial(
         seed=seed,
         notes=(
             f"mmntrial simulate: population {population.name}, effect {effect:g}, "
-            f"trial {trial_index} (chunk {chunk_index} of {chunk_trials}), n_per_arm {size}"
+            f"trial {trial_index}, n_per_arm {size}"
         ),
     )
     return OneTrial(Dataset.from_frames(meta, frames, protocol), summary)

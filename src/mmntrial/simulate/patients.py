@@ -2,20 +2,24 @@
 
 Sampling happens in two stages so that a chunk of trials costs a handful of numpy calls:
 
-1. :func:`draw_trial` takes one trial's generator and draws, in a fixed order, one block
-   of uniforms and one of normals per patient (columns named in ``_U`` and ``_Z``), the
-   measurement noise of every possible assessment, and then the allocation from the
-   protocol's randomization (the project's permuted blocks, one list per site);
-2. :func:`build_patients` turns the blocks of all trials of a chunk into patients at
-   once, vectorized.
+1. :func:`draw_trials` gives each trial its own generator (:func:`trial_generator`,
+   from the seed and the trial's number) and fills that trial's row of two arrays with
+   two calls: uniforms (per patient the columns named in ``_U``, then the allocation's
+   block sizes and slot keys per site) and normals (per patient the columns named in
+   ``_Z``, then the measurement noise of every possible assessment);
+2. :func:`build_patients` turns the rows of all trials of a chunk into patients at
+   once, vectorized, allocation included (the protocol's method, from
+   :mod:`mmntrial.randomization.batch`).
 
-A patient's values therefore depend only on its trial's generator, never on the other
-trials in the chunk. docs/simulation.md describes each distribution.
+A patient's values therefore depend only on the seed and its trial's number, never on
+the other trials in the chunk or on the chunk size. docs/simulation.md describes each
+distribution.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -24,7 +28,7 @@ from scipy.special import ndtr, ndtri
 
 from mmntrial.errors import SimulationError
 from mmntrial.protocol.model import Protocol
-from mmntrial.randomization.methods import block_sequence, simple_sequence
+from mmntrial.randomization.batch import blocks_needed, permuted_block_arms, simple_arms
 from mmntrial.simulate.pk import PkParameters
 from mmntrial.simulate.pk_step import PkModel, steady_state_mean_g_per_l
 from mmntrial.simulate.population_model import Population
@@ -37,7 +41,7 @@ Bools = npt.NDArray[np.bool_]
 # later draw, so new columns go at the end and the layout is part of reproducibility.
 _U = (  # noqa: SIM905 - one line of names reads better than a column of them
     "male definite gm1_positive interval phase worse_side need_class need_over v2 site "
-    "leukopenia discontinuation dropout lost"
+    "leukopenia discontinuation dropout lost allocation"
 ).split()
 _Z = (  # noqa: SIM905
     "weight age titre mrc_deficit grip_better asymmetry gnds_upper gnds_lower rods "
@@ -47,16 +51,7 @@ U_COLUMNS = {name: i for i, name in enumerate(_U)}
 Z_COLUMNS = {name: i for i, name in enumerate(_Z)}
 NOISE_SERIES = ("mrc_sum", "grip_left", "grip_right", "mmn_rods_centile", "anti_gm1_log2")
 DAYS_PER_YEAR = 365.25
-
-
-@dataclass(frozen=True)
-class TrialDraws:
-    """One trial's raw random numbers: uniforms, normals, assessment noise, allocation."""
-
-    uniforms: Floats  # (patients, len(_U))
-    normals: Floats  # (patients, len(_Z))
-    noise: Floats  # (patients, max assessments, len(NOISE_SERIES))
-    arm: Ints  # (patients,) arm index into protocol.arms
+_PERMUTED_BLOCKS = ("blocks", "stratified_blocks")
 
 
 def max_assessments(protocol: Protocol) -> int:
@@ -69,16 +64,108 @@ def n_patients_per_trial(protocol: Protocol, n_per_arm: int) -> int:
     return n_per_arm * len(protocol.arms)
 
 
-def draw_trial(
-    protocol: Protocol, population: Population, n_per_arm: int, rng: np.random.Generator
-) -> TrialDraws:
-    """Draw one trial's random numbers from its own generator, always in the same order."""
-    n = n_patients_per_trial(protocol, n_per_arm)
-    uniforms = rng.random((n, len(_U)))
-    normals = rng.standard_normal((n, len(_Z)))
-    noise = rng.standard_normal((n, max_assessments(protocol), len(NOISE_SERIES)))
-    site = site_of(population, uniforms[:, U_COLUMNS["site"]])
-    return TrialDraws(uniforms, normals, noise, allocate(protocol, site, rng))
+def trial_generator(seed: int, trial: int) -> np.random.Generator:
+    """Trial ``trial``'s own generator: child ``trial`` of ``SeedSequence(seed)``.
+
+    Built directly from the spawn key (numpy documents spawned children as
+    ``spawn_key`` extensions), so trial 10^6 costs no more than trial 0.
+
+    >>> a = trial_generator(7, 3).random()
+    >>> b = np.random.default_rng(np.random.SeedSequence(7).spawn(4)[3]).random()
+    >>> a == b
+    True
+    """
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(trial,))))
+
+
+@dataclass(frozen=True)
+class DrawLayout:
+    """Where each random number sits in a trial's row of uniforms and of normals."""
+
+    n_patients: int
+    n_sites: int
+    n_blocks: int  # permuted blocks per site that always hold every patient
+    n_slots: int  # their slots, were every block of the largest size
+    n_assessments: int
+
+    @classmethod
+    def of(cls, protocol: Protocol, population: Population, n_per_arm: int) -> DrawLayout:
+        """The layout of one trial of ``n_per_arm`` patients per arm."""
+        n = n_patients_per_trial(protocol, n_per_arm)
+        method = protocol.randomization.method
+        if method not in ("simple", *_PERMUTED_BLOCKS):
+            raise SimulationError(
+                f"protocol.randomization.method: got {method!r}, expected 'simple', 'blocks' or "
+                "'stratified_blocks' (minimization is not simulated yet; simulate the design "
+                "with permuted blocks instead)"
+            )
+        blocks, slots = (
+            blocks_needed(n, protocol.randomization.block_sizes)
+            if method in _PERMUTED_BLOCKS
+            else (0, 0)
+        )
+        return cls(n, population.trial.n_sites, blocks, slots, max_assessments(protocol))
+
+    @property
+    def n_uniforms(self) -> int:
+        """Uniforms per trial: the patients' columns, then block sizes and slot keys per site."""
+        return self.n_patients * len(_U) + self.n_sites * (self.n_blocks + self.n_slots)
+
+    @property
+    def n_normals(self) -> int:
+        """Normals per trial: the patients' columns, then the noise of every assessment."""
+        return self.n_patients * (len(_Z) + self.n_assessments * len(NOISE_SERIES))
+
+
+@dataclass(frozen=True)
+class Draws:
+    """The raw random numbers of several trials: one row of each array per trial."""
+
+    layout: DrawLayout
+    trial: Ints  # (trials,) the trials' numbers in the run
+    uniforms: Floats  # (trials, layout.n_uniforms)
+    normals: Floats  # (trials, layout.n_normals)
+
+    def patient_uniforms(self) -> Floats:
+        """``(patients, len(_U))``, trials one after another."""
+        per_patient = self.uniforms[:, : self.layout.n_patients * len(_U)]
+        return per_patient.reshape(-1, len(_U))
+
+    def block_uniforms(self) -> tuple[Floats, Floats]:
+        """Block-size uniforms ``(trials x sites, blocks)`` and slot keys ``(.., slots)``."""
+        lay = self.layout
+        tail = self.uniforms[:, lay.n_patients * len(_U) :]
+        sizes = tail[:, : lay.n_sites * lay.n_blocks].reshape(-1, lay.n_blocks)
+        keys = tail[:, lay.n_sites * lay.n_blocks :].reshape(-1, lay.n_slots)
+        return sizes, keys
+
+    def patient_normals(self) -> Floats:
+        """``(patients, len(_Z))``."""
+        return self.normals[:, : self.layout.n_patients * len(_Z)].reshape(-1, len(_Z))
+
+    def noise(self) -> Floats:
+        """``(patients, assessments, len(NOISE_SERIES))`` standard normals."""
+        tail = self.normals[:, self.layout.n_patients * len(_Z) :]
+        return tail.reshape(-1, self.layout.n_assessments, len(NOISE_SERIES))
+
+
+def draw_trials(
+    protocol: Protocol,
+    population: Population,
+    n_per_arm: int,
+    *,
+    seed: int,
+    trials: Sequence[int],
+) -> Draws:
+    """Draw the random numbers of ``trials`` (numbers in the run), each from its own generator."""
+    layout = DrawLayout.of(protocol, population, n_per_arm)
+    uniforms = np.empty((len(trials), layout.n_uniforms))
+    normals = np.empty((len(trials), layout.n_normals))
+    for row, trial in enumerate(trials):
+        rng = trial_generator(seed, trial)
+        rng.random(out=uniforms[row])
+        rng.standard_normal(out=normals[row])
+    return Draws(layout, np.asarray(trials, dtype=np.int64), uniforms, normals)
 
 
 def site_of(population: Population, u: Floats) -> Ints:
@@ -87,35 +174,22 @@ def site_of(population: Population, u: Floats) -> Ints:
     return np.minimum((u * n_sites).astype(np.int64), n_sites - 1)
 
 
-def allocate(protocol: Protocol, site: Ints, rng: np.random.Generator) -> Ints:
-    """Arm per patient in enrolment order: the protocol's method, one block list per site.
+def allocate(protocol: Protocol, draws: Draws, site: Ints) -> Ints:
+    """Arm per patient in enrolment order by the protocol's method, every trial at once.
 
-    Permuted blocks come from :func:`mmntrial.randomization.methods.block_sequence`
-    (stratified by site for ``stratified_blocks``; other strata than the centre are not
-    simulated); ``simple`` from ``simple_sequence``. Minimization is not simulated.
+    Permuted blocks run one sequence per trial (``blocks``) or per trial and site
+    (``stratified_blocks``; other strata than the centre are not simulated), with the
+    protocol's block sizes; ``simple`` draws each patient's arm by the ratios.
     """
-    method = protocol.randomization.method
     ratios = [arm.ratio for arm in protocol.arms]
-    n = site.shape[0]
-    if method == "simple":
-        return np.asarray(simple_sequence(ratios, n, rng), dtype=np.int64)
-    if method not in ("blocks", "stratified_blocks"):
-        raise SimulationError(
-            f"protocol.randomization.method: got {method!r}, expected 'simple', 'blocks' or "
-            "'stratified_blocks' (minimization is not simulated yet; simulate the design with "
-            "permuted blocks instead)"
-        )
-    arm = np.empty(n, dtype=np.int64)
-    groups = (
-        [np.arange(n)]
-        if method == "blocks"
-        else [np.flatnonzero(site == s) for s in range(int(site.max()) + 1)]
-    )
-    for members in groups:
-        if members.size:
-            rows = block_sequence(ratios, protocol.randomization.block_sizes, members.size, rng)
-            arm[members] = [a for a, _ in rows[: members.size]]
-    return arm
+    if protocol.randomization.method == "simple":
+        return simple_arms(ratios, draws.patient_uniforms()[:, U_COLUMNS["allocation"]])
+    lay = draws.layout
+    first_row = np.repeat(np.arange(draws.trial.shape[0]) * lay.n_sites, lay.n_patients)
+    stratified = protocol.randomization.method == "stratified_blocks"
+    stratum = first_row + site if stratified else first_row
+    size_u, order_u = draws.block_uniforms()
+    return permuted_block_arms(ratios, protocol.randomization.block_sizes, stratum, size_u, order_u)
 
 
 @dataclass(frozen=True, eq=False)
@@ -199,17 +273,16 @@ def baseline_intervals(protocol: Protocol, population: Population) -> tuple[Floa
     return choices[keep], weights[keep] / weights[keep].sum()
 
 
-def build_patients(
-    protocol: Protocol,
-    population: Population,
-    draws: list[TrialDraws],
-    trial_index: Ints,
-) -> Patients:
-    """Turn the raw draws of several trials into patients, all at once."""
-    u = np.concatenate([d.uniforms for d in draws])
-    z = np.concatenate([d.normals for d in draws])
-    arm = np.concatenate([d.arm for d in draws])
-    trial = np.repeat(trial_index, [d.arm.shape[0] for d in draws])
+def build_patients(protocol: Protocol, population: Population, draws: Draws) -> Patients:
+    """Turn the raw draws of several trials into patients, all at once.
+
+    ``Patients.trial`` is each patient's row in ``draws`` (0 for the first trial drawn).
+    """
+    u = draws.patient_uniforms()
+    z = draws.patient_normals()
+    trial = np.repeat(np.arange(draws.trial.shape[0]), draws.layout.n_patients)
+    site = site_of(population, u[:, U_COLUMNS["site"]])
+    arm = allocate(protocol, draws, site)
     cov, reg, need, drug = (
         population.covariates,
         population.regimen,
@@ -314,7 +387,7 @@ def build_patients(
         trial=trial,
         arm=arm,
         on_drug=on_drug,
-        site=site_of(population, U("site")),
+        site=site,
         weight_kg=weight,
         male=U("male") < cov.male_fraction,
         age_years=np.clip(age, low, high),
@@ -383,10 +456,12 @@ def _omega(cv: float) -> float:
 
 __all__ = [
     "NOISE_SERIES",
+    "DrawLayout",
+    "Draws",
     "Patients",
-    "TrialDraws",
     "build_patients",
-    "draw_trial",
+    "draw_trials",
     "max_assessments",
     "n_patients_per_trial",
+    "trial_generator",
 ]

@@ -1,9 +1,9 @@
 """The Monte-Carlo trial simulator: many whole trials through the real protocol engine.
 
-Trials are processed in chunks of ``chunk_trials``; chunk ``i`` takes its randomness from
-``np.random.SeedSequence(seed).spawn(i + 1)[i]`` and trial ``j`` of the chunk from that
-sequence's child ``j`` (:func:`trial_seed`), so a trial's result depends only on the
-seed, its chunk and its place in the chunk: never on how many chunks there are, which
+Trials are processed in chunks of ``chunk_trials``; trial ``t`` of the run takes its
+randomness from child ``t`` of ``np.random.SeedSequence(seed)``
+(:func:`~mmntrial.simulate.patients.trial_generator`), so a trial's result depends only
+on the seed and its number: never on the chunk size, how many chunks there are, which
 worker runs them, or in which order. Memory stays flat: one chunk at a time.
 
 >>> from mmntrial.protocol.loader import load_protocol
@@ -30,7 +30,7 @@ from mmntrial.errors import SimulationError
 from mmntrial.protocol.model import Protocol
 from mmntrial.simulate.course import Outcome, check_simulable, run_course
 from mmntrial.simulate.fisher import fisher_p_values
-from mmntrial.simulate.patients import Patients, build_patients, draw_trial
+from mmntrial.simulate.patients import Patients, build_patients, draw_trials
 from mmntrial.simulate.population_model import Population
 
 Floats = npt.NDArray[np.float64]
@@ -38,20 +38,6 @@ Ints = npt.NDArray[np.int64]
 
 ALPHA = 0.05
 DAYS_PER_YEAR = 365.25
-
-
-def trial_seed(seed: int, chunk_index: int, trial_in_chunk: int) -> np.random.SeedSequence:
-    """The seed sequence of one trial: child ``trial_in_chunk`` of chunk ``chunk_index``.
-
-    Equal to ``SeedSequence(seed).spawn(chunk_index + 1)[chunk_index].spawn(j + 1)[j]``,
-    built directly (numpy documents spawned children as ``spawn_key`` extensions).
-
-    >>> a = trial_seed(7, 2, 3).generate_state(2)
-    >>> b = np.random.SeedSequence(7).spawn(3)[2].spawn(4)[3].generate_state(2)
-    >>> bool((a == b).all())
-    True
-    """
-    return np.random.SeedSequence(seed, spawn_key=(chunk_index, trial_in_chunk))
 
 
 def check_arguments(**given: Any) -> None:
@@ -92,22 +78,12 @@ def draw_chunk(
     population: Population,
     *,
     seed: int,
-    chunk_index: int,
-    trial_numbers: range,
+    trials: range,
     n_per_arm: int,
 ) -> tuple[Patients, Floats]:
-    """The patients and assessment noise of trials ``trial_numbers`` (places in the chunk)."""
-    draws = [
-        draw_trial(
-            protocol,
-            population,
-            n_per_arm,
-            np.random.default_rng(trial_seed(seed, chunk_index, j)),
-        )
-        for j in trial_numbers
-    ]
-    patients = build_patients(protocol, population, draws, np.arange(len(draws), dtype=np.int64))
-    return patients, np.concatenate([d.noise for d in draws])
+    """The patients and assessment noise of ``trials`` (their numbers in the run)."""
+    draws = draw_trials(protocol, population, n_per_arm, seed=seed, trials=trials)
+    return build_patients(protocol, population, draws), draws.noise()
 
 
 def run_chunk(
@@ -144,16 +120,15 @@ def run_chunk(
     )
     check_simulable(protocol)
     size = population.trial.n_per_arm if n_per_arm is None else n_per_arm
+    first = chunk_index * (chunk_trials or n_trials_in_chunk)
     patients, noise = draw_chunk(
         protocol,
         population,
         seed=seed,
-        chunk_index=chunk_index,
-        trial_numbers=range(n_trials_in_chunk),
+        trials=range(first, first + n_trials_in_chunk),
         n_per_arm=size,
     )
     outcome = run_course(protocol, population, patients, noise, effect)
-    first = chunk_index * (chunk_trials or n_trials_in_chunk)
     return summarize_trials(
         protocol, patients.trial, patients.arm, outcome, n_trials_in_chunk, first
     )
@@ -344,5 +319,4 @@ __all__ = [
     "run_chunk",
     "run_trials",
     "summarize_trials",
-    "trial_seed",
 ]

@@ -1,0 +1,124 @@
+"""Permuted blocks and simple randomization for many strata at once, from given uniforms.
+
+:mod:`.methods` draws a list one subject at a time from a raw stream, so that a
+published list re-derives byte for byte. The trial simulator needs the same methods for
+hundreds of thousands of subjects per second and brings its own random numbers (one
+block per simulated trial, so that a trial never depends on the others). Here every
+step is one array operation over all subjects:
+
+- each stratum's blocks take their sizes from ``size_u`` (a uniform per block, one of
+  ``block_sizes`` equally likely, as in :func:`.methods.block_sequence`);
+- a block of size ``b`` holds ``b * ratios[k] / sum(ratios)`` of arm ``k``; its slots
+  are put in a random order by sorting their ``order_u`` keys, which makes every
+  arrangement of the block equally likely;
+- the subject of enrolment rank ``r`` in its stratum takes slot ``r`` of the stratum's
+  sequence of blocks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from mmntrial.errors import RandomizationError
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+
+
+def blocks_needed(n_subjects: int, block_sizes: Sequence[int]) -> tuple[int, int]:
+    """(blocks, slots) per stratum that always cover ``n_subjects``.
+
+    Enough blocks of the smallest size to hold every subject, and the slots those blocks
+    have when each is of the largest size: the shapes of ``size_u`` and ``order_u`` rows.
+
+    >>> blocks_needed(28, [2, 4])
+    (14, 56)
+    """
+    blocks = math.ceil(n_subjects / min(block_sizes))
+    return blocks, blocks * max(block_sizes)
+
+
+def enrolment_rank(stratum: Ints) -> Ints:
+    """Each subject's rank within its stratum, in the order given (0 for the first).
+
+    >>> enrolment_rank(np.array([1, 0, 1, 1, 0])).tolist()
+    [0, 0, 1, 2, 1]
+    """
+    order = np.argsort(stratum, kind="stable")
+    sorted_strata = stratum[order]
+    first = np.searchsorted(sorted_strata, sorted_strata, side="left")
+    rank = np.empty(stratum.shape[0], dtype=np.int64)
+    rank[order] = np.arange(stratum.shape[0]) - first
+    return rank
+
+
+def permuted_block_arms(
+    ratios: Sequence[int],
+    block_sizes: Sequence[int],
+    stratum: Ints,
+    size_u: Floats,
+    order_u: Floats,
+) -> Ints:
+    """The arm index of every subject, by permuted blocks within its stratum.
+
+    ``stratum`` (one per subject, in enrolment order) indexes the rows of ``size_u``
+    (strata x blocks, see :func:`blocks_needed`) and ``order_u`` (strata x slots).
+
+    >>> rng = np.random.default_rng(3)
+    >>> strata = np.zeros(8, dtype=np.int64)
+    >>> arms = permuted_block_arms([1, 1], [4], strata, rng.random((1, 2)), rng.random((1, 8)))
+    >>> [int(arms[:4].sum()), int(arms[4:].sum())]   # each block of 4 holds two of arm 1
+    [2, 2]
+    """
+    total = sum(ratios)
+    sizes_allowed = np.asarray(block_sizes, dtype=np.int64)
+    if (sizes_allowed % total).any() or (sizes_allowed <= 0).any():
+        raise RandomizationError(
+            f"block_sizes: got {list(block_sizes)}, expected positive multiples of the ratio "
+            f"sum {total}"
+        )
+    rank = enrolment_rank(stratum)
+    n_blocks, n_slots = size_u.shape[1], order_u.shape[1]
+    if rank.size and (int(rank.max()) >= n_blocks * int(sizes_allowed.min()) or n_slots == 0):
+        raise RandomizationError(
+            f"size_u, order_u: got {n_blocks} blocks and {n_slots} slots per stratum, expected "
+            f"enough for {int(rank.max()) + 1} subjects (see blocks_needed)"
+        )
+    pick = np.minimum((size_u * sizes_allowed.size).astype(np.int64), sizes_allowed.size - 1)
+    size = sizes_allowed[pick]  # (strata, blocks)
+    end = np.cumsum(size, axis=1)
+    # The block of each subject: how many of its stratum's blocks end at or before it.
+    block = (end[stratum] <= rank[:, None]).sum(axis=1)
+    block_size = size[stratum, block]
+    start = end[stratum, block] - block_size
+    # The subject's slot key against the keys of its block's other slots (ties by place).
+    slots = start[:, None] + np.arange(int(sizes_allowed.max()))
+    in_block = slots < (start + block_size)[:, None]
+    keys = order_u[stratum[:, None], np.minimum(slots, n_slots - 1)]
+    own = order_u[stratum, rank]
+    before = (keys < own[:, None]) | ((keys == own[:, None]) & (slots < rank[:, None]))
+    place = (before & in_block).sum(axis=1)  # 0 .. block_size-1, a uniform permutation
+    # Slot ``place`` of a sorted block: arm k fills places [b*cum(k-1)/total, b*cum(k)/total).
+    bounds = np.cumsum(ratios)[:-1]
+    return np.asarray(
+        (place[:, None] * total >= block_size[:, None] * bounds).sum(axis=1), dtype=np.int64
+    )
+
+
+def simple_arms(ratios: Sequence[int], u: Floats) -> Ints:
+    """Independent allocation: arm ``k`` with probability ``ratios[k] / sum(ratios)``.
+
+    >>> simple_arms([1, 2], np.array([0.1, 0.34, 0.99])).tolist()
+    [0, 1, 1]
+    """
+    cumulative = np.cumsum(ratios) / sum(ratios)
+    return np.asarray(
+        np.minimum(np.searchsorted(cumulative, u, side="right"), len(ratios) - 1), dtype=np.int64
+    )
+
+
+__all__ = ["blocks_needed", "enrolment_rank", "permuted_block_arms", "simple_arms"]
