@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -86,15 +87,18 @@ class EngineState:
 
     def select(self, index: slice | npt.NDArray[np.intp]) -> EngineState:
         """The state of a subset of patients, as copies (used to compare batch with single)."""
+
+        def take(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            # An index array already copies; a slice gives a view, which must be copied.
+            return array[index].copy() if isinstance(index, slice) else array[index]
+
         changes: dict[str, object] = {}
         for name in _STATE_FIELDS:
             value = getattr(self, name)
             if isinstance(value, Evaluation):
-                changes[name] = Evaluation(
-                    *(getattr(value, f)[index].copy() for f in _EVALUATION_FIELDS)
-                )
+                changes[name] = Evaluation(*(take(getattr(value, f)) for f in _EVALUATION_FIELDS))
             else:
-                changes[name] = value[index].copy()
+                changes[name] = take(value)
         return EngineState(**changes)  # type: ignore[arg-type]
 
 

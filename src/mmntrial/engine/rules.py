@@ -168,23 +168,29 @@ def evaluate(rules: CompiledRules, values: Floats, pre_taper: Floats, best: Floa
             result.reference[:, c] = reference
             result.fired[:, c] = worsening >= rules.threshold[c]  # NaN compares False
             continue
-        reference_sides, current_sides = source[:, indices], values[:, indices]
-        worsening_sides = rules.worse_sign[c] * (reference_sides - current_sides)
-        fired_sides = worsening_sides >= rules.threshold[c]
-        filled = np.where(np.isnan(worsening_sides), -np.inf, worsening_sides)
-        if criterion.side is SideRule.BOTH:
-            # Both hands must drop: the smaller drop decides, and a missing side (picked
-            # as -inf) makes the criterion unevaluable.
-            pick = np.argmin(filled, axis=1)[:, None]
-            fired = fired_sides.all(axis=1)
-        else:
-            # Either hand: the larger drop decides; a missing side does not block the other.
-            pick = np.argmax(filled, axis=1)[:, None]
-            fired = fired_sides.any(axis=1)
-        result.worsening[:, c] = np.take_along_axis(worsening_sides, pick, axis=1)[:, 0]
-        result.value[:, c] = np.take_along_axis(current_sides, pick, axis=1)[:, 0]
-        result.reference[:, c] = np.take_along_axis(reference_sides, pick, axis=1)[:, 0]
-        result.side[:, c] = pick[:, 0]
+        # A bilateral measure: one side decides. Either hand: the larger drop, so a missing
+        # side (counted as -inf) does not block the other. Both hands: the smaller drop,
+        # so a missing side makes the criterion unevaluable. Ties go to the first side.
+        both = criterion.side is SideRule.BOTH
+        sides = [rules.worse_sign[c] * (source[:, j] - values[:, j]) for j in indices]
+        filled = [np.where(np.isnan(w), -np.inf, w) for w in sides]
+        fired_sides = [w >= rules.threshold[c] for w in sides]
+        pick = np.zeros(n, dtype=np.int8)
+        decider, worsening, fired = filled[0], sides[0], fired_sides[0]
+        current, reference = values[:, indices[0]], source[:, indices[0]]
+        for k in range(1, len(indices)):
+            j = indices[k]
+            takes = filled[k] < decider if both else filled[k] > decider
+            pick[takes] = k
+            decider = np.where(takes, filled[k], decider)
+            worsening = np.where(takes, sides[k], worsening)
+            current = np.where(takes, values[:, j], current)
+            reference = np.where(takes, source[:, j], reference)
+            fired = (fired & fired_sides[k]) if both else (fired | fired_sides[k])
+        result.worsening[:, c] = worsening
+        result.value[:, c] = current
+        result.reference[:, c] = reference
+        result.side[:, c] = pick
         result.fired[:, c] = fired
     return result
 

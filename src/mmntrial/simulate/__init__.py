@@ -1,7 +1,8 @@
 """Virtual MMN patients and the Monte-Carlo trial simulator.
 
 The models here take values and return values (no files, no clock, no global state) and
-are vectorized over patients with numpy, because a sweep simulates 10^5 patients at a
+are vectorized over patients with numpy, or written as one compiled loop over patients
+where numpy's temporaries would cost most, because a sweep simulates 10^5 patients at a
 time. Randomness is always an explicit seed or :class:`numpy.random.Generator`.
 
 Modules:
@@ -19,7 +20,9 @@ Modules:
   built-ins in ``builtin/*.toml``, first ``mmn-default``.
 - :mod:`mmntrial.simulate.patients`: drawing virtual patients and their allocation.
 - :mod:`mmntrial.simulate.disease`: exposure, dose need, deficit, drug onset, measures.
-- :mod:`mmntrial.simulate.course`: the event loop through the protocol engine.
+- :mod:`mmntrial.simulate.course`: the event loop through the protocol engine;
+  :mod:`mmntrial.simulate.course_step`: its time-moving half, compiled with numba
+  (:mod:`mmntrial.simulate._jit`).
 - :mod:`mmntrial.simulate.trials`: ``run_trials``, ``run_chunk``, ``TrialResults``.
 - :mod:`mmntrial.simulate.one_trial`: one trial as a full dataset;
   :mod:`mmntrial.simulate.safety`: its adverse events and labs.

@@ -4,18 +4,19 @@ Each patient has a next event: the next scheduled visit, a confirmation (repeat)
 when the engine is confirming a drop, the next infusion (the last one plus the interval
 the engine decided), or the day they leave the trial. Every iteration moves every active
 patient to their own next event, so all patients of all trials in a chunk advance
-together, in as many iterations as the busiest patient has events (about 40 for the
+together, in as many iterations as the busiest patient has events (about 60 for the
 reference design). Within a day an assessment comes first, then a withdrawal, then the
 infusion due, as in :mod:`mmntrial.engine.replay`.
 
 Between events the kinetics and the disease move in closed form
 (:class:`~mmntrial.simulate.disease.Exposure`), so the model does not depend on when it
-is observed. Decisions are the protocol engine's (:mod:`mmntrial.engine.core`): the
-simulator never re-implements a rule. Engine calls that concern a minority of patients
-are made on that subset (``EngineState.select``) and written back, which keeps the cost
-proportional to the number of events rather than events x patients. The loop owns its
-engine state and never reuses an old one, so it calls the engine's ``*_in_place`` forms
-and writes back in place.
+is observed; that half of each iteration is one compiled loop
+(:mod:`~mmntrial.simulate.course_step`). Decisions are the protocol engine's
+(:mod:`mmntrial.engine.core`): the simulator never re-implements a rule. Engine calls
+that concern few patients are made on that subset (``EngineState.select``) and written
+back, which keeps the cost proportional to the number of events rather than events x
+patients. The loop owns its engine state and never reuses an old one, so it calls the
+engine's ``*_in_place`` forms and writes back in place.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ from mmntrial.engine.rules import Evaluation, compile_rules
 from mmntrial.engine.states import TaperState
 from mmntrial.errors import SimulationError
 from mmntrial.protocol.model import Protocol, WithdrawalRule
+from mmntrial.simulate.course_step import Body, Schedule, step
 from mmntrial.simulate.disease import (
+    MEASURED_SERIES,
     Exposure,
-    days_above,
     deficit,
     harm_threshold,
     measured,
@@ -47,19 +49,8 @@ Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
 
-SIMULATED_SERIES = frozenset(
-    {
-        "mrc_sum",
-        "grip_kpa:left",
-        "grip_kpa:right",
-        "gnds_upper",
-        "gnds_lower",
-        "mmn_rods_centile",
-        "anti_gm1_log2",
-    }
-)
-_HARM_SAMPLES = np.linspace(0.0, 1.0, 5)[:, None]  # points per step where harm is judged
-_SUBSET_BELOW = 0.5  # engine calls on a subset when fewer than this share of rows take part
+SIMULATED_SERIES = frozenset(MEASURED_SERIES)
+_SUBSET_BELOW = 0.1  # engine calls on a subset when fewer than this share of rows take part
 _STATE_FIELDS = tuple(f.name for f in fields(core.EngineState))
 _EVALUATION_FIELDS = tuple(f.name for f in fields(Evaluation))
 
@@ -171,87 +162,68 @@ def run_course(
 ) -> Outcome:
     """Simulate every patient from day 0 to the last visit; return their outcomes.
 
-    Scheduled visits fall on the same study days for everyone, so the loop holds them
-    as a barrier: first every patient's earlier events (infusions, repeat visits,
-    leaving) are done, then all patients have the visit in one engine call.
+    Each iteration moves every patient to their next event (:mod:`.course_step`), then
+    holds the events of that day: assessments, withdrawals, infusions.
     """
     series = check_simulable(protocol)
     n = patients.n
     visits = protocol.schedule.visits
-    visit_day = np.array([v.day for v in visits] + [np.inf], dtype=np.float64)
     collect = np.zeros((len(visits) + 1, len(series)), dtype=bool)
     for i, visit in enumerate(visits):
         collect[i] = [key.split(":")[0] in visit.measures for key in series]
     end_day = float(protocol.schedule.last_day)
-    primary_day = float(protocol.endpoints.primary.day)
     confirmation_days = protocol.deterioration.confirmation_days
     delay = float(min(population.trial.repeat_visit_delay_days, max(confirmation_days, 1)))
     tau_onset = population.drug.onset_time_constant_days
     titre_fall = population.drug.titre_fall_log2_at_full_effect * effect
 
-    exposure = Exposure.steady_state(
-        patients, patients.model(), patients.interval_days - patients.first_infusion_day
-    )
     model = patients.model()
+    exposure = Exposure.steady_state(
+        patients, model, patients.interval_days - patients.first_infusion_day
+    )
+    body = Body(
+        effect_modes=exposure.effect_modes,
+        pk_modes=exposure.pk.modes_g_per_l,
+        rates=exposure.rates,
+        need_base=patients.need_g_per_l,
+        on_drug=patients.on_drug,
+        leukopenia_day=patients.leukopenia_day,
+        interruption_end_day=patients.interruption_end_day,
+        onset_tau_days=float(tau_onset),
+        effect=float(effect),
+        harm=harm_threshold(population, patients),
+    )
+    leave = np.minimum(patients.dropout_day, patients.discontinuation_day)
+    schedule = Schedule(
+        visit_day=np.array([v.day for v in visits] + [np.inf], dtype=np.float64),
+        end_day=end_day,
+        primary_day=float(protocol.endpoints.primary.day),
+        visit_index=np.zeros(n, dtype=np.int64),
+        repeat_day=np.full(n, np.inf),
+        next_infusion=patients.first_infusion_day.astype(np.float64),
+        leave=np.where(leave <= end_day, leave, np.inf),
+        active=np.ones(n, dtype=bool),
+    )
+    visit_day, visit_index = schedule.visit_day, schedule.visit_index
+    repeat_day, next_infusion = schedule.repeat_day, schedule.next_infusion
     state = core.start(protocol, patients.intensity_g_per_kg_week, patients.interval_days)
-    harm = harm_threshold(population, patients)
     everyone = np.arange(n)
 
-    def need_on(day: Floats) -> Floats:
-        if effect == 0.0:
-            return patients.need_g_per_l
-        return np.asarray(
-            patients.need_g_per_l * (1.0 - effect * onset_of(patients, tau_onset, day))
-        )
-
     t = np.zeros(n)
-    need_now = need_on(t)
+    need_now = patients.need_g_per_l * (1.0 - effect * onset_of(patients, tau_onset, t))
     start_strength = true_strength(
         population, patients, deficit(exposure.effect_now(), need_now), t
     )
     reference_capacity = start_strength.grip_kpa.mean(axis=1)
-    visit_index = np.zeros(n, dtype=np.int64)
-    repeat_day = np.full(n, np.inf)
-    next_infusion = patients.first_infusion_day.astype(np.float64)
-    leave = np.minimum(patients.dropout_day, patients.discontinuation_day)
-    leave = np.where(leave <= end_day, leave, np.inf)
     n_assessed = np.zeros(n, dtype=np.int64)
     ivig_g = np.zeros(n)
     days_bad = np.zeros(n)
-    active = np.ones(n, dtype=bool)
     follow_up = np.full(n, end_day)
     level_at_primary = np.full(n, -1, dtype=np.int64)
-    max_assessments = noise.shape[1]
+    moving = np.zeros(n, dtype=bool)
+    max_assessments = noise.shape[0]
 
-    while True:
-        infusion_due = np.where(next_infusion < end_day, next_infusion, np.inf)
-        other = np.where(active, np.minimum(np.minimum(repeat_day, infusion_due), leave), np.inf)
-        own_visit = np.where(active, visit_day[visit_index], np.inf)
-        barrier = float(own_visit.min()) if n else np.inf
-        early = other < barrier
-        if early.any():  # events before the next visit first, the visit waits
-            upcoming = np.where(early, other, np.inf)
-        else:
-            upcoming = np.where(np.minimum(own_visit, other) == barrier, barrier, np.inf)
-        # The regimen in force on the primary endpoint day: once a patient's next event
-        # is later, everything up to that day is done.
-        own_next = np.minimum(own_visit, other)
-        passing = (level_at_primary < 0) & (own_next > primary_day)
-        level_at_primary[passing] = state.level[passing]
-        nothing_left = active & np.isinf(own_next)
-        moving = upcoming <= end_day
-        finishing = nothing_left & ~moving
-        target = np.where(moving, upcoming, np.where(finishing, end_day, t))
-        dt = target - t
-        need_next = need_on(target)
-        samples = exposure.advance(dt, len(_HARM_SAMPLES))
-        need_samples = need_now + (need_next - need_now) * _HARM_SAMPLES
-        days_bad += days_above(deficit(samples, need_samples), harm, dt)
-        t, need_now = target, need_next
-        active &= ~finishing
-        if not moving.any():
-            break
-
+    while step(schedule, body, t, need_now, state.level, level_at_primary, days_bad, moving):
         assessing = moving & ((visit_day[visit_index] == t) | (repeat_day == t))
         if assessing.any():
             at_visit = assessing & (visit_day[visit_index] == t)
@@ -263,7 +235,7 @@ def run_course(
             titre = patients.titre0_log2
             if titre_fall:
                 titre = titre - titre_fall * onset_of(patients, tau_onset, t)
-            noisy = noise[everyone, np.minimum(n_assessed, max_assessments - 1)]
+            noisy = noise[np.minimum(n_assessed, max_assessments - 1), everyone]
             values = measured(population, patients, strength, reference_capacity, titre, noisy)
             matrix = np.column_stack([values[key] for key in series])
             matrix = np.where(wanted, matrix, np.nan)
@@ -274,19 +246,19 @@ def run_course(
                 exogenous = exposure.pk.concentration_g_per_l()
                 recorder.assessment(np.flatnonzero(assessing), t, shown, values, exogenous)
                 recorder.engine_change(t, before, state)
-            repeat_day = np.where(assessing & (repeat_day == t), np.inf, repeat_day)
+            repeat_day[assessing & (repeat_day == t)] = np.inf
             if confirmation_days > 0:
                 fresh = assessing & (state.state == TaperState.CONFIRMING)
                 fresh &= (state.pending_day == t) & (t + delay <= end_day)
-                repeat_day = np.where(fresh, t + delay, repeat_day)
-            visit_index = np.where(at_visit, visit_index + 1, visit_index)
+                repeat_day[fresh] = t[fresh] + delay
+            visit_index += at_visit
             n_assessed += assessing
 
-        leaving = moving & (leave == t)
+        leaving = moving & (schedule.leave == t)
         if leaving.any():
             core.withdraw_in_place(state, t, leaving)
-            active &= ~leaving
-            follow_up = np.where(leaving, t, follow_up)
+            schedule.active[leaving] = False
+            follow_up[leaving] = t[leaving]
             if recorder is not None:
                 recorder.withdrawal(np.flatnonzero(leaving), t)
 
@@ -297,7 +269,7 @@ def run_course(
             dose = np.where(infusing, decision.dose_g, 0.0)
             exposure.add_dose(model, dose)
             ivig_g += dose
-            next_infusion = np.where(infusing, t + decision.interval_days, next_infusion)
+            next_infusion[infusing] = t[infusing] + decision.interval_days[infusing]
             if recorder is not None:
                 recorder.infusion(np.flatnonzero(infusing), t, decision)
                 recorder.engine_change(t, before, state)

@@ -20,16 +20,19 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from mmntrial.simulate._jit import jit
 from mmntrial.simulate.patients import DAYS_PER_YEAR, Patients
 from mmntrial.simulate.pk_step import PkModel, PkState
 from mmntrial.simulate.population_model import Population
 
 Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
 
 
 @dataclass(eq=False)
@@ -80,19 +83,78 @@ class Exposure:
         """Move every patient ``dt_days`` forward; return ``Ce`` at ``n_samples`` points.
 
         The points split each patient's step equally (the first is now, the last the
-        end); the result is ``(n_samples, patients)``. One exponential per mode serves
-        them all: ``exp(-r k h) = exp(-r h) ** k``.
+        end); the result is ``(n_samples, patients)``.
         """
-        q = np.exp(-self.rates * (dt_days / (n_samples - 1)))
         samples = np.empty((n_samples, dt_days.shape[0]))
-        power = np.ones_like(q)
-        for k in range(n_samples):
-            if k:
-                power *= q
-            samples[k] = (self.effect_modes * power).sum(axis=0)
-        self.effect_modes *= power
-        self.pk.modes_g_per_l *= power[:2]
+        _advance_all(self.effect_modes, self.pk.modes_g_per_l, self.rates, dt_days, samples)
         return samples
+
+
+@jit
+def advance_patient(
+    effect_modes: Floats,
+    pk_modes: Floats,
+    rates: Floats,
+    i: int,
+    dt_days: float,
+    samples: Floats,
+) -> None:
+    """Move patient ``i`` forward ``dt_days``, writing ``Ce`` at ``len(samples)`` points.
+
+    One exponential per mode serves every point: ``exp(-r k h) = exp(-r h) ** k``. The
+    two PK modes decay with the first two effect modes (same rates).
+    """
+    n_points = samples.shape[0]
+    h = dt_days / (n_points - 1)
+    q0, q1, q2 = math.exp(-rates[0, i] * h), math.exp(-rates[1, i] * h), math.exp(-rates[2, i] * h)
+    p0 = p1 = p2 = 1.0
+    for k in range(n_points):
+        if k:
+            p0 *= q0
+            p1 *= q1
+            p2 *= q2
+        samples[k] = effect_modes[0, i] * p0 + effect_modes[1, i] * p1 + effect_modes[2, i] * p2
+    effect_modes[0, i] *= p0
+    effect_modes[1, i] *= p1
+    effect_modes[2, i] *= p2
+    pk_modes[0, i] *= p0
+    pk_modes[1, i] *= p1
+
+
+@jit
+def _advance_all(
+    effect_modes: Floats, pk_modes: Floats, rates: Floats, dt_days: Floats, samples: Floats
+) -> None:
+    for i in range(dt_days.shape[0]):
+        advance_patient(effect_modes, pk_modes, rates, i, dt_days[i], samples[:, i])
+
+
+@jit
+def onset_at(
+    day: float, on_drug: bool, leukopenia_day: float, interruption_end_day: float, tau: float
+) -> float:
+    """The drug's onset (0 to 1) of one patient on ``day``: see :func:`onset_of`."""
+    if not on_drug:
+        return 0.0
+    t = max(day, 0.0)
+    if not t > leukopenia_day:
+        return -math.expm1(-t / tau)
+    a, b = leukopenia_day, interruption_end_day
+    at_a = -math.expm1(-a / tau)
+    if t <= b:
+        return at_a * math.exp(-(t - a) / tau)
+    at_b = at_a * math.exp(-(b - a) / tau)
+    return 1.0 + (at_b - 1.0) * math.exp(-(t - b) / tau)
+
+
+@jit
+def _onset_all(
+    day: Floats, on_drug: Bools, leukopenia_day: Floats, end_day: Floats, tau: float
+) -> Floats:
+    out = np.empty(day.shape[0])
+    for i in range(day.shape[0]):
+        out[i] = onset_at(day[i], on_drug[i], leukopenia_day[i], end_day[i], tau)
+    return out
 
 
 def onset_of(patients: Patients, tau_days: float, day: Floats) -> Floats:
@@ -102,18 +164,29 @@ def onset_of(patients: Patients, tau_days: float, day: Floats) -> Floats:
     and from the end of the interruption ``b`` it rises again, with the same time
     constant. ``a`` and ``b`` are infinite for a patient never interrupted.
     """
-    t = np.maximum(day, 0.0)
-    value = np.where(patients.on_drug, -np.expm1(-t / tau_days), 0.0)
-    # Only the few patients already interrupted need the piecewise form.
-    late = np.flatnonzero(patients.on_drug & (t > patients.leukopenia_day))
-    if late.size:
-        a, b, tl = patients.leukopenia_day[late], patients.interruption_end_day[late], t[late]
-        at_a = -np.expm1(-a / tau_days)
-        at_b = at_a * np.exp(-(b - a) / tau_days)
-        falling = at_a * np.exp(-(np.minimum(tl, b) - a) / tau_days)
-        resumed = 1.0 + (at_b - 1.0) * np.exp(-np.maximum(tl - b, 0.0) / tau_days)
-        value[late] = np.where(tl <= b, falling, resumed)
-    return np.asarray(value, dtype=np.float64)
+    return _onset_all(
+        np.asarray(day, dtype=np.float64),
+        patients.on_drug,
+        patients.leukopenia_day,
+        patients.interruption_end_day,
+        float(tau_days),
+    )
+
+
+@jit
+def deficit_at(effect_g_per_l: float, need_g_per_l: float) -> float:
+    """One patient's deficit: ``clip(1 - Ce / need, 0, 1)``, and 0 when nothing is needed."""
+    if not need_g_per_l > 0.0:
+        return 0.0
+    return min(max(1.0 - effect_g_per_l / need_g_per_l, 0.0), 1.0)
+
+
+@jit
+def _deficit_all(effect: Floats, need: Floats) -> Floats:
+    out = np.empty(effect.shape[0])
+    for i in range(effect.shape[0]):
+        out[i] = deficit_at(effect[i], need[i])
+    return out
 
 
 def deficit(effect_g_per_l: Floats, need_g_per_l: Floats) -> Floats:
@@ -122,11 +195,11 @@ def deficit(effect_g_per_l: Floats, need_g_per_l: Floats) -> Floats:
     >>> deficit(np.array([0.0, 2.0, 5.0, 9.0]), np.array([4.0, 4.0, 4.0, 0.0])).tolist()
     [1.0, 0.5, 0.0, 0.0]
     """
-    safe = np.where(need_g_per_l > 0.0, need_g_per_l, 1.0)
-    return np.asarray(
-        np.where(need_g_per_l > 0.0, np.clip(1.0 - effect_g_per_l / safe, 0.0, 1.0), 0.0),
-        dtype=np.float64,
+    effect, need = np.broadcast_arrays(
+        np.asarray(effect_g_per_l, dtype=np.float64), np.asarray(need_g_per_l, dtype=np.float64)
     )
+    flat = _deficit_all(np.ascontiguousarray(effect).ravel(), np.ascontiguousarray(need).ravel())
+    return flat.reshape(effect.shape)
 
 
 @dataclass(frozen=True)
@@ -148,6 +221,18 @@ def true_strength(
     return TrueStrength(mrc, grip)
 
 
+MEASURED_SERIES = (
+    "mrc_sum",
+    "grip_kpa:left",
+    "grip_kpa:right",
+    "gnds_upper",
+    "gnds_lower",
+    "mmn_rods_centile",
+    "anti_gm1_log2",
+)
+"""The catalogue series keys of :func:`measured`, in the order of its matrix columns."""
+
+
 def measured(
     population: Population,
     patients: Patients,
@@ -159,25 +244,68 @@ def measured(
     """The measured values of one assessment per patient, by catalogue series key.
 
     ``noise`` is ``(n, 5)`` standard normals in the order of ``patients.NOISE_SERIES``.
+    Values are rounded like the instruments report them and clipped to their scales;
+    the dictionary's arrays are the columns of one ``(n, len(MEASURED_SERIES))`` matrix.
     """
-    sd = population.noise
-    mrc = np.clip(np.round(strength.mrc_sum + sd.mrc_sum_sd * noise[:, 0]), 0.0, patients.mrc_max)
-    grip = np.clip(np.round(strength.grip_kpa + sd.grip_kpa_sd * noise[:, 1:3], 1), 0.0, 250.0)
-    capacity = strength.grip_kpa.mean(axis=1)
-    loss = (reference_capacity_kpa - capacity) / reference_capacity_kpa
-    grades = np.trunc(loss / sd.gnds_capacity_step)
-    rods = patients.rods0 - population.need.mmn_rods_centile_per_capacity * loss
-    return {
-        "mrc_sum": mrc,
-        "grip_kpa:left": grip[:, 0],
-        "grip_kpa:right": grip[:, 1],
-        "gnds_upper": np.clip(patients.gnds_upper0 + grades, 0.0, 5.0),
-        "gnds_lower": patients.gnds_lower0.copy(),
-        "mmn_rods_centile": np.clip(
-            np.round(rods + sd.mmn_rods_centile_sd * noise[:, 3], 1), 0, 100
+    sd, n = population.noise, patients.n
+    out = np.empty((n, len(MEASURED_SERIES)))
+    _measure_all(
+        strength.mrc_sum,
+        strength.grip_kpa,
+        reference_capacity_kpa,
+        np.broadcast_to(np.asarray(titre_log2, dtype=np.float64), (n,)),
+        noise,
+        patients.mrc_max,
+        patients.gnds_upper0,
+        patients.gnds_lower0,
+        patients.rods0,
+        np.array(
+            [
+                sd.mrc_sum_sd,
+                sd.grip_kpa_sd,
+                sd.gnds_capacity_step,
+                sd.mmn_rods_centile_sd,
+                sd.anti_gm1_log2_sd,
+                population.need.mmn_rods_centile_per_capacity,
+            ]
         ),
-        "anti_gm1_log2": np.clip(np.round(titre_log2 + sd.anti_gm1_log2_sd * noise[:, 4]), 0, 24),
-    }
+        out,
+    )
+    return {key: out[:, j] for j, key in enumerate(MEASURED_SERIES)}
+
+
+@jit
+def _clip(x: float, low: float, high: float) -> float:
+    return min(max(x, low), high)
+
+
+@jit
+def _measure_all(
+    mrc_true: Floats,
+    grip_true: Floats,
+    reference_capacity: Floats,
+    titre: Floats,
+    noise: Floats,
+    mrc_max: float,
+    gnds_upper0: Floats,
+    gnds_lower0: Floats,
+    rods0: Floats,
+    settings: Floats,
+    out: Floats,
+) -> None:
+    mrc_sd, grip_sd, gnds_step, rods_sd, titre_sd, rods_per_capacity = settings
+    for i in range(out.shape[0]):
+        out[i, 0] = _clip(np.rint(mrc_true[i] + mrc_sd * noise[i, 0]), 0.0, mrc_max)
+        for side in range(2):  # grip to 0.1 kPa, as np.round(x, 1): rint(10 x) / 10
+            grip = grip_true[i, side] + grip_sd * noise[i, 1 + side]
+            out[i, 1 + side] = _clip(np.rint(grip * 10.0) / 10.0, 0.0, 250.0)
+        capacity = (grip_true[i, 0] + grip_true[i, 1]) / 2.0
+        loss = (reference_capacity[i] - capacity) / reference_capacity[i]
+        out[i, 3] = _clip(gnds_upper0[i] + np.trunc(loss / gnds_step), 0.0, 5.0)
+        out[i, 4] = gnds_lower0[i]
+        rods = rods0[i] - rods_per_capacity * loss + rods_sd * noise[i, 3]
+        out[i, 5] = _clip(np.rint(rods * 10.0) / 10.0, 0.0, 100.0)
+        out[i, 6] = _clip(np.rint(titre[i] + titre_sd * noise[i, 4]), 0.0, 24.0)
 
 
 def harm_threshold(population: Population, patients: Patients) -> Floats:
@@ -191,6 +319,37 @@ def harm_threshold(population: Population, patients: Patients) -> Floats:
     return np.asarray(np.minimum(mrc, grip), dtype=np.float64)
 
 
+@jit
+def share_above(low: float, high: float, threshold: float) -> float:
+    """The share of a linear piece from ``low`` to ``high`` that is at or above ``threshold``."""
+    low_above, high_above = low >= threshold, high >= threshold
+    if low_above and high_above:
+        return 1.0
+    if not (low_above or high_above):
+        return 0.0
+    span = high - low if high != low else 1.0
+    crossing = min(max((threshold - low) / span, 0.0), 1.0)
+    return crossing if low_above else 1.0 - crossing
+
+
+@jit
+def days_above_patient(samples: Floats, threshold: float, dt_days: float) -> float:
+    """Days of a step that ``samples`` (equally spaced, linear between) are >= threshold."""
+    pieces = len(samples) - 1
+    total = 0.0
+    for k in range(pieces):
+        total += share_above(samples[k], samples[k + 1], threshold)
+    return total * dt_days / pieces
+
+
+@jit
+def _days_above_all(samples: Floats, threshold: Floats, dt_days: Floats) -> Floats:
+    out = np.empty(dt_days.shape[0])
+    for i in range(dt_days.shape[0]):
+        out[i] = days_above_patient(samples[:, i], threshold[i], dt_days[i])
+    return out
+
+
 def days_above(samples: Floats, threshold: Floats, dt_days: Floats) -> Floats:
     """Days within a step that ``samples`` (k equally spaced values, (k, n)) are >= threshold.
 
@@ -199,26 +358,27 @@ def days_above(samples: Floats, threshold: Floats, dt_days: Floats) -> Floats:
     >>> days_above(np.array([[0.0], [1.0], [0.0]]), np.array([0.5]), np.array([10.0]))
     array([5.])
     """
-    lo, hi = samples[:-1], samples[1:]
-    above_lo, above_hi = lo >= threshold, hi >= threshold
-    span = np.where(hi != lo, hi - lo, 1.0)
-    crossing = np.clip((threshold - lo) / span, 0.0, 1.0)
-    fraction = np.where(
-        above_lo & above_hi,
-        1.0,
-        np.where(above_lo, crossing, np.where(above_hi, 1.0 - crossing, 0.0)),
+    return _days_above_all(
+        np.asarray(samples, dtype=np.float64),
+        np.asarray(threshold, dtype=np.float64),
+        np.asarray(dt_days, dtype=np.float64),
     )
-    return np.asarray(fraction.sum(axis=0) * dt_days / (samples.shape[0] - 1), dtype=np.float64)
 
 
 __all__ = [
     "DAYS_PER_YEAR",
+    "MEASURED_SERIES",
     "Exposure",
     "TrueStrength",
+    "advance_patient",
     "days_above",
+    "days_above_patient",
     "deficit",
+    "deficit_at",
     "harm_threshold",
     "measured",
+    "onset_at",
     "onset_of",
+    "share_above",
     "true_strength",
 ]

@@ -113,7 +113,7 @@ class DrawLayout:
 
     @property
     def n_normals(self) -> int:
-        """Normals per trial: the patients' columns, then the noise of every assessment."""
+        """Normals per trial: the patients' columns, then each assessment's noise in turn."""
         return self.n_patients * (len(_Z) + self.n_assessments * len(NOISE_SERIES))
 
 
@@ -144,9 +144,17 @@ class Draws:
         return self.normals[:, : self.layout.n_patients * len(_Z)].reshape(-1, len(_Z))
 
     def noise(self) -> Floats:
-        """``(patients, assessments, len(NOISE_SERIES))`` standard normals."""
-        tail = self.normals[:, self.layout.n_patients * len(_Z) :]
-        return tail.reshape(-1, self.layout.n_assessments, len(NOISE_SERIES))
+        """``(assessments, patients, len(NOISE_SERIES))`` standard normals.
+
+        Assessment-major: the k-th assessments of all patients lie together, so the
+        course reads them in one sweep rather than one jump per patient.
+        """
+        lay = self.layout
+        tail = self.normals[:, lay.n_patients * len(_Z) :]
+        per_trial = tail.reshape(-1, lay.n_assessments, lay.n_patients, len(NOISE_SERIES))
+        return np.ascontiguousarray(per_trial.transpose(1, 0, 2, 3)).reshape(
+            lay.n_assessments, -1, len(NOISE_SERIES)
+        )
 
 
 def draw_trials(
