@@ -14,9 +14,12 @@ from mmntrial.errors import RandomizationError
 from mmntrial.randomization.batch import (
     blocks_needed,
     enrolment_rank,
+    minimization_arms,
     permuted_block_arms,
     simple_arms,
 )
+from mmntrial.randomization.design import make_design
+from mmntrial.randomization.minimization import MarginalCounts, minimize
 
 
 def _draw(
@@ -109,3 +112,78 @@ def test_simple_arms_follow_the_ratios() -> None:
     u = np.random.default_rng(2).random(60_000)
     shares = np.bincount(simple_arms([1, 2, 1], u), minlength=3) / u.size
     np.testing.assert_allclose(shares, [0.25, 0.5, 0.25], atol=0.01)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ratios=st.sampled_from([[1, 1], [2, 1], [1, 1, 1]]),
+    variance=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_minimization_gives_an_arm_the_scalar_rule_prefers(
+    ratios: list[int], variance: bool, seed: int
+) -> None:
+    """With p_preferred = 1, each arm minimizes the totals of .minimization's own counts."""
+    rng = np.random.default_rng(seed)
+    n, n_groups, factor_levels = 24, 3, [3, 2]
+    group = rng.integers(0, n_groups, n)
+    levels = np.column_stack([rng.integers(0, k, n) for k in factor_levels])
+    arms = minimization_arms(
+        ratios,
+        group,
+        levels,
+        factor_levels,
+        weights=[1.0, 2.0],
+        variance=variance,
+        p_preferred=1.0,
+        u=rng.random((n, 3)),
+    )
+    names = [f"arm{k}" for k in range(len(ratios))]
+    design = make_design(
+        "minimization",
+        list(zip(names, ratios, strict=True)),
+        factors={"f0": ["0", "1", "2"], "f1": ["0", "1"]},
+        imbalance="variance" if variance else "range",
+        weights={"f0": 1.0, "f1": 2.0},
+        p_preferred=1.0,
+    )
+    for g in range(n_groups):
+        counts = MarginalCounts(design)
+        for i in np.flatnonzero(group == g):
+            values = {"f0": str(levels[i, 0]), "f1": str(levels[i, 1])}
+            totals = counts.totals(values)
+            if max(totals) - min(totals) > 1e-9:  # not every arm ties
+                assert totals[arms[i]] <= min(totals) + 1e-9
+            counts.add(values, int(arms[i]))
+
+
+def test_minimization_keeps_balance_and_its_randomness() -> None:
+    rng = np.random.default_rng(4)
+    n_groups, per_group = 400, 20
+    group = np.repeat(np.arange(n_groups), per_group)
+    levels = rng.integers(0, 2, (group.size, 1))
+    common = {"weights": [1.0], "variance": False}
+    strict = minimization_arms(
+        [1, 1], group, levels, [2], p_preferred=1.0, u=rng.random((group.size, 3)), **common
+    )
+    for g in range(n_groups):
+        for level in (0, 1):
+            arms = strict[(group == g) & (levels[:, 0] == level)]
+            assert abs(2 * int(arms.sum()) - arms.size) <= 1  # deterministic: never 2 apart
+    loose = minimization_arms(
+        [2, 1], group, levels, [2], p_preferred=0.7, u=rng.random((group.size, 3)), **common
+    )
+    # The same design through .minimization's sequential rule gives the same share of the
+    # second arm (not 1/3: with unequal ratios and p < 1, Pocock-Simon drifts from 2:1).
+    design = make_design(
+        "minimization", [("a", 2), ("b", 1)], factors={"f": ["0", "1"]}, p_preferred=0.7
+    )
+    sequential = []
+    for g in range(n_groups):
+        counts = MarginalCounts(design)
+        for i in np.flatnonzero(group == g):
+            values = {"f": str(levels[i, 0])}
+            sequential.append(minimize(counts, values, rng))
+            counts.add(values, sequential[-1])
+    assert abs(loose.mean() - np.mean(sequential)) < 0.03
+    assert 0.3 < loose.mean() < 0.45

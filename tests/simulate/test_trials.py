@@ -9,9 +9,11 @@ from scipy.stats import fisher_exact
 
 from mmntrial.analysis.binary import wilson_interval
 from mmntrial.errors import SimulationError
-from mmntrial.protocol.loader import load_protocol
+from mmntrial.protocol.loader import load_protocol, parse_protocol
+from mmntrial.protocol.serialize import protocol_to_dict
 from mmntrial.simulate.fisher import fisher_p_values, fisher_table
 from mmntrial.simulate.one_trial import simulate_one_trial, simulate_trial
+from mmntrial.simulate.patients import build_patients, draw_trials
 from mmntrial.simulate.population import load_population
 from mmntrial.simulate.trials import run_chunk, run_trials
 
@@ -158,8 +160,41 @@ def test_other_built_in_designs() -> None:
     lengthening = load_protocol("interval-lengthening")
     frame = run_trials(lengthening, POP, n_trials=4, effect=0.5, seed=1).per_trial
     assert len(frame) == 4
-    with pytest.raises(SimulationError, match="minimization"):
-        run_trials(load_protocol("cidp-levels"), POP, n_trials=1, effect=0.0, seed=1)
+    # cidp-levels allocates 2:1 by minimization on centre and anti-GM1 status.
+    cidp = load_protocol("cidp-levels")
+    frame = run_trials(cidp, POP, n_trials=40, effect=0.0, seed=1).per_trial
+    active = frame["n_active"] / (frame["n_active"] + frame["n_placebo"])
+    assert abs(active.mean() - 2 / 3) < 0.02
+    assert (frame["n_active"] + frame["n_placebo"] == 28).all()
+
+
+def test_allocation_on_factors_the_simulator_does_not_draw_is_refused() -> None:
+    data = protocol_to_dict(load_protocol("cidp-levels"))
+    data["randomization"]["minimization"]["factor_weights"] = {"centre": 1, "smoking": 1}
+    protocol = parse_protocol(data, "test")
+    with pytest.raises(SimulationError, match="factor_weights: got factor 'smoking', expected"):
+        run_trials(protocol, POP, n_trials=1, effect=0.0, seed=1)
+    data = protocol_to_dict(PROTOCOL)
+    data["randomization"]["strata"] = ["centre", "smoking"]
+    with pytest.raises(SimulationError, match="strata: got factor 'smoking'"):
+        run_trials(parse_protocol(data, "test"), POP, n_trials=1, effect=0.0, seed=1)
+
+
+def test_stratified_blocks_balance_every_combination_of_strata() -> None:
+    data = protocol_to_dict(PROTOCOL)
+    data["randomization"]["strata"] = ["centre", "anti_gm1"]
+    data["randomization"]["block_sizes"] = [2]
+    protocol = parse_protocol(data, "test")
+    draws = draw_trials(protocol, POP, 14, seed=3, trials=range(200))
+    patients = build_patients(protocol, POP, draws)
+    stratum = patients.site * 2 + patients.gm1_positive
+    for trial in range(200):
+        mine = patients.trial == trial
+        for s in np.unique(stratum[mine]):
+            arms = patients.arm[mine & (stratum == s)]
+            # Blocks of 2 within each stratum: never more than one ahead.
+            running = np.cumsum(np.where(arms == 0, 1, -1))
+            assert np.abs(running).max() <= 1
 
 
 @pytest.mark.parametrize(

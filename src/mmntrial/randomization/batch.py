@@ -12,7 +12,8 @@ step is one array operation over all subjects:
   are put in a random order by sorting their ``order_u`` keys, which makes every
   arrangement of the block equally likely;
 - the subject of enrolment rank ``r`` in its stratum takes slot ``r`` of the stratum's
-  sequence of blocks.
+  sequence of blocks;
+- minimization runs one enrolment rank at a time, every sequence at once.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from mmntrial.errors import RandomizationError
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
+
+_TIE = 1e-12  # minimization totals this close count as equal, as in .minimization
 
 
 def blocks_needed(n_subjects: int, block_sizes: Sequence[int]) -> tuple[int, int]:
@@ -121,4 +124,70 @@ def simple_arms(ratios: Sequence[int], u: Floats) -> Ints:
     )
 
 
-__all__ = ["blocks_needed", "enrolment_rank", "permuted_block_arms", "simple_arms"]
+def minimization_arms(
+    ratios: Sequence[int],
+    group: Ints,
+    levels: Ints,
+    n_levels: Sequence[int],
+    *,
+    weights: Sequence[float],
+    variance: bool,
+    p_preferred: float,
+    u: Floats,
+) -> Ints:
+    """Pocock-Simon minimization, one sequence per ``group`` (a simulated trial), all at once.
+
+    The rule is :func:`mmntrial.randomization.minimization.minimize`'s: for each candidate
+    arm, the imbalance (range, or ``variance``) of the ratio-adjusted counts of the
+    subject's level of each factor, weighted and summed; the arm with the smallest total
+    (ties uniformly) is given with probability ``p_preferred``, else another arm by the
+    ratios; when every arm ties, an arm by the ratios. Subjects are in enrolment order
+    within their group; ``levels`` is ``(subjects, factors)`` level codes below
+    ``n_levels``; ``u`` is ``(subjects, 3)`` uniforms: the tie, the preferred-or-not
+    and the by-ratio draws. Groups advance together, one enrolment rank at a time.
+
+    >>> one_trial, one_level = np.zeros(4, dtype=np.int64), np.zeros((4, 1), dtype=np.int64)
+    >>> arms = minimization_arms([1, 1], one_trial, one_level, [1], weights=[1.0],
+    ...                          variance=False, p_preferred=1.0, u=np.full((4, 3), 0.1))
+    >>> arms.tolist()   # a first tie by ratio, then always the arm that restores balance
+    [0, 1, 0, 1]
+    """
+    ratio = np.asarray(ratios, dtype=np.float64)
+    n_arms, n_factors = ratio.size, levels.shape[1]
+    rank = enrolment_rank(group)
+    n_groups = int(group.max()) + 1 if group.size else 0
+    counts = np.zeros((n_groups, n_factors, max(n_levels, default=1), n_arms))
+    weight = np.asarray(weights, dtype=np.float64)
+    factor = np.arange(n_factors)
+    arm = np.zeros(group.shape[0], dtype=np.int64)
+    by_rank = np.argsort(rank, kind="stable")
+    starts = np.searchsorted(rank[by_rank], np.arange(int(rank.max()) + 2 if rank.size else 1))
+    for step in range(starts.size - 1):
+        rows = by_rank[starts[step] : starts[step + 1]]
+        g, lv = group[rows], levels[rows]
+        current = counts[g[:, None], factor, lv]  # (rows, factors, arms)
+        candidate = current[:, None, :, :] + np.eye(n_arms)[None, :, None, :]  # + one in arm k
+        adjusted = candidate / ratio
+        spread = adjusted.var(axis=3) if variance else adjusted.max(axis=3) - adjusted.min(axis=3)
+        totals = spread @ weight  # (rows, candidate arms)
+        preferred = totals <= totals.min(axis=1, keepdims=True) + _TIE
+        tie_pick = np.floor(u[rows, 0] * preferred.sum(axis=1))
+        chosen = np.argmax(np.cumsum(preferred, axis=1) > tie_pick[:, None], axis=1)
+        others = np.where(np.arange(n_arms) == chosen[:, None], 0.0, ratio)
+        every_arm_ties = preferred.all(axis=1)
+        pool = np.where(every_arm_ties[:, None], ratio, others)
+        cumulative = np.cumsum(pool, axis=1)
+        by_ratio = np.argmax(cumulative > u[rows, 2, None] * cumulative[:, -1:], axis=1)
+        keep = ~every_arm_ties & (u[rows, 1] < p_preferred)
+        arm[rows] = np.where(keep, chosen, by_ratio)
+        counts[g[:, None], factor, lv, arm[rows, None]] += 1
+    return arm
+
+
+__all__ = [
+    "blocks_needed",
+    "enrolment_rank",
+    "minimization_arms",
+    "permuted_block_arms",
+    "simple_arms",
+]

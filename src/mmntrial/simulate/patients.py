@@ -5,11 +5,11 @@ Sampling happens in two stages so that a chunk of trials costs a handful of nump
 1. :func:`draw_trials` gives each trial its own generator (:func:`trial_generator`,
    from the seed and the trial's number) and fills that trial's row of two arrays with
    two calls: uniforms (per patient the columns named in ``_U``, then the allocation's
-   block sizes and slot keys per site) and normals (per patient the columns named in
+   block sizes and slot keys per stratum) and normals (per patient the columns named in
    ``_Z``, then the measurement noise of every possible assessment);
 2. :func:`build_patients` turns the rows of all trials of a chunk into patients at
    once, vectorized, allocation included (the protocol's method, from
-   :mod:`mmntrial.randomization.batch`).
+   :mod:`mmntrial.randomization.batch`, on the factors in ``SIMULATED_FACTORS``).
 
 A patient's values therefore depend only on the seed and its trial's number, never on
 the other trials in the chunk or on the chunk size. docs/simulation.md describes each
@@ -28,7 +28,12 @@ from scipy.special import ndtr, ndtri
 
 from mmntrial.errors import SimulationError
 from mmntrial.protocol.model import Protocol
-from mmntrial.randomization.batch import blocks_needed, permuted_block_arms, simple_arms
+from mmntrial.randomization.batch import (
+    blocks_needed,
+    minimization_arms,
+    permuted_block_arms,
+    simple_arms,
+)
 from mmntrial.simulate.pk import PkParameters
 from mmntrial.simulate.pk_step import PkModel, steady_state_mean_g_per_l
 from mmntrial.simulate.population_model import Population
@@ -41,7 +46,7 @@ Bools = npt.NDArray[np.bool_]
 # later draw, so new columns go at the end and the layout is part of reproducibility.
 _U = (  # noqa: SIM905 - one line of names reads better than a column of them
     "male definite gm1_positive interval phase worse_side need_class need_over v2 site "
-    "leukopenia discontinuation dropout lost allocation"
+    "leukopenia discontinuation dropout lost allocation allocation_preferred allocation_ratio"
 ).split()
 _Z = (  # noqa: SIM905
     "weight age titre mrc_deficit grip_better asymmetry gnds_upper gnds_lower rods "
@@ -52,6 +57,15 @@ Z_COLUMNS = {name: i for i, name in enumerate(_Z)}
 NOISE_SERIES = ("mrc_sum", "grip_left", "grip_right", "mmn_rods_centile", "anti_gm1_log2")
 DAYS_PER_YEAR = 365.25
 _PERMUTED_BLOCKS = ("blocks", "stratified_blocks")
+# Stratification and minimization factors the simulator can allocate on, by the name a
+# protocol gives them, and the patient covariate each one reads.
+SIMULATED_FACTORS = {
+    "centre": "site",
+    "center": "site",
+    "site": "site",
+    "anti_gm1": "anti-GM1 status",
+    "sex": "sex",
+}
 
 
 def max_assessments(protocol: Protocol) -> int:
@@ -78,13 +92,40 @@ def trial_generator(seed: int, trial: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(trial,))))
 
 
+def allocation_factors(protocol: Protocol) -> tuple[str, ...]:
+    """The factors the protocol allocates on: its strata, or its minimization factors.
+
+    Each must be one the simulator draws for every patient (``SIMULATED_FACTORS``).
+    """
+    rand = protocol.randomization
+    if rand.method == "stratified_blocks":
+        names, key = rand.strata, "protocol.randomization.strata"
+    elif rand.method == "minimization" and rand.minimization is not None:
+        names = tuple(name for name, _ in rand.minimization.factor_weights)
+        key = "protocol.randomization.minimization.factor_weights"
+    else:
+        return ()
+    for name in names:
+        if name not in SIMULATED_FACTORS:
+            raise SimulationError(
+                f"{key}: got factor {name!r}, expected factors the simulator draws for each "
+                f"patient: {', '.join(sorted(SIMULATED_FACTORS))}"
+            )
+    return names
+
+
+def factor_levels(population: Population, name: str) -> int:
+    """How many levels a simulated factor has: the sites, or two."""
+    return population.trial.n_sites if SIMULATED_FACTORS[name] == "site" else 2
+
+
 @dataclass(frozen=True)
 class DrawLayout:
     """Where each random number sits in a trial's row of uniforms and of normals."""
 
     n_patients: int
-    n_sites: int
-    n_blocks: int  # permuted blocks per site that always hold every patient
+    n_strata: int  # permuted-block sequences per trial (0 without permuted blocks)
+    n_blocks: int  # blocks per sequence that always hold every patient
     n_slots: int  # their slots, were every block of the largest size
     n_assessments: int
 
@@ -93,23 +134,17 @@ class DrawLayout:
         """The layout of one trial of ``n_per_arm`` patients per arm."""
         n = n_patients_per_trial(protocol, n_per_arm)
         method = protocol.randomization.method
-        if method not in ("simple", *_PERMUTED_BLOCKS):
-            raise SimulationError(
-                f"protocol.randomization.method: got {method!r}, expected 'simple', 'blocks' or "
-                "'stratified_blocks' (minimization is not simulated yet; simulate the design "
-                "with permuted blocks instead)"
-            )
-        blocks, slots = (
-            blocks_needed(n, protocol.randomization.block_sizes)
-            if method in _PERMUTED_BLOCKS
-            else (0, 0)
-        )
-        return cls(n, population.trial.n_sites, blocks, slots, max_assessments(protocol))
+        if method not in _PERMUTED_BLOCKS:
+            allocation_factors(protocol)  # checks minimization factors
+            return cls(n, 0, 0, 0, max_assessments(protocol))
+        strata = math.prod(factor_levels(population, f) for f in allocation_factors(protocol))
+        blocks, slots = blocks_needed(n, protocol.randomization.block_sizes)
+        return cls(n, strata, blocks, slots, max_assessments(protocol))
 
     @property
     def n_uniforms(self) -> int:
-        """Uniforms per trial: the patients' columns, then block sizes and slot keys per site."""
-        return self.n_patients * len(_U) + self.n_sites * (self.n_blocks + self.n_slots)
+        """Uniforms per trial: the patients' columns, then block sizes and slot keys per stratum."""
+        return self.n_patients * len(_U) + self.n_strata * (self.n_blocks + self.n_slots)
 
     @property
     def n_normals(self) -> int:
@@ -132,11 +167,11 @@ class Draws:
         return per_patient.reshape(-1, len(_U))
 
     def block_uniforms(self) -> tuple[Floats, Floats]:
-        """Block-size uniforms ``(trials x sites, blocks)`` and slot keys ``(.., slots)``."""
+        """Block-size uniforms ``(trials x strata, blocks)`` and slot keys ``(.., slots)``."""
         lay = self.layout
         tail = self.uniforms[:, lay.n_patients * len(_U) :]
-        sizes = tail[:, : lay.n_sites * lay.n_blocks].reshape(-1, lay.n_blocks)
-        keys = tail[:, lay.n_sites * lay.n_blocks :].reshape(-1, lay.n_slots)
+        sizes = tail[:, : lay.n_strata * lay.n_blocks].reshape(-1, lay.n_blocks)
+        keys = tail[:, lay.n_strata * lay.n_blocks :].reshape(-1, lay.n_slots)
         return sizes, keys
 
     def patient_normals(self) -> Floats:
@@ -182,22 +217,44 @@ def site_of(population: Population, u: Floats) -> Ints:
     return np.minimum((u * n_sites).astype(np.int64), n_sites - 1)
 
 
-def allocate(protocol: Protocol, draws: Draws, site: Ints) -> Ints:
+def allocate(
+    protocol: Protocol, population: Population, draws: Draws, covariates: dict[str, Ints]
+) -> Ints:
     """Arm per patient in enrolment order by the protocol's method, every trial at once.
 
-    Permuted blocks run one sequence per trial (``blocks``) or per trial and site
-    (``stratified_blocks``; other strata than the centre are not simulated), with the
-    protocol's block sizes; ``simple`` draws each patient's arm by the ratios.
+    ``covariates`` holds each simulated factor's level codes per patient (``site``,
+    ``anti-GM1 status``, ``sex``). Permuted blocks run one sequence per trial
+    (``blocks``) or per trial and stratum (``stratified_blocks``: every combination of
+    the strata's levels) with the protocol's block sizes; minimization balances the
+    protocol's factors within each trial; ``simple`` draws each arm by the ratios.
     """
+    rand = protocol.randomization
     ratios = [arm.ratio for arm in protocol.arms]
-    if protocol.randomization.method == "simple":
-        return simple_arms(ratios, draws.patient_uniforms()[:, U_COLUMNS["allocation"]])
-    lay = draws.layout
-    first_row = np.repeat(np.arange(draws.trial.shape[0]) * lay.n_sites, lay.n_patients)
-    stratified = protocol.randomization.method == "stratified_blocks"
-    stratum = first_row + site if stratified else first_row
+    u = draws.patient_uniforms()
+    if rand.method == "simple":
+        return simple_arms(ratios, u[:, U_COLUMNS["allocation"]])
+    factors = allocation_factors(protocol)
+    trial = np.repeat(np.arange(draws.trial.shape[0]), draws.layout.n_patients)
+    if rand.method == "minimization" and rand.minimization is not None:
+        settings = rand.minimization
+        columns = [U_COLUMNS[c] for c in ("allocation", "allocation_preferred", "allocation_ratio")]
+        return minimization_arms(
+            ratios,
+            trial,
+            np.column_stack([covariates[SIMULATED_FACTORS[f]] for f in factors]),
+            [factor_levels(population, f) for f in factors],
+            weights=[w for _, w in settings.factor_weights],
+            variance=settings.imbalance == "variance",
+            p_preferred=settings.p_preferred,
+            u=u[:, columns],
+        )
+    stratum = trial * draws.layout.n_strata
+    place = 1
+    for f in factors:  # the combination of levels, as one number within the trial
+        stratum = stratum + place * covariates[SIMULATED_FACTORS[f]]
+        place *= factor_levels(population, f)
     size_u, order_u = draws.block_uniforms()
-    return permuted_block_arms(ratios, protocol.randomization.block_sizes, stratum, size_u, order_u)
+    return permuted_block_arms(ratios, rand.block_sizes, stratum, size_u, order_u)
 
 
 @dataclass(frozen=True, eq=False)
@@ -290,7 +347,14 @@ def build_patients(protocol: Protocol, population: Population, draws: Draws) -> 
     z = draws.patient_normals()
     trial = np.repeat(np.arange(draws.trial.shape[0]), draws.layout.n_patients)
     site = site_of(population, u[:, U_COLUMNS["site"]])
-    arm = allocate(protocol, draws, site)
+    positive = u[:, U_COLUMNS["gm1_positive"]] < population.covariates.anti_gm1_positive_fraction
+    male = u[:, U_COLUMNS["male"]] < population.covariates.male_fraction
+    arm = allocate(
+        protocol,
+        population,
+        draws,
+        {"site": site, "anti-GM1 status": positive.astype(np.int64), "sex": male.astype(np.int64)},
+    )
     cov, reg, need, drug = (
         population.covariates,
         population.regimen,
@@ -311,7 +375,6 @@ def build_patients(protocol: Protocol, population: Population, draws: Draws) -> 
     sd = max(cov.age_years_sd, 1e-9)
     a, b = ndtr((low - cov.age_years_mean) / sd), ndtr((high + 1 - 1e-9 - cov.age_years_mean) / sd)
     age = cov.age_years_mean + sd * ndtri(a + ndtr(Z("age")) * (b - a))
-    positive = U("gm1_positive") < cov.anti_gm1_positive_fraction
     titre_mean = np.where(
         positive, cov.anti_gm1_positive_log2_mean, cov.anti_gm1_negative_log2_mean
     )
@@ -397,7 +460,7 @@ def build_patients(protocol: Protocol, population: Population, draws: Draws) -> 
         on_drug=on_drug,
         site=site,
         weight_kg=weight,
-        male=U("male") < cov.male_fraction,
+        male=male,
         age_years=np.clip(age, low, high),
         definite=U("definite") < cov.efns_definite_fraction,
         gm1_positive=positive,
@@ -464,9 +527,11 @@ def _omega(cv: float) -> float:
 
 __all__ = [
     "NOISE_SERIES",
+    "SIMULATED_FACTORS",
     "DrawLayout",
     "Draws",
     "Patients",
+    "allocation_factors",
     "build_patients",
     "draw_trials",
     "max_assessments",
