@@ -47,3 +47,17 @@ def test_vectorized_move_checks_every_changing_row() -> None:
     assert states.tolist() == [0, 1, 5]  # the input is never changed
     with pytest.raises(IllegalTransition, match="withdrawn cannot become tapering"):
         move(states, np.array([False, False, True]), TaperState.TAPERING)
+
+
+def test_the_compiled_engine_notes_an_illegal_transition_and_raises_it() -> None:
+    from mmntrial.engine.core import _move, _raise_if_illegal
+    from mmntrial.engine.states import ALLOWED_TABLE
+
+    states = np.array([TaperState.WITHDRAWN, TaperState.RUN_IN], dtype=np.int8)
+    error = np.full(3, -1, dtype=np.int64)
+    _move(states, 1, int(TaperState.TAPERING), ALLOWED_TABLE, error)
+    _move(states, 0, int(TaperState.TAPERING), ALLOWED_TABLE, error)
+    assert states.tolist() == [TaperState.WITHDRAWN, TaperState.TAPERING]  # not made
+    assert error.tolist() == [0, TaperState.WITHDRAWN, TaperState.TAPERING]
+    with pytest.raises(IllegalTransition, match="withdrawn cannot become tapering"):
+        _raise_if_illegal(error)

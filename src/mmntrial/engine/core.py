@@ -27,18 +27,19 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from mmntrial._jit import jit_in_place
 from mmntrial.engine import ladder
 from mmntrial.engine.rules import (
     CompiledRules,
     Evaluation,
-    combined,
     compile_rules,
+    drop_verdict,
     empty_evaluation,
-    evaluate,
-    rescue_fired,
-    update_best,
+    evaluate_patient,
+    keep_best,
+    severe_verdict,
 )
-from mmntrial.engine.states import Action, TaperState, move
+from mmntrial.engine.states import ALLOWED_TABLE, Action, TaperState, transition
 from mmntrial.errors import EngineError
 from mmntrial.protocol.model import AfterDeterioration, Cadence, Protocol, Unrepeated
 
@@ -169,106 +170,324 @@ def start(
     )
 
 
-# --- private steps: each changes the working copy ``w`` in place, for rows in ``where`` ---
+# --- the steps of one patient, compiled (see mmntrial._jit) ---
+#
+# Each event is a loop over patients that applies the protocol to one patient at a time,
+# in the state's own arrays, passed as one tuple (``_arrays``). Codes are TaperState and
+# Action values; an illegal transition is not made but noted in ``error`` (patient, old,
+# new), and the Python caller raises IllegalTransition with the explanation.
 
-_WITHDRAWN = np.int8(TaperState.WITHDRAWN)
-# States in which a new drop opens a confirmation, as a lookup table over state codes.
-_OPEN = np.zeros(len(TaperState), dtype=bool)
-_OPEN[[TaperState.TAPERING, TaperState.STABILISED, TaperState.RESTORED]] = True
+_RUN_IN, _TAPERING, _CONFIRMING = int(TaperState.RUN_IN), int(TaperState.TAPERING), 2
+_RESTORED, _STABILISED = int(TaperState.RESTORED), int(TaperState.STABILISED)
+_WITHDRAWN = int(TaperState.WITHDRAWN)
+_BASELINE, _REDUCE, _HOLD = int(Action.BASELINE), int(Action.REDUCE), int(Action.HOLD)
+_RESTORE, _RESCUE, _NONE = int(Action.RESTORE), int(Action.RESCUE), int(Action.NONE)
+assert _CONFIRMING == TaperState.CONFIRMING
 
 
-def _enter_taper(protocol: Protocol, w: EngineState, day: Floats, where: Bools) -> None:
-    """Run-in ends once the taper start day is reached: the pre-taper values freeze."""
-    starting = where & (w.state == TaperState.RUN_IN) & (day >= protocol.taper.start_day)
-    w.state = move(w.state, starting, TaperState.TAPERING)
-
-
-def _confirm(w: EngineState, day: Floats, where: Bools, *, rescue: Bools) -> None:
-    """A confirmed deterioration: one level back up, and a restore (or rescue) is due."""
-    if not where.any():
-        return
-    w.state = move(w.state, where, TaperState.RESTORED)
-    w.level = np.where(where, np.maximum(w.level - 1, 0), w.level).astype(np.int16)
-    w.restore_due |= where & ~rescue
-    w.rescue_due |= where & rescue
-    w.restored_day = np.where(where, day, w.restored_day)
-    w.first_deterioration_day = np.where(
-        where & np.isnan(w.first_deterioration_day), day, w.first_deterioration_day
+def _arrays(w: EngineState) -> tuple[Any, ...]:
+    """The state's arrays in the order the compiled steps unpack them."""
+    e = w.evaluation
+    return (
+        w.state,
+        w.level,
+        w.max_level,
+        w.baseline_intensity,
+        w.baseline_interval_days,
+        w.last_step_day,
+        w.pending_day,
+        w.pending_fired,
+        w.resume_state,
+        w.restore_due,
+        w.rescue_due,
+        w.restored_day,
+        w.first_deterioration_day,
+        w.deteriorations,
+        w.pre_taper,
+        w.best,
+        (e.worsening, e.fired, e.value, e.reference, e.side),
+        w.evaluation_day,
+        w.withdrawn_day,
     )
-    w.deteriorations = (w.deteriorations + where).astype(np.int16)
-    _close_pending(w, where)
 
 
-def _refute(w: EngineState, where: Bools) -> None:
-    """A drop that the repeat assessment did not show: back to the interrupted state."""
-    if not where.any():
+def _settings(protocol: Protocol) -> tuple[Any, ...]:
+    """The protocol's numbers the compiled steps need, in the order they unpack them."""
+    taper, det = protocol.taper, protocol.deterioration
+    dose_percent, interval_step = ladder.ladder_table(taper)
+    return (
+        float(taper.start_day),
+        float(det.confirmation_days),
+        det.unrepeated is Unrepeated.COUNTS,
+        taper.after_deterioration is AfterDeterioration.RESTORE_AND_RESUME,
+        7.0 * (taper.resume_after_weeks or 0),
+        taper.cadence is Cadence.EVERY_N_WEEKS,
+        7.0 * (taper.cadence_weeks or 0),
+        np.nan if taper.rescue is None else float(taper.rescue.dose_g_per_kg),
+        dose_percent,
+        interval_step,
+    )
+
+
+def _rules(rules: CompiledRules) -> tuple[Any, ...]:
+    return (
+        rules.series_index,
+        rules.worse_sign,
+        rules.threshold,
+        rules.best_on_study,
+        rules.both_sides,
+        rules.rescue,
+        rules.combine_all,
+        rules.series_sign,
+    )
+
+
+def _raise_if_illegal(error: npt.NDArray[np.int64]) -> None:
+    if error[0] >= 0:
+        transition(TaperState(int(error[1])), TaperState(int(error[2])))  # raises
+
+
+@jit_in_place
+def _move(states: States, i: int, new: int, allowed: Bools, error: npt.NDArray[np.int64]) -> None:
+    """Patient ``i`` to state ``new``, if the state machine allows it (see states.ALLOWED)."""
+    old = states[i]
+    if old == new:
         return
-    for target in (TaperState.TAPERING, TaperState.STABILISED, TaperState.RESTORED):
-        w.state = move(w.state, where & (w.resume_state == target), target)
-    _close_pending(w, where)
-
-
-def _close_pending(w: EngineState, where: Bools) -> None:
-    w.pending_day = np.where(where, np.nan, w.pending_day)
-    w.pending_fired &= ~where[:, None]
-
-
-def _settle_overdue(protocol: Protocol, w: EngineState, day: Floats, where: Bools) -> None:
-    """A drop whose confirmation window closed without a usable repeat assessment."""
-    window = protocol.deterioration.confirmation_days
-    overdue = where & (w.state == TaperState.CONFIRMING) & (day > w.pending_day + window)
-    if not overdue.any():
+    if not allowed[old, new]:
+        if error[0] < 0:
+            error[0], error[1], error[2] = i, old, new
         return
-    if protocol.deterioration.unrepeated is Unrepeated.COUNTS:
-        _confirm(w, day, overdue, rescue=np.zeros_like(overdue))
-    else:
-        _refute(w, overdue)
+    states[i] = new
 
 
-def _judge(
-    protocol: Protocol,
-    rules: CompiledRules,
-    w: EngineState,
-    day: Floats,
-    watched: Bools,
-    evaluation: Evaluation,
+@jit_in_place
+def _close_pending(a: tuple[Any, ...], i: int) -> None:
+    pending_day, pending_fired = a[6], a[7]
+    pending_day[i] = np.nan
+    for c in range(pending_fired.shape[1]):
+        pending_fired[i, c] = False
+
+
+@jit_in_place
+def _confirm(
+    a: tuple[Any, ...],
+    i: int,
+    day: float,
+    rescue: bool,
+    allowed: Bools,
+    error: npt.NDArray[np.int64],
 ) -> None:
-    """Turn one assessment's criteria into a confirmation, a deterioration or a rescue."""
-    drop = combined(rules, evaluation.fired)
-    severe = watched & rescue_fired(rules, evaluation.fired)
-    # Severe deterioration needs no confirmation: rescue at the next infusion.
-    _confirm(w, day, severe, rescue=severe)
-    watched = watched & ~severe
-    confirming = watched & (w.state == TaperState.CONFIRMING)
-    # A repeat assessment confirms if the drop shows again; it refutes only if every
-    # criterion that fired first could be judged again and the verdict is "no drop".
-    if confirming.any():
-        rejudged = ~(w.pending_fired & ~evaluation.evaluable).any(axis=1)
-        confirmed = confirming & drop
-        refuted = confirming & ~drop & rejudged
-        _confirm(w, day, confirmed, rescue=np.zeros_like(confirmed))
-        _refute(w, refuted)
+    """A confirmed deterioration: one level back up, and a restore (or rescue) is due."""
+    state, level, restore_due, rescue_due = a[0], a[1], a[9], a[10]
+    restored_day, first_deterioration_day, deteriorations = a[11], a[12], a[13]
+    _move(state, i, _RESTORED, allowed, error)
+    level[i] = max(level[i] - 1, 0)
+    if rescue:
+        rescue_due[i] = True
+    else:
+        restore_due[i] = True
+    restored_day[i] = day
+    if np.isnan(first_deterioration_day[i]):
+        first_deterioration_day[i] = day
+    deteriorations[i] += 1
+    _close_pending(a, i)
+
+
+@jit_in_place
+def _refute(a: tuple[Any, ...], i: int, allowed: Bools, error: npt.NDArray[np.int64]) -> None:
+    """A drop that the repeat assessment did not show: back to the interrupted state."""
+    resume = a[8][i]
+    if resume in (_TAPERING, _STABILISED, _RESTORED):
+        _move(a[0], i, resume, allowed, error)
+    _close_pending(a, i)
+
+
+@jit_in_place
+def _settle_overdue(
+    a: tuple[Any, ...],
+    s: tuple[Any, ...],
+    i: int,
+    day: float,
+    allowed: Bools,
+    error: npt.NDArray[np.int64],
+) -> None:
+    """A drop whose confirmation window closed without a usable repeat assessment."""
+    window, unrepeated_counts = s[1], s[2]
+    if a[0][i] == _CONFIRMING and day > a[6][i] + window:
+        if unrepeated_counts:
+            _confirm(a, i, day, False, allowed, error)
+        else:
+            _refute(a, i, allowed, error)
+
+
+@jit_in_place
+def _judge(
+    a: tuple[Any, ...],
+    r: tuple[Any, ...],
+    s: tuple[Any, ...],
+    i: int,
+    day: float,
+    allowed: Bools,
+    error: npt.NDArray[np.int64],
+) -> None:
+    """Turn patient ``i``'s latest criteria into a confirmation, a deterioration or a rescue."""
+    state, pending_day, pending_fired, resume_state = a[0], a[6], a[7], a[8]
+    restore_due, rescue_due = a[9], a[10]
+    worsening, fired = a[16][0], a[16][1]
+    rescue, combine_all = r[5], r[6]
+    if severe_verdict(i, fired, rescue):
+        # Severe deterioration needs no confirmation: rescue at the next infusion.
+        _confirm(a, i, day, True, allowed, error)
+        return
+    drop = drop_verdict(i, fired, rescue, combine_all)
+    if state[i] == _CONFIRMING:
+        # A repeat assessment confirms if the drop shows again; it refutes only if every
+        # criterion that fired first could be judged again and the verdict is "no drop".
+        rejudged = True
+        for c in range(fired.shape[1]):
+            if pending_fired[i, c] and np.isnan(worsening[i, c]):
+                rejudged = False
+        if drop:
+            _confirm(a, i, day, False, allowed, error)
+        elif rejudged:
+            _refute(a, i, allowed, error)
+        return
+    opens = state[i] in (_TAPERING, _STABILISED, _RESTORED)
     # A drop is a new episode only once any restore or rescue already decided has been
     # given: until then the same weakness would be counted twice.
-    fresh = watched & ~confirming & drop & _OPEN[w.state]
-    fresh &= ~(w.restore_due | w.rescue_due)
-    if protocol.deterioration.confirmation_days == 0:
-        _confirm(w, day, fresh, rescue=np.zeros_like(fresh))
+    if not (drop and opens) or restore_due[i] or rescue_due[i]:
         return
-    w.resume_state = np.where(fresh, w.state, w.resume_state).astype(np.int8)
-    w.state = move(w.state, fresh, TaperState.CONFIRMING)
-    w.pending_day = np.where(fresh, day, w.pending_day)
-    w.pending_fired = np.where(fresh[:, None], evaluation.fired, w.pending_fired)
+    if s[1] == 0.0:  # no confirmation window: confirmed at once
+        _confirm(a, i, day, False, allowed, error)
+        return
+    resume_state[i] = state[i]
+    _move(state, i, _CONFIRMING, allowed, error)
+    pending_day[i] = day
+    for c in range(fired.shape[1]):
+        pending_fired[i, c] = fired[i, c]
 
 
-def _merge_evaluation(w: EngineState, new: Evaluation, where: Bools) -> None:
-    """Keep ``new`` where ``where`` holds, in ``w``'s own evaluation arrays."""
-    column = where[:, None]
-    for name in _EVALUATION_FIELDS:
-        np.copyto(getattr(w.evaluation, name), getattr(new, name), where=column)
+@jit_in_place
+def _observe_all(
+    a: tuple[Any, ...],
+    r: tuple[Any, ...],
+    s: tuple[Any, ...],
+    day: Floats,
+    values: Floats,
+    where: Bools,
+    allowed: Bools,
+    error: npt.NDArray[np.int64],
+) -> None:
+    state, pre_taper, best, evaluation, evaluation_day = a[0], a[14], a[15], a[16], a[17]
+    series_index, worse_sign, threshold, best_on_study, both_sides = r[0], r[1], r[2], r[3], r[4]
+    series_sign, start_day = r[7], s[0]
+    for i in range(state.shape[0]):
+        if not where[i] or state[i] == _WITHDRAWN:
+            continue
+        _settle_overdue(a, s, i, day[i], allowed, error)
+        if state[i] == _RUN_IN and day[i] > start_day:
+            _move(state, i, _TAPERING, allowed, error)
+        if state[i] == _RUN_IN:  # before the taper: the pre-taper reference
+            for j in range(values.shape[1]):
+                if not np.isnan(values[i, j]):
+                    pre_taper[i, j] = values[i, j]
+        else:
+            evaluate_patient(
+                i, values, pre_taper, best, series_index, worse_sign, threshold,
+                best_on_study, both_sides, evaluation,
+            )  # fmt: skip
+            evaluation_day[i] = day[i]
+            _judge(a, r, s, i, day[i], allowed, error)
+        # Best on study counts from day 0 and includes this assessment for the next one.
+        if day[i] >= 0:
+            keep_best(i, best, values, series_sign)
+
+
+@jit_in_place
+def _decide_all(
+    a: tuple[Any, ...],
+    s: tuple[Any, ...],
+    day: Floats,
+    weight_kg: Floats,
+    where: Bools,
+    allowed: Bools,
+    error: npt.NDArray[np.int64],
+    out: tuple[Any, ...],
+) -> None:
+    state, level, max_level, baseline_intensity, baseline_interval = a[0], a[1], a[2], a[3], a[4]
+    last_step_day, restore_due, rescue_due, restored_day = a[5], a[9], a[10], a[11]
+    start_day, resume, resume_days, every_n_weeks, cadence_days = s[0], s[3], s[4], s[5], s[6]
+    rescue_dose_per_kg, dose_percent, interval_step = s[7], s[8], s[9]
+    out_day, action, out_state, out_level, dose, interval, intensity, percent, reduction = out
+    for i in range(state.shape[0]):
+        out_day[i] = day[i] if where[i] else np.nan
+        act = _NONE
+        dose[i] = interval[i] = intensity[i] = percent[i] = reduction[i] = np.nan
+        if where[i] and state[i] != _WITHDRAWN:
+            _settle_overdue(a, s, i, day[i], allowed, error)
+            if state[i] == _RUN_IN and day[i] >= start_day:
+                _move(state, i, _TAPERING, allowed, error)
+            act = _BASELINE if state[i] == _RUN_IN else _HOLD
+            rested = day[i] - restored_day[i] >= resume_days  # K stable weeks since restore
+            waiting = restore_due[i] or rescue_due[i]
+            if resume and state[i] == _RESTORED and rested and not waiting:
+                _move(state, i, _TAPERING, allowed, error)
+            if state[i] == _TAPERING:
+                since = day[i] - last_step_day[i]
+                if not every_n_weeks or np.isnan(since) or since >= cadence_days:
+                    if level[i] < max_level[i]:
+                        level[i] += 1
+                        act = _REDUCE
+                        last_step_day[i] = day[i]
+                    else:
+                        _move(state, i, _STABILISED, allowed, error)
+            rescue = rescue_due[i]
+            if restore_due[i] or rescue:
+                act = _RESCUE if rescue else _RESTORE
+                restore_due[i] = rescue_due[i] = False
+                # A resumed taper waits a full cadence after a restore.
+                last_step_day[i] = day[i]
+            dose[i], interval[i] = ladder.regimen_at(
+                level[i],
+                baseline_intensity[i],
+                baseline_interval[i],
+                weight_kg[i],
+                dose_percent,
+                interval_step,
+            )
+            if rescue and not np.isnan(rescue_dose_per_kg):
+                dose[i] = rescue_dose_per_kg * weight_kg[i]
+                interval[i] = baseline_interval[i]
+            intensity[i] = dose[i] / weight_kg[i] / (interval[i] / ladder.DAYS_PER_WEEK)
+            percent[i] = 100.0 * intensity[i] / baseline_intensity[i]
+            reduction[i] = 100.0 - percent[i]
+        action[i] = act
+        out_state[i] = state[i]
+        out_level[i] = level[i]
+
+
+@jit_in_place
+def _withdraw_all(
+    a: tuple[Any, ...], day: Floats, where: Bools, allowed: Bools, error: npt.NDArray[np.int64]
+) -> None:
+    state, withdrawn_day = a[0], a[18]
+    for i in range(state.shape[0]):
+        if where[i] and state[i] != _WITHDRAWN:
+            _move(state, i, _WITHDRAWN, allowed, error)
+            withdrawn_day[i] = day[i]
 
 
 # --- the public events ---
+
+
+def _inputs(w: EngineState, day: Floats, where: Bools) -> tuple[Floats, Bools]:
+    n = w.n_patients
+    day_in = np.ascontiguousarray(np.broadcast_to(np.asarray(day, dtype=np.float64), (n,)))
+    return day_in, np.ascontiguousarray(np.asarray(where, dtype=bool))
+
+
+def _concerns(state: EngineState, where: Bools) -> bool:
+    return bool((np.asarray(where, dtype=bool) & (state.state != _WITHDRAWN)).any())
 
 
 def observe(
@@ -284,7 +503,7 @@ def observe(
     (see :func:`series_matrix`), NaN where a value was not measured. Values up to the
     taper start day form the pre-taper reference; later ones are judged.
     """
-    if not (where & (state.state != _WITHDRAWN)).any():
+    if not _concerns(state, where):
         return state
     w = state.copy()
     observe_in_place(protocol, w, day, values, where)
@@ -299,22 +518,19 @@ def observe_in_place(
     The simulator advances one state through a whole trial and never looks back, so a
     copy per event would only cost time; everyone else calls :func:`observe`.
     """
-    where = where & (w.state != _WITHDRAWN)
-    if not where.any():
-        return
-    rules = compile_rules(protocol)
-    _settle_overdue(protocol, w, day, where)
-    _enter_taper(protocol, w, day, where & (day > protocol.taper.start_day))
-    in_run_in = where & (w.state == TaperState.RUN_IN)
-    np.copyto(w.pre_taper, values, where=in_run_in[:, None] & ~np.isnan(values))
-    watched = where & ~in_run_in
-    evaluation = evaluate(rules, values, w.pre_taper, w.best)
-    _merge_evaluation(w, evaluation, watched)
-    w.evaluation_day = np.where(watched, day, w.evaluation_day)
-    _judge(protocol, rules, w, day, watched, evaluation)
-    # Best on study counts from day 0 and includes this assessment for the next one.
-    on_study = (where & (day >= 0))[:, None]
-    np.copyto(w.best, update_best(rules, w.best, values), where=on_study)
+    day_in, where_in = _inputs(w, day, where)
+    error = np.full(3, -1, dtype=np.int64)
+    _observe_all(
+        _arrays(w),
+        _rules(compile_rules(protocol)),
+        _settings(protocol),
+        day_in,
+        np.ascontiguousarray(values, dtype=np.float64),
+        where_in,
+        ALLOWED_TABLE,
+        error,
+    )
+    _raise_if_illegal(error)
 
 
 def withdraw(state: EngineState, day: Floats, where: Bools) -> EngineState:
@@ -323,7 +539,7 @@ def withdraw(state: EngineState, day: Floats, where: Bools) -> EngineState:
     Like every event, it returns the state unchanged (the same object) when no row is
     concerned, and a changed copy otherwise.
     """
-    if not (where & (state.state != _WITHDRAWN)).any():
+    if not _concerns(state, where):
         return state
     w = state.copy()
     withdraw_in_place(w, day, where)
@@ -332,11 +548,10 @@ def withdraw(state: EngineState, day: Floats, where: Bools) -> EngineState:
 
 def withdraw_in_place(w: EngineState, day: Floats, where: Bools) -> None:
     """:func:`withdraw`, changing ``w`` itself (see :func:`observe_in_place`)."""
-    where = where & (w.state != _WITHDRAWN)
-    if not where.any():
-        return
-    w.state = move(w.state, where, TaperState.WITHDRAWN)
-    w.withdrawn_day = np.where(where, day, w.withdrawn_day)
+    day_in, where_in = _inputs(w, day, where)
+    error = np.full(3, -1, dtype=np.int64)
+    _withdraw_all(_arrays(w), day_in, where_in, ALLOWED_TABLE, error)
+    _raise_if_illegal(error)
 
 
 def decide(
@@ -359,62 +574,32 @@ def decide_in_place(
     protocol: Protocol, w: EngineState, day: Floats, weight_kg: Floats, where: Bools
 ) -> Decision:
     """:func:`decide`, changing ``w`` itself (see :func:`observe_in_place`)."""
-    taper = protocol.taper
-    active = where & (w.state != TaperState.WITHDRAWN)
-    _settle_overdue(protocol, w, day, active)
-    _enter_taper(protocol, w, day, active)
-    action = np.full(w.n_patients, Action.NONE, dtype=np.int8)
-    action[active] = Action.HOLD
-    action[active & (w.state == TaperState.RUN_IN)] = Action.BASELINE
-
-    if taper.after_deterioration is AfterDeterioration.RESTORE_AND_RESUME:
-        rested = day - w.restored_day >= 7 * (taper.resume_after_weeks or 0)
-        resuming = active & (w.state == TaperState.RESTORED) & rested
-        resuming &= ~w.restore_due & ~w.rescue_due
-        w.state = move(w.state, resuming, TaperState.TAPERING)
-
-    tapering = active & (w.state == TaperState.TAPERING)
-    if taper.cadence is Cadence.EVERY_N_WEEKS:
-        since = day - w.last_step_day
-        due = np.isnan(since) | (since >= 7 * (taper.cadence_weeks or 0))
-    else:
-        due = np.ones(w.n_patients, dtype=bool)
-    stepping = tapering & due & (w.level < w.max_level)
-    w.state = move(w.state, tapering & due & (w.level >= w.max_level), TaperState.STABILISED)
-    w.level = np.where(stepping, w.level + 1, w.level).astype(np.int16)
-    action[stepping] = Action.REDUCE
-    w.last_step_day = np.where(stepping, day, w.last_step_day)
-
-    restore = active & w.restore_due
-    rescue = active & w.rescue_due
-    action[restore] = Action.RESTORE
-    action[rescue] = Action.RESCUE
-    w.restore_due &= ~restore
-    w.rescue_due &= ~rescue
-    # A resumed taper waits a full cadence after a restore.
-    w.last_step_day = np.where(restore | rescue, day, w.last_step_day)
-
-    dose_g, interval_days = ladder.regimen(
-        taper, w.level, w.baseline_intensity, w.baseline_interval_days, weight_kg
+    day_in, where_in = _inputs(w, day, where)
+    n = w.n_patients
+    decision = Decision(
+        day=np.empty(n),
+        action=np.empty(n, dtype=np.int8),
+        state=np.empty(n, dtype=np.int8),
+        level=np.empty(n, dtype=np.int16),
+        dose_g=np.empty(n),
+        interval_days=np.empty(n),
+        intensity_g_per_kg_week=np.empty(n),
+        percent_of_baseline=np.empty(n),
+        reduction_percent=np.empty(n),
     )
-    if taper.rescue is not None:
-        dose_g = np.where(rescue, taper.rescue.dose_g_per_kg * weight_kg, dose_g)
-        interval_days = np.where(rescue, w.baseline_interval_days, interval_days)
-    dose_g = np.where(active, dose_g, np.nan)
-    interval_days = np.where(active, interval_days, np.nan)
-    intensity = ladder.intensity(dose_g, interval_days, weight_kg)
-    percent = 100.0 * intensity / w.baseline_intensity
-    return Decision(
-        day=np.where(where, day, np.nan),
-        action=action,
-        state=w.state.copy(),
-        level=w.level.copy(),
-        dose_g=dose_g,
-        interval_days=interval_days,
-        intensity_g_per_kg_week=intensity,
-        percent_of_baseline=percent,
-        reduction_percent=100.0 - percent,
+    error = np.full(3, -1, dtype=np.int64)
+    _decide_all(
+        _arrays(w),
+        _settings(protocol),
+        day_in,
+        np.ascontiguousarray(np.broadcast_to(np.asarray(weight_kg, dtype=np.float64), (n,))),
+        where_in,
+        ALLOWED_TABLE,
+        error,
+        tuple(getattr(decision, f.name) for f in dataclasses.fields(Decision)),
     )
+    _raise_if_illegal(error)
+    return decision
 
 
 def series_matrix(protocol: Protocol, values: dict[str, Floats], n_patients: int) -> Floats:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from mmntrial._jit import jit_in_place
 from mmntrial.errors import EngineError
 from mmntrial.protocol.model import Taper, TaperMode
 
@@ -76,16 +77,55 @@ def regimen(
     >>> dose.round(1).tolist(), interval.tolist()
     ([42.0, 31.5], [21.0, 21.0])
     """
-    # Rounded to a microgram: intensity x weight x weeks does not give back 42 g exactly
-    # in floating point, and a recommended dose must read as the clinician wrote it.
-    baseline_dose_g = np.round(
-        baseline_intensity * weight_kg * baseline_interval_days / DAYS_PER_WEEK, 6
-    )
+    n = level.shape[0]
+    dose, interval = np.empty(n), np.empty(n)
+    table, step = ladder_table(taper)
+    for i in range(n):
+        dose[i], interval[i] = regimen_at(
+            int(level[i]),
+            float(baseline_intensity[i]),
+            float(baseline_interval_days[i]),
+            float(weight_kg[i]),
+            table,
+            step,
+        )
+    return dose, interval
+
+
+def ladder_table(taper: Taper) -> tuple[Floats, float]:
+    """What :func:`regimen_at` needs of the taper: the percent of baseline dose at each
+    level (empty in interval mode) and the interval step in days (0 in dose modes)."""
     if taper.mode is TaperMode.INTERVAL:
-        step = float(taper.interval_step_days or 0)
-        return baseline_dose_g, baseline_interval_days + level * step
-    percent = level_percent(taper, level, baseline_interval_days)
-    return np.round(baseline_dose_g * percent / 100.0, 6), baseline_interval_days.copy()
+        return np.zeros(0), float(taper.interval_step_days or 0)
+    return np.asarray(taper.dose_levels_percent(), dtype=np.float64), 0.0
+
+
+@jit_in_place
+def regimen_at(
+    level: int,
+    baseline_intensity: float,
+    baseline_interval_days: float,
+    weight_kg: float,
+    dose_percent: Floats,
+    interval_step_days: float,
+) -> tuple[float, float]:
+    """One patient's dose (g) and interval (days) at ``level`` (see :func:`ladder_table`).
+
+    Doses are rounded to a microgram: intensity x weight x weeks does not give back 42 g
+    exactly in floating point, and a recommended dose must read as the clinician wrote it.
+    """
+    baseline_dose = _microgram(
+        baseline_intensity * weight_kg * baseline_interval_days / DAYS_PER_WEEK
+    )
+    if dose_percent.shape[0] == 0:  # interval mode: the same dose, a longer interval
+        return baseline_dose, baseline_interval_days + level * interval_step_days
+    return _microgram(baseline_dose * dose_percent[level] / 100.0), baseline_interval_days
+
+
+@jit_in_place
+def _microgram(grams: float) -> float:
+    # As numpy.round(grams, 6): scale, round half to even, scale back.
+    return float(np.rint(grams * 1e6) / 1e6)
 
 
 def intensity(dose_g: Floats, interval_days: Floats, weight_kg: Floats) -> Floats:
@@ -93,4 +133,12 @@ def intensity(dose_g: Floats, interval_days: Floats, weight_kg: Floats) -> Float
     return dose_g / weight_kg / (interval_days / DAYS_PER_WEEK)
 
 
-__all__ = ["DAYS_PER_WEEK", "intensity", "level_percent", "max_levels", "regimen"]
+__all__ = [
+    "DAYS_PER_WEEK",
+    "intensity",
+    "ladder_table",
+    "level_percent",
+    "max_levels",
+    "regimen",
+    "regimen_at",
+]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from mmntrial._jit import jit, jit_in_place
 from mmntrial.measures.catalogue import Worse, measure_spec
 from mmntrial.protocol.model import Combine, Criterion, Protocol, Reference, SideRule
 
@@ -40,6 +41,10 @@ class CompiledRules:
     best_on_study: Bools  # reference kind per criterion
     combine_all: bool
     series_sign: Floats  # per series: the worse_sign of the criteria that watch it
+    # The same, as arrays for the compiled engine:
+    series_index: npt.NDArray[np.int64]  # (criteria, 2): the series, -1 for no second side
+    both_sides: Bools  # a bilateral criterion needs both sides to drop
+    rescue: Bools  # is_rescue as an array
 
     @property
     def n_criteria(self) -> int:
@@ -99,6 +104,11 @@ def _compile(protocol: Protocol) -> CompiledRules:
         best_on_study=np.array([c.reference is Reference.BEST_ON_STUDY for c in criteria]),
         combine_all=protocol.deterioration.combine is Combine.ALL,
         series_sign=_series_sign(criteria, series_of, len(series)),
+        series_index=np.array(
+            [list(indices) + [-1] * (2 - len(indices)) for indices in series_of], dtype=np.int64
+        ).reshape(len(criteria), 2),
+        both_sides=np.array([c.side is SideRule.BOTH for c in criteria], dtype=bool),
+        rescue=np.array(is_rescue, dtype=bool),
     )
 
 
@@ -144,81 +154,156 @@ def empty_evaluation(n_patients: int, n_criteria: int) -> Evaluation:
     )
 
 
+@jit_in_place
+def evaluate_patient(
+    i: int,
+    values: Floats,
+    pre_taper: Floats,
+    best: Floats,
+    series_index: npt.NDArray[np.int64],
+    worse_sign: Floats,
+    threshold: Floats,
+    best_on_study: Bools,
+    both_sides: Bools,
+    out: tuple[Floats, Bools, Floats, Floats, npt.NDArray[np.int8]],
+) -> None:
+    """Evaluate every criterion for patient ``i``: row ``i`` of the :class:`Evaluation`
+    arrays in ``out`` (worsening, fired, value, reference, side)."""
+    worsening, fired, value, reference, side = out
+    for c in range(series_index.shape[0]):
+        source = best if best_on_study[c] else pre_taper
+        first, second = series_index[c, 0], series_index[c, 1]
+        pick, drop = first, worse_sign[c] * (source[i, first] - values[i, first])
+        fired[i, c] = drop >= threshold[c]  # NaN compares False
+        side[i, c] = 0
+        if second >= 0:
+            # A bilateral measure: one side decides. Either hand: the larger drop, so a
+            # missing side (counted as -inf) does not block the other. Both hands: the
+            # smaller drop, so a missing side makes the criterion unevaluable. Ties go
+            # to the first side.
+            other = worse_sign[c] * (source[i, second] - values[i, second])
+            fired_other = other >= threshold[c]
+            drop_filled = -np.inf if np.isnan(drop) else drop
+            other_filled = -np.inf if np.isnan(other) else other
+            if both_sides[c]:
+                takes = other_filled < drop_filled
+                fired[i, c] = fired[i, c] and fired_other
+            else:
+                takes = other_filled > drop_filled
+                fired[i, c] = fired[i, c] or fired_other
+            if takes:
+                pick, drop, side[i, c] = second, other, 1
+        worsening[i, c] = drop
+        value[i, c] = values[i, pick]
+        reference[i, c] = source[i, pick]
+
+
+@jit_in_place
+def drop_verdict(i: int, fired: Bools, rescue: Bools, combine_all: bool) -> bool:
+    """Patient ``i``'s deterioration verdict: the protocol's any/all over its criteria."""
+    seen, verdict = False, combine_all
+    for c in range(fired.shape[1]):
+        if rescue[c]:
+            continue
+        seen = True
+        verdict = (verdict and fired[i, c]) if combine_all else (verdict or fired[i, c])
+    return seen and verdict
+
+
+@jit_in_place
+def severe_verdict(i: int, fired: Bools, rescue: Bools) -> bool:
+    """Whether any severe (rescue) criterion fired for patient ``i``."""
+    for c in range(fired.shape[1]):  # noqa: SIM110 - numba compiles loops, not generators
+        if rescue[c] and fired[i, c]:
+            return True
+    return False
+
+
+@jit_in_place
+def keep_best(i: int, best: Floats, values: Floats, series_sign: Floats) -> None:
+    """Row ``i`` of ``best`` after ``values``: the highest where a decrease is worse, else
+    the lowest; a missing value (NaN) never wins."""
+    for j in range(best.shape[1]):
+        new = values[i, j]
+        if np.isnan(new):
+            continue
+        if np.isnan(best[i, j]) or new * series_sign[j] > best[i, j] * series_sign[j]:
+            best[i, j] = new
+
+
+@jit
+def _evaluate_all(
+    values: Floats,
+    pre_taper: Floats,
+    best: Floats,
+    series_index: npt.NDArray[np.int64],
+    worse_sign: Floats,
+    threshold: Floats,
+    best_on_study: Bools,
+    both_sides: Bools,
+    out: tuple[Floats, Bools, Floats, Floats, npt.NDArray[np.int8]],
+) -> None:
+    for i in range(values.shape[0]):
+        evaluate_patient(
+            i, values, pre_taper, best, series_index, worse_sign, threshold, best_on_study,
+            both_sides, out,
+        )  # fmt: skip
+
+
 def evaluate(rules: CompiledRules, values: Floats, pre_taper: Floats, best: Floats) -> Evaluation:
     """Evaluate every criterion for every patient.
 
     ``values``, ``pre_taper`` and ``best`` are ``(patients, series)`` arrays in the order
     of ``rules.series``; NaN marks a missing value.
     """
-    n, k = values.shape[0], rules.n_criteria
-    result = Evaluation(
-        worsening=np.empty((n, k)),
-        fired=np.empty((n, k), dtype=bool),
-        value=np.empty((n, k)),
-        reference=np.empty((n, k)),
-        side=np.zeros((n, k), dtype=np.int8),
+    result = empty_evaluation(values.shape[0], rules.n_criteria)
+    _evaluate_all(
+        np.asarray(values, dtype=np.float64),
+        np.asarray(pre_taper, dtype=np.float64),
+        np.asarray(best, dtype=np.float64),
+        rules.series_index,
+        rules.worse_sign,
+        rules.threshold,
+        rules.best_on_study,
+        rules.both_sides,
+        (result.worsening, result.fired, result.value, result.reference, result.side),
     )
-    for c, (criterion, indices) in enumerate(zip(rules.criteria, rules.series_of, strict=True)):
-        source = best if rules.best_on_study[c] else pre_taper
-        if len(indices) == 1:
-            reference, current = source[:, indices[0]], values[:, indices[0]]
-            worsening = rules.worse_sign[c] * (reference - current)
-            result.worsening[:, c] = worsening
-            result.value[:, c] = current
-            result.reference[:, c] = reference
-            result.fired[:, c] = worsening >= rules.threshold[c]  # NaN compares False
-            continue
-        # A bilateral measure: one side decides. Either hand: the larger drop, so a missing
-        # side (counted as -inf) does not block the other. Both hands: the smaller drop,
-        # so a missing side makes the criterion unevaluable. Ties go to the first side.
-        both = criterion.side is SideRule.BOTH
-        sides = [rules.worse_sign[c] * (source[:, j] - values[:, j]) for j in indices]
-        filled = [np.where(np.isnan(w), -np.inf, w) for w in sides]
-        fired_sides = [w >= rules.threshold[c] for w in sides]
-        pick = np.zeros(n, dtype=np.int8)
-        decider, worsening, fired = filled[0], sides[0], fired_sides[0]
-        current, reference = values[:, indices[0]], source[:, indices[0]]
-        for k in range(1, len(indices)):
-            j = indices[k]
-            takes = filled[k] < decider if both else filled[k] > decider
-            pick[takes] = k
-            decider = np.where(takes, filled[k], decider)
-            worsening = np.where(takes, sides[k], worsening)
-            current = np.where(takes, values[:, j], current)
-            reference = np.where(takes, source[:, j], reference)
-            fired = (fired & fired_sides[k]) if both else (fired | fired_sides[k])
-        result.worsening[:, c] = worsening
-        result.value[:, c] = current
-        result.reference[:, c] = reference
-        result.side[:, c] = pick
-        result.fired[:, c] = fired
     return result
+
+
+@jit
+def _verdicts(fired: Bools, rescue: Bools, combine_all: bool, severe: bool) -> Bools:
+    out = np.empty(fired.shape[0], dtype=np.bool_)
+    for i in range(fired.shape[0]):
+        out[i] = (
+            severe_verdict(i, fired, rescue)
+            if severe
+            else drop_verdict(i, fired, rescue, combine_all)
+        )
+    return out
 
 
 def combined(rules: CompiledRules, fired: Bools) -> Bools:
     """The deterioration verdict per patient: the protocol's any/all over its criteria."""
-    columns = fired[:, rules.deterioration_index]
-    if columns.shape[1] == 0:
-        return np.zeros(fired.shape[0], dtype=bool)
-    verdict = columns.all(axis=1) if rules.combine_all else columns.any(axis=1)
-    return np.asarray(verdict, dtype=bool)
+    return _verdicts(np.asarray(fired, dtype=bool), rules.rescue, rules.combine_all, False)
 
 
 def rescue_fired(rules: CompiledRules, fired: Bools) -> Bools:
     """Whether any severe (rescue) criterion fired, per patient."""
-    columns = fired[:, rules.rescue_index]
-    if columns.shape[1] == 0:
-        return np.zeros(fired.shape[0], dtype=bool)
-    return np.asarray(columns.any(axis=1), dtype=bool)
+    return _verdicts(np.asarray(fired, dtype=bool), rules.rescue, rules.combine_all, True)
+
+
+@jit
+def _keep_best_all(best: Floats, values: Floats, series_sign: Floats) -> None:
+    for i in range(best.shape[0]):
+        keep_best(i, best, values, series_sign)
 
 
 def update_best(rules: CompiledRules, best: Floats, values: Floats) -> Floats:
-    """The best value so far per series: highest where a decrease is worse, else lowest.
-
-    NaN (missing) never wins: ``fmax`` keeps the other value, and NaN only if both are.
-    """
-    sign = rules.series_sign
-    return np.asarray(np.fmax(best * sign, values * sign) * sign, dtype=np.float64)
+    """The best value so far per series: highest where a decrease is worse, else lowest."""
+    result = np.array(best, dtype=np.float64)
+    _keep_best_all(result, np.asarray(values, dtype=np.float64), rules.series_sign)
+    return result
 
 
 __all__ = [
@@ -226,8 +311,12 @@ __all__ = [
     "Evaluation",
     "combined",
     "compile_rules",
+    "drop_verdict",
     "empty_evaluation",
     "evaluate",
+    "evaluate_patient",
+    "keep_best",
     "rescue_fired",
+    "severe_verdict",
     "update_best",
 ]

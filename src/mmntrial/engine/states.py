@@ -78,10 +78,10 @@ ALLOWED: frozenset[tuple[TaperState, TaperState]] = frozenset(
     | {(state, _S.WITHDRAWN) for state in TaperState if state is not _S.WITHDRAWN}
 )
 
-# A lookup table so that vectorized transitions are checked with one fancy index.
-_ALLOWED_TABLE = np.zeros((len(TaperState), len(TaperState)), dtype=bool)
+# ALLOWED as a lookup table [old, new], for vectorized and compiled checks.
+ALLOWED_TABLE = np.zeros((len(TaperState), len(TaperState)), dtype=bool)
 for _old, _new in ALLOWED:
-    _ALLOWED_TABLE[_old, _new] = True
+    ALLOWED_TABLE[_old, _new] = True
 
 
 def transition(old: TaperState, new: TaperState) -> TaperState:
@@ -115,7 +115,7 @@ def move(
     changing = where & (states != code)
     if not changing.any():
         return states
-    legal = _ALLOWED_TABLE[states[changing], code]
+    legal = ALLOWED_TABLE[states[changing], code]
     if not legal.all():
         bad = TaperState(int(states[changing][~legal][0]))
         transition(bad, new)  # raises with the explanation
@@ -124,4 +124,4 @@ def move(
     return result
 
 
-__all__ = ["ALLOWED", "Action", "TaperState", "move", "transition"]
+__all__ = ["ALLOWED", "ALLOWED_TABLE", "Action", "TaperState", "move", "transition"]

@@ -22,7 +22,7 @@ Modules:
 - :mod:`mmntrial.simulate.disease`: exposure, dose need, deficit, drug onset, measures.
 - :mod:`mmntrial.simulate.course`: the event loop through the protocol engine;
   :mod:`mmntrial.simulate.course_step`: its time-moving half, compiled with numba
-  (:mod:`mmntrial.simulate._jit`).
+  (:mod:`mmntrial._jit`).
 - :mod:`mmntrial.simulate.trials`: ``run_trials``, ``run_chunk``, ``TrialResults``.
 - :mod:`mmntrial.simulate.one_trial`: one trial as a full dataset;
   :mod:`mmntrial.simulate.safety`: its adverse events and labs.

@@ -12,23 +12,22 @@ Between events the kinetics and the disease move in closed form
 (:class:`~mmntrial.simulate.disease.Exposure`), so the model does not depend on when it
 is observed; that half of each iteration is one compiled loop
 (:mod:`~mmntrial.simulate.course_step`). Decisions are the protocol engine's
-(:mod:`mmntrial.engine.core`): the simulator never re-implements a rule. Engine calls
-that concern few patients are made on that subset (``EngineState.select``) and written
-back, which keeps the cost proportional to the number of events rather than events x
-patients. The loop owns its engine state and never reuses an old one, so it calls the
-engine's ``*_in_place`` forms and writes back in place.
+(:mod:`mmntrial.engine.core`): the simulator never re-implements a rule. The engine
+skips the patients an event does not concern at the cost of one test each, so every
+event is one engine call over all patients. The loop owns its engine state and never
+reuses an old one, so it calls the engine's ``*_in_place`` forms.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Protocol as TypingProtocol
 
 import numpy as np
 import numpy.typing as npt
 
 from mmntrial.engine import core, ladder
-from mmntrial.engine.rules import Evaluation, compile_rules
+from mmntrial.engine.rules import compile_rules
 from mmntrial.engine.states import TaperState
 from mmntrial.errors import SimulationError
 from mmntrial.protocol.model import Protocol, WithdrawalRule
@@ -50,9 +49,6 @@ Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
 
 SIMULATED_SERIES = frozenset(MEASURED_SERIES)
-_SUBSET_BELOW = 0.1  # engine calls on a subset when fewer than this share of rows take part
-_STATE_FIELDS = tuple(f.name for f in fields(core.EngineState))
-_EVALUATION_FIELDS = tuple(f.name for f in fields(Evaluation))
 
 
 class Recorder(TypingProtocol):
@@ -104,52 +100,6 @@ def check_simulable(protocol: Protocol) -> tuple[str, ...]:
             f"protocol.arms: got {len(protocol.arms)} arms, expected 2 (drug and placebo)"
         )
     return series
-
-
-def _write_back(state: core.EngineState, rows: Ints, sub: core.EngineState) -> None:
-    for spec in _STATE_FIELDS:
-        target, source = getattr(state, spec), getattr(sub, spec)
-        if isinstance(target, Evaluation):
-            for part in _EVALUATION_FIELDS:
-                getattr(target, part)[rows] = getattr(source, part)
-        else:
-            target[rows] = source
-
-
-def _observe(
-    protocol: Protocol, state: core.EngineState, day: Floats, values: Floats, where: Bools
-) -> None:
-    rows = np.flatnonzero(where)
-    if rows.size >= _SUBSET_BELOW * where.size:
-        core.observe_in_place(protocol, state, day, values, where)
-        return
-    sub = state.select(rows)
-    core.observe_in_place(protocol, sub, day[rows], values[rows], np.ones(rows.size, dtype=bool))
-    _write_back(state, rows, sub)
-
-
-def _decide(
-    protocol: Protocol, state: core.EngineState, day: Floats, weight: Floats, where: Bools
-) -> core.Decision:
-    rows = np.flatnonzero(where)
-    if rows.size >= _SUBSET_BELOW * where.size:
-        return core.decide_in_place(protocol, state, day, weight, where)
-    sub = state.select(rows)
-    decision = core.decide_in_place(
-        protocol, sub, day[rows], weight[rows], np.ones(rows.size, dtype=bool)
-    )
-    _write_back(state, rows, sub)
-    full = {}
-    for spec in fields(core.Decision):
-        part = getattr(decision, spec.name)
-        out = (
-            np.full(where.size, np.nan)
-            if part.dtype.kind == "f"
-            else np.zeros(where.size, part.dtype)
-        )
-        out[rows] = part
-        full[spec.name] = out
-    return core.Decision(**full)
 
 
 def run_course(
@@ -240,7 +190,7 @@ def run_course(
             matrix = np.column_stack([values[key] for key in series])
             matrix = np.where(wanted, matrix, np.nan)
             before = state.copy() if recorder is not None else state
-            _observe(protocol, state, t, matrix, assessing)
+            core.observe_in_place(protocol, state, t, matrix, assessing)
             if recorder is not None:
                 shown = np.where(at_visit, visit_index, -1)
                 exogenous = exposure.pk.concentration_g_per_l()
@@ -265,7 +215,7 @@ def run_course(
         infusing = moving & (next_infusion == t) & ~leaving
         if infusing.any():
             before = state.copy() if recorder is not None else state
-            decision = _decide(protocol, state, t, patients.weight_kg, infusing)
+            decision = core.decide_in_place(protocol, state, t, patients.weight_kg, infusing)
             dose = np.where(infusing, decision.dose_g, 0.0)
             exposure.add_dose(model, dose)
             ivig_g += dose

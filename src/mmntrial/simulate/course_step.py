@@ -3,7 +3,7 @@
 :func:`mmntrial.simulate.course.run_course` alternates between this step (time moves;
 kinetics, dose need and harm in closed form) and the events of the day it reaches
 (assessments, withdrawals and infusions, decided by the protocol engine). This module
-is the time-moving half, one compiled loop over patients (see :mod:`._jit`); each
+is the time-moving half, one compiled loop over patients (see :mod:`mmntrial._jit`); each
 formula is the disease model's own per-patient function
 (:func:`~mmntrial.simulate.disease.advance_patient`, ``deficit_at``, ``onset_at``,
 ``days_above_patient``), so there is one implementation of the model.
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mmntrial.simulate._jit import jit
+from mmntrial._jit import jit_in_place
 from mmntrial.simulate.disease import (
     advance_patient,
     days_above_patient,
@@ -87,6 +87,7 @@ def step(
     ``days_harmed`` (days spent at or above the harm deficit), and ``moving`` (the
     patients whose event is on their new ``t``).
     """
+    n = t.shape[0]
     return bool(
         _step(
             schedule.visit_day,
@@ -113,11 +114,14 @@ def step(
             level_at_primary,
             days_harmed,
             moving,
+            np.empty(n),
+            np.empty(n),
+            np.empty(HARM_POINTS),
         )
     )
 
 
-@jit
+@jit_in_place
 def need_on(
     day: float,
     i: int,
@@ -135,7 +139,7 @@ def need_on(
     return float(need_base[i] * (1.0 - effect * onset))
 
 
-@jit
+@jit_in_place
 def _step(
     visit_day: Floats,
     end_day: float,
@@ -161,12 +165,14 @@ def _step(
     level_at_primary: Ints,
     days_harmed: Floats,
     moving: Bools,
+    other: Floats,  # scratch: each patient's earliest unscheduled event
+    own_visit: Floats,  # scratch: each patient's next scheduled visit
+    samples: Floats,  # scratch: the deficit at the harm points of a step
 ) -> bool:
     n = t.shape[0]
-    other = np.full(n, np.inf)  # earliest unscheduled event: repeat, infusion, leaving
-    own_visit = np.full(n, np.inf)
     barrier = np.inf
     for i in range(n):
+        other[i] = own_visit[i] = np.inf
         if active[i]:
             infusion = next_infusion[i] if next_infusion[i] < end_day else np.inf
             other[i] = min(repeat_day[i], infusion, leave[i])
@@ -177,7 +183,6 @@ def _step(
         if other[i] < barrier:
             early = True
             break
-    samples = np.empty(HARM_POINTS)
     any_moving = False
     for i in range(n):
         own_next = min(own_visit[i], other[i])

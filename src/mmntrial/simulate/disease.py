@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mmntrial.simulate._jit import jit
+from mmntrial._jit import jit, jit_in_place
 from mmntrial.simulate.patients import DAYS_PER_YEAR, Patients
 from mmntrial.simulate.pk_step import PkModel, PkState
 from mmntrial.simulate.population_model import Population
@@ -90,7 +90,7 @@ class Exposure:
         return samples
 
 
-@jit
+@jit_in_place
 def advance_patient(
     effect_modes: Floats,
     pk_modes: Floats,
@@ -121,7 +121,7 @@ def advance_patient(
     pk_modes[1, i] *= p1
 
 
-@jit
+@jit_in_place
 def _advance_all(
     effect_modes: Floats, pk_modes: Floats, rates: Floats, dt_days: Floats, samples: Floats
 ) -> None:
@@ -129,7 +129,7 @@ def _advance_all(
         advance_patient(effect_modes, pk_modes, rates, i, dt_days[i], samples[:, i])
 
 
-@jit
+@jit_in_place
 def onset_at(
     day: float, on_drug: bool, leukopenia_day: float, interruption_end_day: float, tau: float
 ) -> float:
@@ -173,7 +173,7 @@ def onset_of(patients: Patients, tau_days: float, day: Floats) -> Floats:
     )
 
 
-@jit
+@jit_in_place
 def deficit_at(effect_g_per_l: float, need_g_per_l: float) -> float:
     """One patient's deficit: ``clip(1 - Ce / need, 0, 1)``, and 0 when nothing is needed."""
     if not need_g_per_l > 0.0:
@@ -274,12 +274,12 @@ def measured(
     return {key: out[:, j] for j, key in enumerate(MEASURED_SERIES)}
 
 
-@jit
+@jit_in_place
 def _clip(x: float, low: float, high: float) -> float:
     return min(max(x, low), high)
 
 
-@jit
+@jit_in_place
 def _measure_all(
     mrc_true: Floats,
     grip_true: Floats,
@@ -319,7 +319,7 @@ def harm_threshold(population: Population, patients: Patients) -> Floats:
     return np.asarray(np.minimum(mrc, grip), dtype=np.float64)
 
 
-@jit
+@jit_in_place
 def share_above(low: float, high: float, threshold: float) -> float:
     """The share of a linear piece from ``low`` to ``high`` that is at or above ``threshold``."""
     low_above, high_above = low >= threshold, high >= threshold
@@ -332,7 +332,7 @@ def share_above(low: float, high: float, threshold: float) -> float:
     return crossing if low_above else 1.0 - crossing
 
 
-@jit
+@jit_in_place
 def days_above_patient(samples: Floats, threshold: float, dt_days: float) -> float:
     """Days of a step that ``samples`` (equally spaced, linear between) are >= threshold."""
     pieces = len(samples) - 1

@@ -388,6 +388,9 @@ def build_patients(protocol: Protocol, population: Population, draws: Draws) -> 
     intensity = _lognormal(reg.intensity_g_per_kg_week_median, reg.intensity_cv, Z("intensity"))
     step = reg.dose_rounding_g
     dose = np.maximum(np.round(intensity * weight * interval / 7.0 / step) * step, step)
+    # No course above the largest standard one: cut down to whole vials under it.
+    largest = np.maximum(np.floor(reg.max_dose_g_per_kg * weight / step) * step, step)
+    dose = np.minimum(dose, largest)
     intensity = dose / weight / (interval / 7.0)
     # Day 0 falls anywhere in the dosing cycle: the first on-study infusion is on day 0..interval-1.
     first_day = np.floor(U("phase") * interval)

@@ -87,6 +87,10 @@ class Regimen:
     )
     intensity_cv: float = param("CV of baseline intensity", **_CV)
     dose_rounding_g: float = param("doses rounded to a multiple of this (vials, g)", **_POSITIVE)
+    max_dose_g_per_kg: float = param(
+        "largest dose per infusion (g/kg); the log-normal's upper tail is cut there",
+        **_POSITIVE,
+    )
 
 
 @dataclass(frozen=True)
