@@ -1,4 +1,4 @@
-"""The protocol engine: a pure, vectorized taper state machine.
+"""The protocol engine: a pure taper state machine over arrays of patients.
 
 The engine sees three kinds of events per patient, each at a study day:
 
@@ -16,6 +16,11 @@ modified, and nothing else is read (no clock, no files, no global state). The si
 calls these for 10^5 patients at a time; the replay and the capture app for one. Each
 event also has an ``*_in_place`` form that changes the state it is given instead of a
 copy: the same code, for the simulator, which owns its state and never looks back.
+
+Each event is written as what the protocol does to one patient, looped over the
+patients the event concerns and compiled with numba (:mod:`mmntrial._jit`); the state
+stays numpy arrays, one element per patient, so a decision for 10^5 patients is one
+call and equals the decisions made one patient at a time (tests/engine/test_properties).
 """
 
 from __future__ import annotations
