@@ -34,8 +34,8 @@ import numpy.typing as npt
 
 from mmntrial._jit import jit_in_place
 from mmntrial.engine import ladder
+from mmntrial.engine.per_protocol import per_protocol
 from mmntrial.engine.rules import (
-    CompiledRules,
     Evaluation,
     compile_rules,
     drop_verdict,
@@ -131,6 +131,10 @@ class Decision:
     reduction_percent: Floats
 
 
+# The order in which the compiled decide step fills a Decision's arrays.
+_DECISION_FIELDS = tuple(f.name for f in dataclasses.fields(Decision))
+
+
 def start(
     protocol: Protocol, baseline_intensity: Floats, baseline_interval_days: Floats
 ) -> EngineState:
@@ -216,6 +220,7 @@ def _arrays(w: EngineState) -> tuple[Any, ...]:
     )
 
 
+@per_protocol
 def _settings(protocol: Protocol) -> tuple[Any, ...]:
     """The protocol's numbers the compiled steps need, in the order they unpack them."""
     taper, det = protocol.taper, protocol.deterioration
@@ -234,7 +239,10 @@ def _settings(protocol: Protocol) -> tuple[Any, ...]:
     )
 
 
-def _rules(rules: CompiledRules) -> tuple[Any, ...]:
+@per_protocol
+def _rules(protocol: Protocol) -> tuple[Any, ...]:
+    """The compiled criteria as the compiled steps unpack them."""
+    rules = compile_rules(protocol)
     return (
         rules.series_index,
         rules.worse_sign,
@@ -527,7 +535,7 @@ def observe_in_place(
     error = np.full(3, -1, dtype=np.int64)
     _observe_all(
         _arrays(w),
-        _rules(compile_rules(protocol)),
+        _rules(protocol),
         _settings(protocol),
         day_in,
         np.ascontiguousarray(values, dtype=np.float64),
@@ -601,7 +609,7 @@ def decide_in_place(
         where_in,
         ALLOWED_TABLE,
         error,
-        tuple(getattr(decision, f.name) for f in dataclasses.fields(Decision)),
+        tuple(getattr(decision, name) for name in _DECISION_FIELDS),
     )
     _raise_if_illegal(error)
     return decision

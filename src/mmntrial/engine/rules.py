@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mmntrial._jit import jit, jit_in_place
+from mmntrial.engine.per_protocol import per_protocol
 from mmntrial.measures.catalogue import Worse, measure_spec
 from mmntrial.protocol.model import Combine, Criterion, Protocol, Reference, SideRule
 
@@ -59,22 +60,10 @@ class CompiledRules:
         return np.flatnonzero(np.asarray(self.is_rescue, dtype=bool))
 
 
-# Keyed by identity, not by value: hashing a whole protocol on every engine call would
-# cost more than the engine step itself. Protocols are frozen, so identity is enough.
-_COMPILED: dict[int, tuple[Protocol, CompiledRules]] = {}
-_COMPILED_MAX = 64
-
-
+@per_protocol
 def compile_rules(protocol: Protocol) -> CompiledRules:
     """Compile the protocol's deterioration and rescue criteria (cached per protocol)."""
-    hit = _COMPILED.get(id(protocol))
-    if hit is not None and hit[0] is protocol:
-        return hit[1]
-    if len(_COMPILED) >= _COMPILED_MAX:
-        _COMPILED.clear()
-    rules = _compile(protocol)
-    _COMPILED[id(protocol)] = (protocol, rules)
-    return rules
+    return _compile(protocol)
 
 
 def _compile(protocol: Protocol) -> CompiledRules:
