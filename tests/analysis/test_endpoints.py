@@ -141,6 +141,23 @@ def test_last_regimen_is_the_one_at_withdrawal_not_later(protocol: Protocol) -> 
     assert table.loc[2, ["regimen_day", "percent_reduction"]].tolist() == [168, 75.0]
 
 
+def test_a_rescue_dose_sets_no_regimen_but_counts_as_given(protocol: Protocol) -> None:
+    # S01 gets a one-off 2 g/kg rescue (140 g) on day 350: the regimen in force on day 365
+    # is still the day-364 one (50% reduction), and the rescue's grams count as given.
+    meta, frames = make_frames()
+    rescue = (
+        frames["infusions"]
+        .iloc[[0]]
+        .assign(subject_id="S01", day=350, dose_g=140.0, weight_kg=70.0, action="rescue", level=2)
+    )
+    frames["infusions"] = pd.concat([frames["infusions"], rescue], ignore_index=True)
+    dataset = Dataset.from_frames(meta, frames, protocol=protocol)
+    at_day = ep.intensity_at_day(dataset, protocol, 355)
+    assert at_day.loc[0, ["regimen_day", "percent_reduction"]].tolist() == [336, 50.0]
+    assert ep.primary_endpoint(dataset, protocol).loc[0, "reached"]
+    assert ep.ivig_grams_per_year(dataset, protocol).loc[0, "grams_on_study"] == 1260.0 + 140.0
+
+
 def test_time_to_first_confirmed_deterioration(dataset: Dataset, protocol: Protocol) -> None:
     table = ep.time_to_deterioration(dataset, protocol)
     # Events at day_detected of the first episode; S03 censored at 180 (withdrawn),

@@ -47,9 +47,15 @@ def subjects_with_arms(dataset: Dataset) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _infusions_by_subject(dataset: Dataset) -> dict[str, list[Infusion]]:
+def _infusions_by_subject(
+    dataset: Dataset, *, regimens_only: bool = False
+) -> dict[str, list[Infusion]]:
+    """Each subject's infusions in day order; ``regimens_only`` leaves out rescue doses,
+    which are one-off and set no regimen (as in :mod:`mmntrial.engine.endpoints`)."""
     result: dict[str, list[Infusion]] = {sid: [] for sid in dataset.subjects["subject_id"]}
     table = dataset.infusions.sort_values(["subject_id", "day"], kind="stable")
+    if regimens_only:
+        table = table[table["action"] != "rescue"]
     columns = ["subject_id", "day", "dose_g", "weight_kg", "interval_days", "product", "route"]
     records: list[list[Any]] = table[columns].to_numpy(dtype=object).tolist()
     for sid, day, dose_g, weight_kg, interval_days, product, route in records:
@@ -136,7 +142,8 @@ def _regimen_on(infusions: list[Infusion], day: int) -> Infusion | None:
 
 def intensity_at_day(dataset: Dataset, protocol: Protocol, day: int | None = None) -> pd.DataFrame:
     """Rule: the intensity in force at ``day`` (default: the primary endpoint day) is that
-    of the last infusion on or before the day, ``dose_g / weight_kg / (interval_days/7)``;
+    of the last infusion on or before the day, ``dose_g / weight_kg / (interval_days/7)``,
+    leaving out rescue doses (``action`` = ``rescue``: one-off, they set no regimen);
     ``percent_reduction = 100 x (1 - intensity / baseline intensity)``.
 
     >>> from tests.dataset.factory import make_dataset
@@ -152,7 +159,7 @@ def intensity_at_day(dataset: Dataset, protocol: Protocol, day: int | None = Non
 def _in_force(dataset: Dataset, protocol: Protocol, days: list[int]) -> pd.DataFrame:
     """Regimen in force on each subject's own day (one day per subject, in table order)."""
     base = baseline_intensities(dataset, protocol)
-    infusions = _infusions_by_subject(dataset)
+    infusions = _infusions_by_subject(dataset, regimens_only=True)
     regimen_days, intensities = [], []
     for sid, at in zip(base["subject_id"], days, strict=True):
         regimen = _regimen_on(infusions[sid], at)
