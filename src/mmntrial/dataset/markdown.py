@@ -71,6 +71,15 @@ def render() -> str:
     lines += [f"| `{t}` | {u} |" for t, u in LAB_UNITS.items()]
     lines += [
         "",
+        "## Back through the engine",
+        "",
+        "`mmntrial.dataset.histories.dataset_histories(dataset)` turns each subject's infusions,",
+        "assessments and disposition (a subject not `completed` is withdrawn on its day) into the",
+        "history `mmntrial.engine.replay.replay` reads: the protocol engine judges a trial's own",
+        "records with the code that decided a simulated trial's doses. A test replays simulated",
+        "datasets of every built-in protocol and checks that the engine recommends exactly the",
+        "doses given and that its primary endpoint agrees with the analysis'.",
+        "",
         "## Validation on load",
         "",
         "Each of these is an error (`mmntrial.errors.DatasetError`) naming the table, the",

@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from mmntrial.engine import core, ladder
 from mmntrial.engine.rules import compile_rules
-from mmntrial.engine.states import TaperState
+from mmntrial.engine.states import Action, TaperState
 from mmntrial.errors import SimulationError
 from mmntrial.protocol.model import Protocol, WithdrawalRule
 from mmntrial.simulate.course_step import Body, Schedule, step
@@ -169,11 +169,16 @@ def run_course(
     ivig_g = np.zeros(n)
     days_bad = np.zeros(n)
     follow_up = np.full(n, end_day)
+    # The level of the regimen in force: the last regular dose given. Not the engine's
+    # own level, which a confirmed deterioration changes before the restored dose is
+    # given; and a rescue dose is one-off (the endpoint rule of engine.endpoints and of
+    # analysis.endpoints).
+    given_level = state.level.copy()
     level_at_primary = np.full(n, -1, dtype=np.int64)
     moving = np.zeros(n, dtype=bool)
     max_assessments = noise.shape[0]
 
-    while step(schedule, body, t, need_now, state.level, level_at_primary, days_bad, moving):
+    while step(schedule, body, t, need_now, given_level, level_at_primary, days_bad, moving):
         assessing = moving & ((visit_day[visit_index] == t) | (repeat_day == t))
         if assessing.any():
             at_visit = assessing & (visit_day[visit_index] == t)
@@ -220,11 +225,15 @@ def run_course(
             exposure.add_dose(model, dose)
             ivig_g += dose
             next_infusion[infusing] = t[infusing] + decision.interval_days[infusing]
+            regular = (
+                infusing & (decision.action != Action.RESCUE) & (decision.action != Action.NONE)
+            )
+            given_level[regular] = decision.level[regular]
             if recorder is not None:
                 recorder.infusion(np.flatnonzero(infusing), t, decision)
                 recorder.engine_change(t, before, state)
 
-    level_at_primary = np.where(level_at_primary < 0, state.level, level_at_primary)
+    level_at_primary = np.where(level_at_primary < 0, given_level, level_at_primary)
     return _outcome(protocol, patients, state, level_at_primary, ivig_g, follow_up, days_bad)
 
 

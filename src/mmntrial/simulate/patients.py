@@ -369,7 +369,9 @@ def build_patients(protocol: Protocol, population: Population, draws: Draws) -> 
         return z[:, Z_COLUMNS[name]]
 
     on_drug = np.array([a.drug != "placebo" for a in protocol.arms])[arm]
-    weight = _lognormal(cov.weight_kg_median, cov.weight_cv, Z("weight"))
+    # To 0.1 kg, as a scale reads it and as the dataset records it: every g/kg dose (a
+    # rescue course) is computed on this weight, so a replay of the dataset gives it again.
+    weight = np.round(_lognormal(cov.weight_kg_median, cov.weight_cv, Z("weight")), 1)
     low, high = protocol.eligibility.age_min_years, protocol.eligibility.age_max_years
     # Age: a normal cut to the protocol's age range, by inverse CDF of the "age" normal.
     sd = max(cov.age_years_sd, 1e-9)
