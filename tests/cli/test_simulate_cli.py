@@ -55,8 +55,10 @@ def test_simulate_prints_a_table() -> None:
 
 def test_bad_simulation_input_exits_2_without_traceback() -> None:
     for args, message in (
-        (("--effect", "-0.5"), "effect: got -0.5"),
-        (("--trials", "0"), "trials: got 0"),
+        (("--effect", "-0.5"), "--effect: got -0.5, expected a number in [0, 1)"),
+        (("--trials", "0"), "--trials: got 0, expected a whole number >= 1"),
+        (("--n-per-arm", "1"), "--n-per-arm: got 1, expected a whole number >= 2"),
+        (("--seed", "-1"), "--seed: got -1, expected a whole number >= 0"),
         (("--protocol", "nope"), "nope"),
     ):
         done = mmntrial("simulate", *args)
@@ -89,3 +91,28 @@ def test_sweep_with_a_wrong_protocol_key_exits_2(tmp_path: Path) -> None:
     done = mmntrial("sweep", "--out", str(tmp_path), "--set", "taper.stp_percent=10")
     assert done.returncode == 2
     assert "did you mean 'step_percent'" in done.stderr
+
+
+def test_sweep_options_replace_the_files_settings_but_not_its_grid(tmp_path: Path) -> None:
+    grid = tmp_path / "grid.toml"
+    grid.write_text("[sweep]\ntrials = 2000\nseed = 5\n[grid]\neffect = [0.0, 0.5]\n")
+    done = mmntrial("sweep", str(grid), "--out", str(tmp_path / "out"), "--trials", "3", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [row["n_trials"] for row in rows] == [3, 3]  # --trials replaced the file's 2000
+    both = mmntrial("sweep", str(grid), "--out", str(tmp_path / "out"), "--effect", "0.9")
+    assert both.returncode == 2
+    assert "grid axes: got ['effect'] as options and the sweep file" in both.stderr
+    assert "Traceback" not in both.stderr
+
+
+def test_bad_sweep_options_name_the_option() -> None:
+    for args, message in (
+        (("--trials", "0"), "--trials: got 0, expected a whole number >= 1"),
+        (("--n-per-arm", "14,x"), "grid axis n_per_arm: got 'x', expected integers >= 2"),
+        (("--threshold", "grip_kpa"), "--threshold: got 'grip_kpa', expected KEY=v1,v2"),
+    ):
+        done = mmntrial("sweep", "--out", "unused", "--effect", "0", *args)
+        assert done.returncode == 2, args
+        assert message in done.stderr
+        assert "Traceback" not in done.stderr

@@ -47,7 +47,8 @@ def test_a_variant_that_breaks_the_protocol_names_the_point_and_the_code() -> No
     [
         ({"effect": [1.0]}, r"effect: got 1.0, expected numbers in \[0, 1\)"),
         ({"effect": [-0.1]}, r"effect: got -0.1"),
-        ({"n_per_arm": [0]}, r"n_per_arm: got 0, expected integers >= 1"),
+        ({"n_per_arm": [0]}, r"n_per_arm: got 0, expected integers >= 2"),
+        ({"n_per_arm": [1]}, r"n_per_arm: got 1, expected integers >= 2"),
         ({"effect": []}, r"effect: got \[\], expected a non-empty list"),
         ({"threshold.onls_arm": [1]}, r"no deterioration criterion on 'onls_arm'"),
         ({"taper.nothing.deep": [1]}, r"not a key of the protocol file"),
@@ -100,6 +101,7 @@ def test_sweep_file_is_read_and_checked(tmp_path) -> None:  # type: ignore[no-un
     plan = load_sweep(good)
     assert [p.protocol.taper.step_percent for p in plan.points] == [25.0, 50.0]
     assert plan.trials == 3
+    assert load_sweep(good, {"trials": 9}).trials == 9  # the command line's --trials
     bad = tmp_path / "bad.toml"
     bad.write_text("[sweep]\ntrails = 3\n[grid]\neffect = [0]\n")
     with pytest.raises(SimulationError, match=r"got keys \['trails'\] in \[sweep\]"):

@@ -17,6 +17,7 @@ from rich.table import Table
 from mmntrial.errors import SimulationError
 from mmntrial.simulate.execute import dask_client
 from mmntrial.simulate.sweep import load_sweep, make_plan, run_sweep
+from mmntrial.simulate.trials import check_arguments
 
 
 @contextmanager
@@ -72,6 +73,16 @@ def print_summary(console: Console, row: dict[str, Any], drug: str, control: str
     console.print(table)
 
 
+# The arguments of simulate.trials.check_arguments as the user typed them.
+OPTION_NAMES = {
+    "effect": "--effect",
+    "n_trials": "--trials",
+    "seed": "--seed",
+    "n_per_arm": "--n-per-arm",
+    "chunk_trials": "--chunk-trials",
+}
+
+
 def simulate(
     protocol: str = typer.Option("piepers-2007", "--protocol", "-p", help="Protocol name or file."),
     population: str = typer.Option("mmn-default", "--population", help="Population name or file."),
@@ -87,6 +98,14 @@ def simulate(
     dataset: Path | None = typer.Option(None, "--dataset", help="Write trial 0's full dataset."),
 ) -> None:
     """Simulate many trials of one design: power (or type I error), savings and harm."""
+    check_arguments(
+        labels=OPTION_NAMES,
+        effect=effect,
+        n_trials=trials,
+        seed=seed,
+        n_per_arm=n_per_arm,
+        chunk_trials=chunk_trials,
+    )
     if out is not None and out.suffix != ".parquet":
         raise SimulationError(f"--out: got {str(out)!r}, expected a file name ending in .parquet")
     plan = make_plan(
@@ -161,11 +180,21 @@ def _values(text: str, name: str) -> list[Any]:
 def sweep(
     grid: Path | None = typer.Argument(None, help="A sweep file (TOML); or give the axes below."),
     out: Path = typer.Option(..., "--out", help="Folder for the table and figures."),
-    protocol: str = typer.Option("piepers-2007", "--protocol", "-p", help="Protocol name or file."),
-    population: str = typer.Option("mmn-default", "--population", help="Population name or file."),
-    trials: int = typer.Option(1000, "--trials", "-n", help="Trials per design point."),
-    seed: int = typer.Option(1, "--seed", help="Seed (common to every design point)."),
-    chunk_trials: int = typer.Option(500, "--chunk-trials", help="Trials per chunk."),
+    protocol: str | None = typer.Option(
+        None, "--protocol", "-p", help="Protocol name or file [default: piepers-2007]."
+    ),
+    population: str | None = typer.Option(
+        None, "--population", help="Population name or file [default: mmn-default]."
+    ),
+    trials: int | None = typer.Option(
+        None, "--trials", "-n", help="Trials per design point [default: 1000]."
+    ),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Seed, common to every design point [default: 1]."
+    ),
+    chunk_trials: int | None = typer.Option(
+        None, "--chunk-trials", help="Trials per chunk [default: 500]."
+    ),
     n_per_arm: str | None = typer.Option(None, "--n-per-arm", help="e.g. 14,28"),
     effect: str | None = typer.Option(None, "--effect", help="e.g. 0,0.25,0.5"),
     taper_step: str | None = typer.Option(None, "--taper-step", help="Percent steps: 25,50"),
@@ -176,37 +205,59 @@ def sweep(
     scheduler: str | None = typer.Option(None, "--scheduler", help="Use a Dask scheduler."),
     as_json: bool = typer.Option(False, "--json", help="Print the table as JSON lines."),
 ) -> None:
-    """Simulate a grid of designs; write sweep.csv and power / harm-vs-savings plots."""
+    """Simulate a grid of designs; write sweep.csv and power / harm-vs-savings plots.
+
+    With a sweep file, the options --protocol, --population, --trials, --seed and
+    --chunk-trials replace the file's values; the grid axes come from the file only.
+    """
     from mmntrial.report.sweep_figures import save_sweep_figures
 
+    counts = {"n_trials": trials, "seed": seed, "chunk_trials": chunk_trials}
+    check_arguments(labels=OPTION_NAMES, **{k: v for k, v in counts.items() if v is not None})
+    settings: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("protocol", protocol),
+            ("population", population),
+            ("trials", trials),
+            ("seed", seed),
+            ("chunk_trials", chunk_trials),
+        )
+        if value is not None
+    }
+    axes: dict[str, list[Any]] = {}
+    for name, option, text in (
+        ("n_per_arm", "--n-per-arm", n_per_arm),
+        ("effect", "--effect", effect),
+        ("taper.step_percent", "--taper-step", taper_step),
+        ("cadence_weeks", "--cadence-weeks", cadence_weeks),
+    ):
+        if text is not None:
+            axes[name] = _values(text, option)
+    for option, prefix, items in (
+        ("--threshold", "threshold.", threshold),
+        ("--set", "", set_),
+    ):
+        for item in items:
+            key, sep, text = item.partition("=")
+            if not sep or not key:
+                raise SimulationError(f"{option}: got {item!r}, expected KEY=v1,v2")
+            axes[prefix + key] = _values(text, option)
     if grid is not None:
-        plan = load_sweep(grid)
+        if axes:
+            raise SimulationError(
+                f"grid axes: got {sorted(axes)} as options and the sweep file {grid}, "
+                "expected the axes in one of them (the file's [grid], or the options)"
+            )
+        plan = load_sweep(grid, settings)
     else:
-        axes: dict[str, list[Any]] = {}
-        for name, text in (
-            ("n_per_arm", n_per_arm),
-            ("effect", effect),
-            ("taper.step_percent", taper_step),
-            ("cadence_weeks", cadence_weeks),
-        ):
-            if text is not None:
-                axes[name] = _values(text, name)
-        for option, prefix, items in (
-            ("--threshold", "threshold.", threshold),
-            ("--set", "", set_),
-        ):
-            for item in items:
-                key, sep, text = item.partition("=")
-                if not sep or not key:
-                    raise SimulationError(f"{option}: got {item!r}, expected KEY=v1,v2")
-                axes[prefix + key] = _values(text, option)
         plan = make_plan(
-            protocol=protocol,
-            population=population,
+            protocol=protocol or "piepers-2007",
+            population=population or "mmn-default",
             axes=axes,
-            trials=trials,
-            seed=seed,
-            chunk_trials=chunk_trials,
+            trials=1000 if trials is None else trials,
+            seed=1 if seed is None else seed,
+            chunk_trials=500 if chunk_trials is None else chunk_trials,
         )
     total = plan.trials * len(plan.points)
     with (

@@ -101,8 +101,9 @@ def _check_axes(axes: Mapping[str, Sequence[Any]]) -> None:
         if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
             raise SimulationError(f"grid axis {name}: got {values!r}, expected a non-empty list")
     for value in axes.get("n_per_arm", ()):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SimulationError(f"grid axis n_per_arm: got {value!r}, expected integers >= 1")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+            # Two per arm is the smallest trial a two-arm test (and a block of 4) allows.
+            raise SimulationError(f"grid axis n_per_arm: got {value!r}, expected integers >= 2")
     for value in axes.get("effect", ()):
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
             raise SimulationError(f"grid axis effect: got {value!r}, expected numbers in [0, 1)")

@@ -90,8 +90,12 @@ def make_plan(
     )
 
 
-def load_sweep(path: str | Path) -> SweepPlan:
-    """Read and validate a sweep file (see the module docstring for its format)."""
+def load_sweep(path: str | Path, overrides: Mapping[str, Any] | None = None) -> SweepPlan:
+    """Read and validate a sweep file (see the module docstring for its format).
+
+    ``overrides`` replace values of its ``[sweep]`` table (the command line's
+    ``--trials`` for a quick try of a big sweep, say).
+    """
     file = Path(path)
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
@@ -110,6 +114,7 @@ def load_sweep(path: str | Path) -> SweepPlan:
         raise SimulationError(
             f"sweep file {file}: got keys {extra} in [sweep], expected {sorted(SWEEP_KEYS)}"
         )
+    sweep = {**sweep, **(overrides or {})}
     return make_plan(
         protocol=sweep.get("protocol", "piepers-2007"),
         population=sweep.get("population", "mmn-default"),

@@ -17,7 +17,7 @@ worker runs them, or in which order. Memory stays flat: one chunk at a time.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,8 +40,16 @@ ALPHA = 0.05
 DAYS_PER_YEAR = 365.25
 
 
-def check_arguments(**given: Any) -> None:
-    """Raise SimulationError naming the first argument out of range."""
+def check_arguments(*, labels: Mapping[str, str] | None = None, **given: Any) -> None:
+    """Raise SimulationError naming the first argument out of range.
+
+    ``labels`` renames arguments in the message, e.g. to the command-line option a user
+    typed:
+
+    >>> check_arguments(labels={"n_trials": "--trials"}, n_trials=0)
+    Traceback (most recent call last):
+    mmntrial.errors.SimulationError: --trials: got 0, expected a whole number >= 1
+    """
     checks: dict[str, tuple[Callable[[Any], bool], str]] = {
         "effect": (lambda v: _real(v) and 0.0 <= v < 1.0, "a number in [0, 1)"),
         "n_trials": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
@@ -49,13 +57,14 @@ def check_arguments(**given: Any) -> None:
         "n_trials_in_chunk": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
         "chunk_index": (lambda v: _whole(v) and v >= 0, "a whole number >= 0"),
         "seed": (lambda v: _whole(v) and v >= 0, "a whole number >= 0"),
-        "n_per_arm": (lambda v: v is None or (_whole(v) and v >= 2), "None or a whole number >= 2"),
+        "n_per_arm": (lambda v: v is None or (_whole(v) and v >= 2), "a whole number >= 2"),
         "trial_index": (lambda v: _whole(v) and v >= 0, "a whole number >= 0"),
     }
     for name, value in given.items():
         ok, expected = checks[name]
         if not ok(value):
-            raise SimulationError(f"{name}: got {value!r}, expected {expected}")
+            label = (labels or {}).get(name, name)
+            raise SimulationError(f"{label}: got {value!r}, expected {expected}")
 
 
 def _real(value: Any) -> bool:
