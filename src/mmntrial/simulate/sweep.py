@@ -120,7 +120,7 @@ def load_sweep(path: str | Path, overrides: Mapping[str, Any] | None = None) -> 
         population=sweep.get("population", "mmn-default"),
         axes=data.get("grid", {}),
         trials=sweep.get("trials", 1000),
-        seed=sweep.get("seed", 0),
+        seed=sweep.get("seed", 1),  # the command line's default too
         chunk_trials=sweep.get("chunk_trials", 500),
     )
 
