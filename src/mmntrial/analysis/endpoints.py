@@ -23,8 +23,9 @@ from mmntrial.analysis.changes import (
     monthly_values,
     more_affected_hand,
 )
+from mmntrial.dataset.histories import infusions_by_subject
 from mmntrial.dataset.schema import Dataset
-from mmntrial.errors import AnalysisError, MeasureError
+from mmntrial.errors import AnalysisError, DatasetError, MeasureError
 from mmntrial.measures.ivig import Infusion, baseline_intensity, window_intensity
 from mmntrial.protocol.model import Protocol, WithdrawalRule
 
@@ -50,23 +51,12 @@ def subjects_with_arms(dataset: Dataset) -> pd.DataFrame:
 def _infusions_by_subject(
     dataset: Dataset, *, regimens_only: bool = False
 ) -> dict[str, list[Infusion]]:
-    """Each subject's infusions in day order; ``regimens_only`` leaves out rescue doses,
-    which are one-off and set no regimen (as in :mod:`mmntrial.engine.endpoints`)."""
-    result: dict[str, list[Infusion]] = {sid: [] for sid in dataset.subjects["subject_id"]}
-    table = dataset.infusions.sort_values(["subject_id", "day"], kind="stable")
-    if regimens_only:
-        table = table[table["action"] != "rescue"]
-    columns = ["subject_id", "day", "dose_g", "weight_kg", "interval_days", "product", "route"]
-    records: list[list[Any]] = table[columns].to_numpy(dtype=object).tolist()
-    for sid, day, dose_g, weight_kg, interval_days, product, route in records:
-        try:
-            infusion = Infusion(
-                int(day), float(dose_g), float(weight_kg), int(interval_days), product, route
-            )
-        except MeasureError as error:
-            raise AnalysisError(f"infusions: subject {sid} day {day}: {error}") from None
-        result[str(sid)].append(infusion)
-    return result
+    """:func:`~mmntrial.dataset.histories.infusions_by_subject`; a bad infusion is an
+    AnalysisError, so that the plan reports the analysis it stops as not performed."""
+    try:
+        return infusions_by_subject(dataset, regimens_only=regimens_only)
+    except DatasetError as error:
+        raise AnalysisError(str(error)) from None
 
 
 def baseline_intensities(dataset: Dataset, protocol: Protocol) -> pd.DataFrame:

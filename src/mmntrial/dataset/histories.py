@@ -15,8 +15,34 @@ import pandas as pd
 
 from mmntrial.dataset.schema import Dataset
 from mmntrial.engine.history import Assessment, PatientHistory
+from mmntrial.errors import DatasetError, MeasureError
 from mmntrial.measures.catalogue import series_key
 from mmntrial.measures.ivig import Infusion
+
+
+def infusions_by_subject(
+    dataset: Dataset, *, regimens_only: bool = False
+) -> dict[str, list[Infusion]]:
+    """Each subject's infusions in day order, every subject of the subjects table a key.
+
+    ``regimens_only`` leaves out rescue doses (``action`` = ``rescue``), which are one-off
+    and set no regimen (the endpoint rule of :mod:`mmntrial.engine.endpoints`).
+    """
+    result: dict[str, list[Infusion]] = {str(sid): [] for sid in dataset.subjects["subject_id"]}
+    table = dataset.infusions.sort_values(["subject_id", "day"], kind="stable")
+    if regimens_only:
+        table = table[table["action"] != "rescue"]
+    columns = ["subject_id", "day", "dose_g", "weight_kg", "interval_days", "product", "route"]
+    records: list[list[Any]] = table[columns].to_numpy(dtype=object).tolist()
+    for sid, day, dose_g, weight_kg, interval_days, product, route in records:
+        try:
+            infusion = Infusion(
+                int(day), float(dose_g), float(weight_kg), int(interval_days), product, route
+            )
+        except MeasureError as error:
+            raise DatasetError(f"infusions: subject {sid} day {day}: {error}") from None
+        result[str(sid)].append(infusion)
+    return result
 
 
 def dataset_histories(dataset: Dataset) -> list[PatientHistory]:
@@ -30,17 +56,7 @@ def dataset_histories(dataset: Dataset) -> list[PatientHistory]:
     >>> [h.withdrawal_day for h in histories]
     [None, None, 180, None, None, None]
     """
-    infusions: dict[str, list[Infusion]] = defaultdict(list)
-    columns = ["subject_id", "day", "dose_g", "weight_kg", "interval_days", "product", "route"]
-    rows: list[list[Any]] = (
-        dataset.infusions.sort_values(["subject_id", "day"], kind="stable")[columns]
-        .to_numpy(dtype=object)
-        .tolist()
-    )
-    for sid, day, dose_g, weight_kg, interval_days, product, route in rows:
-        infusions[str(sid)].append(
-            Infusion(int(day), float(dose_g), float(weight_kg), int(interval_days), product, route)
-        )
+    infusions = infusions_by_subject(dataset)
     values: dict[str, dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     table = dataset.assessments[["subject_id", "day", "measure", "side", "value"]]
     for sid, day, measure, side, value in table.to_numpy(dtype=object).tolist():
@@ -56,7 +72,7 @@ def dataset_histories(dataset: Dataset) -> list[PatientHistory]:
         histories.append(
             PatientHistory(
                 subject=sid,
-                infusions=tuple(infusions.get(sid, ())),
+                infusions=tuple(infusions[sid]),
                 assessments=tuple(Assessment(day, measured[day]) for day in sorted(measured)),
                 withdrawal_day=int(withdrawn[sid]) if sid in withdrawn else None,
                 withdrawal_reason="" if reason is None or pd.isna(reason) else str(reason),
@@ -65,4 +81,4 @@ def dataset_histories(dataset: Dataset) -> list[PatientHistory]:
     return histories
 
 
-__all__ = ["dataset_histories"]
+__all__ = ["dataset_histories", "infusions_by_subject"]
