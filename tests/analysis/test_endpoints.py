@@ -31,6 +31,14 @@ def protocol() -> Protocol:
     return load_protocol("piepers-2007")
 
 
+def with_infusion(protocol: Protocol, **row: object) -> Dataset:
+    """The factory dataset with one more infusion (the columns not given copy row 0's)."""
+    meta, frames = make_frames()
+    extra = frames["infusions"].iloc[[0]].assign(**row)
+    frames["infusions"] = pd.concat([frames["infusions"], extra], ignore_index=True)
+    return Dataset.from_frames(meta, frames, protocol=protocol)
+
+
 def test_keyed_by_subject_with_arm(dataset: Dataset, protocol: Protocol) -> None:
     for frame in (
         ep.baseline_intensities(dataset, protocol),
@@ -122,14 +130,9 @@ def test_primary_endpoint_last_regimen_rule(dataset: Dataset, protocol: Protocol
 
 def test_last_regimen_is_the_one_at_withdrawal_not_later(protocol: Protocol) -> None:
     # Give S03 a further infusion after leaving (day 196, 0 g): the rule must not use it.
-    meta, frames = make_frames()
-    late = (
-        frames["infusions"]
-        .iloc[[0]]
-        .assign(subject_id="S03", day=196, dose_g=0.0, weight_kg=60.0, action="reduce", level=4)
+    dataset = with_infusion(
+        protocol, subject_id="S03", day=196, dose_g=0.0, weight_kg=60.0, action="reduce", level=4
     )
-    frames["infusions"] = pd.concat([frames["infusions"], late], ignore_index=True)
-    dataset = Dataset.from_frames(meta, frames, protocol=protocol)
     rule = replace(
         protocol,
         endpoints=replace(
@@ -144,14 +147,9 @@ def test_last_regimen_is_the_one_at_withdrawal_not_later(protocol: Protocol) -> 
 def test_a_rescue_dose_sets_no_regimen_but_counts_as_given(protocol: Protocol) -> None:
     # S01 gets a one-off 2 g/kg rescue (140 g) on day 350: the regimen in force on day 365
     # is still the day-364 one (50% reduction), and the rescue's grams count as given.
-    meta, frames = make_frames()
-    rescue = (
-        frames["infusions"]
-        .iloc[[0]]
-        .assign(subject_id="S01", day=350, dose_g=140.0, weight_kg=70.0, action="rescue", level=2)
+    dataset = with_infusion(
+        protocol, subject_id="S01", day=350, dose_g=140.0, weight_kg=70.0, action="rescue", level=2
     )
-    frames["infusions"] = pd.concat([frames["infusions"], rescue], ignore_index=True)
-    dataset = Dataset.from_frames(meta, frames, protocol=protocol)
     at_day = ep.intensity_at_day(dataset, protocol, 355)
     assert at_day.loc[0, ["regimen_day", "percent_reduction"]].tolist() == [336, 50.0]
     assert ep.primary_endpoint(dataset, protocol).loc[0, "reached"]
