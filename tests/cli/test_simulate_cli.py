@@ -109,7 +109,7 @@ def test_sweep_options_replace_the_files_settings_but_not_its_grid(tmp_path: Pat
 def test_bad_sweep_options_name_the_option() -> None:
     for args, message in (
         (("--trials", "0"), "--trials: got 0, expected a whole number >= 1"),
-        (("--n-per-arm", "14,x"), "grid axis n_per_arm: got 'x', expected integers >= 2"),
+        (("--n-per-arm", "14,x"), "grid axis n_per_arm: got 'x', expected a whole number >= 2"),
         (("--threshold", "grip_kpa"), "--threshold: got 'grip_kpa', expected KEY=v1,v2"),
     ):
         done = mmntrial("sweep", "--out", "unused", "--effect", "0", *args)

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from mmntrial.errors import SimulationError
 from mmntrial.simulate.execute import dask_client
-from mmntrial.simulate.sweep import load_sweep, make_plan, run_sweep
+from mmntrial.simulate.sweep import SWEEP_DEFAULTS, load_sweep, make_plan, run_sweep
 from mmntrial.simulate.trials import check_arguments
 
 
@@ -177,23 +177,27 @@ def _values(text: str, name: str) -> list[Any]:
     return values
 
 
+def _default(setting: str) -> str:
+    return f"[default: {SWEEP_DEFAULTS[setting]}]"
+
+
 def sweep(
     grid: Path | None = typer.Argument(None, help="A sweep file (TOML); or give the axes below."),
     out: Path = typer.Option(..., "--out", help="Folder for the table and figures."),
     protocol: str | None = typer.Option(
-        None, "--protocol", "-p", help="Protocol name or file [default: piepers-2007]."
+        None, "--protocol", "-p", help=f"Protocol name or file {_default('protocol')}."
     ),
     population: str | None = typer.Option(
-        None, "--population", help="Population name or file [default: mmn-default]."
+        None, "--population", help=f"Population name or file {_default('population')}."
     ),
     trials: int | None = typer.Option(
-        None, "--trials", "-n", help="Trials per design point [default: 1000]."
+        None, "--trials", "-n", help=f"Trials per design point {_default('trials')}."
     ),
     seed: int | None = typer.Option(
-        None, "--seed", help="Seed, common to every design point [default: 1]."
+        None, "--seed", help=f"Seed, common to every design point {_default('seed')}."
     ),
     chunk_trials: int | None = typer.Option(
-        None, "--chunk-trials", help="Trials per chunk [default: 500]."
+        None, "--chunk-trials", help=f"Trials per chunk {_default('chunk_trials')}."
     ),
     n_per_arm: str | None = typer.Option(None, "--n-per-arm", help="e.g. 14,28"),
     effect: str | None = typer.Option(None, "--effect", help="e.g. 0,0.25,0.5"),
@@ -243,22 +247,15 @@ def sweep(
             if not sep or not key:
                 raise SimulationError(f"{option}: got {item!r}, expected KEY=v1,v2")
             axes[prefix + key] = _values(text, option)
-    if grid is not None:
-        if axes:
-            raise SimulationError(
-                f"grid axes: got {sorted(axes)} as options and the sweep file {grid}, "
-                "expected the axes in one of them (the file's [grid], or the options)"
-            )
-        plan = load_sweep(grid, settings)
-    else:
-        plan = make_plan(
-            protocol=protocol or "piepers-2007",
-            population=population or "mmn-default",
-            axes=axes,
-            trials=1000 if trials is None else trials,
-            seed=1 if seed is None else seed,
-            chunk_trials=500 if chunk_trials is None else chunk_trials,
+    if grid is None:
+        plan = make_plan(axes=axes, **{**SWEEP_DEFAULTS, **settings})
+    elif axes:
+        raise SimulationError(
+            f"grid axes: got {sorted(axes)} as options and the sweep file {grid}, "
+            "expected the axes in one of them (the file's [grid], or the options)"
         )
+    else:
+        plan = load_sweep(grid, settings)
     total = plan.trials * len(plan.points)
     with (
         progress_bar(total, f"{len(plan.points)} designs", not as_json) as tick,

@@ -28,6 +28,7 @@ from mmntrial.errors import SimulationError
 from mmntrial.protocol.loader import parse_protocol
 from mmntrial.protocol.model import Protocol
 from mmntrial.protocol.serialize import protocol_to_dict
+from mmntrial.simulate.trials import check_arguments
 
 # Axes that set how a design is run, not the protocol: they never rebuild it.
 RUN_AXES = ("n_per_arm", "effect")
@@ -100,13 +101,11 @@ def _check_axes(axes: Mapping[str, Sequence[Any]]) -> None:
     for name, values in axes.items():
         if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
             raise SimulationError(f"grid axis {name}: got {values!r}, expected a non-empty list")
-    for value in axes.get("n_per_arm", ()):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-            # Two per arm is the smallest trial a two-arm test (and a block of 4) allows.
-            raise SimulationError(f"grid axis n_per_arm: got {value!r}, expected integers >= 2")
-    for value in axes.get("effect", ()):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
-            raise SimulationError(f"grid axis effect: got {value!r}, expected numbers in [0, 1)")
+    # The simulator's own rules for these two (one place: simulate.trials).
+    labels = {name: f"grid axis {name}" for name in ("n_per_arm", "effect")}
+    for name in labels:
+        for value in axes.get(name, ()):
+            check_arguments(labels=labels, **{name: value})
 
 
 def design_points(

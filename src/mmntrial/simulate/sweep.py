@@ -34,9 +34,17 @@ from mmntrial.protocol.model import Protocol
 from mmntrial.simulate.execute import plan_tasks, run_local, run_on_client
 from mmntrial.simulate.grid import DesignPoint, design_points
 from mmntrial.simulate.population import Population, load_population
-from mmntrial.simulate.trials import TrialResults, arm_roles
+from mmntrial.simulate.trials import TrialResults, arm_roles, check_arguments
 
-SWEEP_KEYS = {"protocol", "population", "trials", "seed", "chunk_trials"}
+# The [sweep] settings and their defaults, for a file and for the command line alike.
+SWEEP_DEFAULTS: dict[str, Any] = {
+    "protocol": "piepers-2007",
+    "population": "mmn-default",
+    "trials": 1000,
+    "seed": 1,
+    "chunk_trials": 500,
+}
+SWEEP_KEYS = set(SWEEP_DEFAULTS)
 
 
 @dataclass(frozen=True)
@@ -60,12 +68,6 @@ class SweepResult:
     table: pd.DataFrame
 
 
-def _whole(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise SimulationError(f"sweep.{name}: got {value!r}, expected a whole number >= {minimum}")
-    return value
-
-
 def make_plan(
     *,
     protocol: str | Protocol,
@@ -76,6 +78,16 @@ def make_plan(
     chunk_trials: int = 500,
 ) -> SweepPlan:
     """Validate a sweep and list its design points (every problem raises before any work)."""
+    check_arguments(
+        labels={
+            "n_trials": "sweep.trials",
+            "seed": "sweep.seed",
+            "chunk_trials": "sweep.chunk_trials",
+        },
+        n_trials=trials,
+        seed=seed,
+        chunk_trials=chunk_trials,
+    )
     base = load_protocol(protocol) if isinstance(protocol, str) else protocol
     people = load_population(population) if isinstance(population, str) else population
     if not axes:
@@ -84,9 +96,9 @@ def make_plan(
         protocol=base,
         population=people,
         points=tuple(design_points(base, axes)),
-        trials=_whole("trials", trials, 1),
-        seed=_whole("seed", seed, 0),
-        chunk_trials=_whole("chunk_trials", chunk_trials, 1),
+        trials=trials,
+        seed=seed,
+        chunk_trials=chunk_trials,
     )
 
 
@@ -114,15 +126,7 @@ def load_sweep(path: str | Path, overrides: Mapping[str, Any] | None = None) -> 
         raise SimulationError(
             f"sweep file {file}: got keys {extra} in [sweep], expected {sorted(SWEEP_KEYS)}"
         )
-    sweep = {**sweep, **(overrides or {})}
-    return make_plan(
-        protocol=sweep.get("protocol", "piepers-2007"),
-        population=sweep.get("population", "mmn-default"),
-        axes=data.get("grid", {}),
-        trials=sweep.get("trials", 1000),
-        seed=sweep.get("seed", 1),  # the command line's default too
-        chunk_trials=sweep.get("chunk_trials", 500),
-    )
+    return make_plan(axes=data.get("grid", {}), **{**SWEEP_DEFAULTS, **sweep, **(overrides or {})})
 
 
 def point_summary(point: DesignPoint, per_trial: pd.DataFrame, seed: int) -> dict[str, Any]:
