@@ -19,6 +19,7 @@ so a user error never prints a traceback. Anything else is a bug and keeps its t
      |    +-- ListExhausted       the allocation list has no slot left for a stratum
      |    +-- AlreadyRandomized   the subject holds an allocation already
      |    +-- ListTampered        the list on disk no longer matches its commitment
+     +-- StorageError             a database that cannot be opened: a bad URL, an unknown revision
      +-- SimulationError          bad simulation input: a population value, a seed, an array
      +-- AnalysisError            input a statistical test cannot use (empty arm, NaN, ...)
           +-- ModelFitError       a model that cannot be fitted to otherwise valid input
@@ -104,6 +105,10 @@ class ListTampered(RandomizationError):
     """The allocation list no longer matches its published commitment."""
 
 
+class StorageError(MmntrialError):
+    """A database that cannot be opened or used: a bad URL, no server, an unknown revision."""
+
+
 class SimulationError(MmntrialError, ValueError):
     """Input the simulator cannot use; the message names the argument, value and expectation."""
 
@@ -133,4 +138,5 @@ __all__ = [
     "RandomizationError",
     "ReportError",
     "SimulationError",
+    "StorageError",
 ]

@@ -1,6 +1,8 @@
 """The allocation ledger: append-only, concurrency-safe, checked against its list.
 
-Guarantees (see :mod:`.store` for how the database enforces them):
+The ledger lives in a database of the storage layer (:mod:`mmntrial.storage`): a SQLite
+file or PostgreSQL. Guarantees (see :mod:`.store` and :mod:`mmntrial.storage.engine` for
+how the database enforces them):
 
 - a subject is randomized at most once (:class:`~mmntrial.errors.AlreadyRandomized`);
 - a slot (stratum, seq) and a kit code are given at most once, in list order;
@@ -19,8 +21,7 @@ Guarantees (see :mod:`.store` for how the database enforces them):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,16 +35,9 @@ from mmntrial.randomization.blinding import Revelation, check_reveal_request
 from mmntrial.randomization.design import Method
 from mmntrial.randomization.lists import AllocationList, Row, verify
 from mmntrial.randomization.minimization import MarginalCounts, minimize
-from mmntrial.randomization.store import (
-    allocations,
-    list_versions,
-    make_engine,
-    metadata,
-    trigger_statements,
-    unblindings,
-    write_queue,
-)
+from mmntrial.randomization.store import allocations, list_versions, unblindings
 from mmntrial.randomization.streams import stream
+from mmntrial.storage.database import Database
 
 
 @dataclass(frozen=True)
@@ -63,7 +57,7 @@ def _utc_now() -> datetime:
 
 
 class Ledger:
-    """Allocations of one trial, stored in a SQLite file. Use :meth:`open`, then close.
+    """Allocations of one trial, in a SQLite file or PostgreSQL. Use :meth:`open`, then close.
 
     >>> import tempfile, pathlib
     >>> from mmntrial.randomization.design import make_design
@@ -78,12 +72,11 @@ class Ledger:
     """
 
     def __init__(
-        self, path: Path, allocation_list: AllocationList, clock: Callable[[], datetime]
+        self, database: Database, allocation_list: AllocationList, clock: Callable[[], datetime]
     ) -> None:
-        self.path = path
+        self.database = database
         self.list = allocation_list
         self._clock = clock
-        self._engine = make_engine(path)
         self._slots: dict[str, tuple[Row, ...]] = {
             s: allocation_list.slots(s) for s in allocation_list.design.strata()
         }
@@ -91,17 +84,19 @@ class Ledger:
     @classmethod
     def open(
         cls,
-        path: str | Path,
+        db: str | Path,
         allocation_list: AllocationList,
         *,
         clock: Callable[[], datetime] = _utc_now,
     ) -> Ledger:
-        """Open (or create) the ledger at ``path`` for ``allocation_list``, after checking both.
+        """Open (or create) the ledger in ``db`` for ``allocation_list``, after checking both.
 
-        ``clock`` returns the current time (timezone-aware); tests pass a frozen one.
+        ``db`` is a SQLite file path or a database URL (``postgresql+psycopg://...``);
+        opening migrates the database to the storage layer's head revision. ``clock``
+        returns the current time (timezone-aware); tests pass a frozen one.
         """
         verify(allocation_list)
-        ledger = cls(Path(path), allocation_list, clock)
+        ledger = cls(Database.open(db), allocation_list, clock)
         try:
             ledger._start_up()
         except BaseException:
@@ -122,12 +117,7 @@ class Ledger:
 
     def close(self) -> None:
         """Close every database connection."""
-        self._engine.dispose()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
-        with write_queue(self.path), self._engine.begin() as conn:
-            yield conn
+        self.database.close()
 
     def _now(self) -> str:
         now = self._clock()
@@ -137,10 +127,7 @@ class Ledger:
 
     def _start_up(self) -> None:
         lst = self.list
-        with self._engine.begin() as conn:
-            metadata.create_all(conn)
-            for statement in trigger_statements():
-                conn.exec_driver_sql(statement)
+        with self.database.write() as conn:
             accepted = [r.commitment for r in conn.execute(select(list_versions.c.commitment))]
             history = [c.sha256 for c in lst.history]
             if accepted and lst.commitment not in accepted and accepted[-1] not in history:
@@ -188,7 +175,7 @@ class Ledger:
         design = self.list.design
         stratum = design.stratum_of(strata)
         values = {f.name: strata[f.name] for f in design.factors}
-        with self._engine.begin() as conn:
+        with self.database.write() as conn:
             earlier = conn.execute(
                 select(allocations.c.allocated_at_utc, allocations.c.kit).where(
                     allocations.c.subject == subject
@@ -230,7 +217,7 @@ class Ledger:
                     )
                 )
             except IntegrityError as error:
-                # Unreachable while every writer takes the immediate lock; kept as a backstop.
+                # Unreachable while every writer takes the write lock; kept as a backstop.
                 raise RandomizationError(
                     f"subject {subject!r}: the ledger refused slot {stratum} #{row.seq} "
                     f"({error.orig})"
@@ -251,7 +238,7 @@ class Ledger:
 
     def allocations(self) -> list[Allocation]:
         """Every allocation, blinded, in the order made."""
-        with self._engine.begin() as conn:
+        with self.database.read() as conn:
             rows = conn.execute(select(allocations).order_by(allocations.c.id)).all()
         return [
             Allocation(
@@ -272,7 +259,7 @@ class Ledger:
         and DSMB statistician) belong to the capture app that calls this.
         """
         reason, by = check_reveal_request(reason, by)
-        with self._engine.begin() as conn:
+        with self.database.write() as conn:
             row = conn.execute(
                 select(allocations.c.kit, allocations.c.arm).where(allocations.c.subject == subject)
             ).first()
@@ -295,7 +282,7 @@ class Ledger:
 
     def revelations(self) -> list[Revelation]:
         """Every unblinding so far, in order (this list itself shows arms: restrict it)."""
-        with self._engine.begin() as conn:
+        with self.database.read() as conn:
             rows = conn.execute(select(unblindings).order_by(unblindings.c.id)).all()
         return [
             Revelation(

@@ -1,0 +1,91 @@
+"""A database opened at the head revision, with read and write transactions.
+
+>>> import tempfile, pathlib
+>>> from sqlalchemy import text
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     with Database.open(pathlib.Path(tmp) / "trial.db") as db:
+...         with db.read() as conn:
+...             conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+'0001'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+
+from sqlalchemy import URL, Connection, Engine
+from sqlalchemy.exc import OperationalError
+
+from mmntrial.errors import StorageError
+from mmntrial.storage.engine import make_engine, write_transaction
+from mmntrial.storage.migrate import upgrade
+from mmntrial.storage.target import database_url, shown
+
+
+class Database:
+    """One mmntrial database (SQLite file or PostgreSQL). Use :meth:`open`, then close."""
+
+    def __init__(self, url: URL) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url)
+
+    @classmethod
+    def open(cls, target: str | Path) -> Database:
+        """Open the database at ``target`` (a path or URL) and migrate it to the head revision.
+
+        Raises :class:`~mmntrial.errors.StorageError` for a target that is neither a path
+        nor a SQLite or PostgreSQL URL, a server that cannot be reached, or a database
+        at a revision this mmntrial does not know.
+        """
+        database = cls(database_url(target))
+        try:
+            with database.write() as conn:
+                upgrade(conn)
+        except OperationalError as error:
+            database.close()
+            raise StorageError(
+                f"database {shown(database.url)!r}: cannot open it ({_first_line(error)})"
+            ) from None
+        except BaseException:
+            database.close()
+            raise
+        return database
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction no other mmntrial writer of this database runs alongside."""
+        with write_transaction(self.engine) as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A transaction for reading (on SQLite it, too, takes the write lock at once)."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def close(self) -> None:
+        """Close every connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _first_line(error: OperationalError) -> str:
+    return str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
