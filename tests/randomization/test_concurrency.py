@@ -1,10 +1,11 @@
-"""Eight processes allocate 500 subjects against one SQLite ledger: nothing breaks."""
+"""Eight processes allocate 500 subjects against one ledger: nothing breaks.
+
+Run on SQLite and on PostgreSQL (the ``database`` fixture of tests/conftest.py).
+"""
 
 from __future__ import annotations
 
 import multiprocessing
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from mmntrial.randomization.design import make_design
 from mmntrial.randomization.ledger import Ledger
 from mmntrial.randomization.listfile import load, save
 from mmntrial.randomization.lists import generate
+from tests.storage.postgres import raw
 
 PROCESSES = 8
 SUBJECTS = 500
@@ -28,7 +30,9 @@ def _worker(db: str, list_path: str, worker: int, start: Any) -> None:
 
 
 @pytest.mark.slow
-def test_eight_processes_allocate_500_subjects_without_a_clash(tmp_path: Path) -> None:
+def test_eight_processes_allocate_500_subjects_without_a_clash(
+    tmp_path: Path, database: str | Path
+) -> None:
     design = make_design(
         "stratified_blocks",
         [("mmf", 1), ("placebo", 1)],
@@ -37,7 +41,7 @@ def test_eight_processes_allocate_500_subjects_without_a_clash(tmp_path: Path) -
     )
     lst = generate(design, 300, seed=2026)
     list_path = save(lst, tmp_path / "list.json")
-    db = tmp_path / "ledger.db"
+    db = database
     with Ledger.open(db, lst):  # create the schema once, as a deployment would
         pass
     # Fork where the OS has it: 8 spawned interpreters re-importing numpy and SQLAlchemy
@@ -58,8 +62,7 @@ def test_eight_processes_allocate_500_subjects_without_a_clash(tmp_path: Path) -
     for process in workers:
         process.close()
 
-    with closing(sqlite3.connect(db)) as conn:
-        rows = conn.execute("SELECT subject, stratum, seq, kit, arm FROM allocations").fetchall()
+    rows = raw(db, "SELECT subject, stratum, seq, kit, arm FROM allocations")
     assert len(rows) == SUBJECTS
     assert len({r[0] for r in rows}) == SUBJECTS
     assert len({(r[1], r[2]) for r in rows}) == SUBJECTS

@@ -1,14 +1,16 @@
-"""The ledger: one allocation per subject and slot, append-only, checked at start-up."""
+"""The ledger: one allocation per subject and slot, append-only, checked at start-up.
+
+Tests that take ``database`` run on SQLite and on PostgreSQL (see tests/conftest.py).
+"""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from mmntrial.errors import (
     AlreadyRandomized,
@@ -20,6 +22,7 @@ from mmntrial.randomization.design import AllocationDesign
 from mmntrial.randomization.ledger import Ledger
 from mmntrial.randomization.listfile import load, save
 from mmntrial.randomization.lists import AllocationList, extend, generate
+from tests.storage.postgres import raw
 
 AMSTERDAM_SUMMER = timezone(timedelta(hours=2))
 FROZEN = datetime(2026, 3, 1, 10, 30, tzinfo=AMSTERDAM_SUMMER)
@@ -35,14 +38,9 @@ def centre_list(two_centres: AllocationDesign) -> AllocationList:
 
 
 @pytest.fixture
-def ledger(tmp_path: Path, centre_list: AllocationList) -> Iterator[Ledger]:
-    with Ledger.open(tmp_path / "ledger.db", centre_list, clock=frozen_clock) as opened:
+def ledger(database: str | Path, centre_list: AllocationList) -> Iterator[Ledger]:
+    with Ledger.open(database, centre_list, clock=frozen_clock) as opened:
         yield opened
-
-
-def _raw(path: Path, sql: str) -> list[tuple[object, ...]]:
-    with closing(sqlite3.connect(path)) as conn, conn:
-        return conn.execute(sql).fetchall()
 
 
 def test_allocations_follow_the_list_in_each_stratum(ledger: Ledger, centre_list) -> None:
@@ -53,12 +51,12 @@ def test_allocations_follow_the_list_in_each_stratum(ledger: Ledger, centre_list
     assert [a.subject for a in ledger.allocations()] == ["S0", "S1", "S2", "S3", "U1"]
 
 
-def test_allocation_records_who_and_when_in_utc(ledger: Ledger, tmp_path: Path) -> None:
+def test_allocation_records_who_and_when_in_utc(ledger: Ledger, database: str | Path) -> None:
     done = ledger.allocate("MMN-001", {"centre": "AMC"}, by="nurse.jansen")
     assert done.allocated_by == "nurse.jansen"
     assert done.allocated_at_utc == datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
     assert done.allocated_at_utc.utcoffset() == timedelta(0)
-    stored = _raw(tmp_path / "ledger.db", "SELECT allocated_at_utc FROM allocations")
+    stored = raw(database, "SELECT allocated_at_utc FROM allocations")
     assert stored == [("2026-03-01T08:30:00+00:00",)]
 
 
@@ -112,18 +110,28 @@ def test_subject_and_person_are_required(ledger: Ledger) -> None:
         "DELETE FROM list_versions",
     ],
 )
-def test_rows_can_never_be_changed_or_deleted(ledger: Ledger, tmp_path: Path, sql: str) -> None:
+def test_rows_can_never_be_changed_or_deleted(
+    ledger: Ledger, database: str | Path, sql: str
+) -> None:
     ledger.allocate("MMN-001", {"centre": "AMC"}, by="nurse")
     ledger.reveal("MMN-001", reason="SUSAR", by="dr. Smit")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        _raw(tmp_path / "ledger.db", sql)
+    with pytest.raises(IntegrityError, match="append-only"):
+        raw(database, sql)
 
 
-def test_a_slot_is_never_given_twice_even_by_hand(ledger: Ledger, tmp_path: Path) -> None:
+@pytest.mark.parametrize("table", ["list_versions", "allocations", "unblindings"])
+def test_postgresql_refuses_truncate_too(postgres_url: str, centre_list, table: str) -> None:
+    with Ledger.open(postgres_url, centre_list) as ledger:
+        ledger.allocate("MMN-001", {"centre": "AMC"}, by="nurse")
+    with pytest.raises(IntegrityError, match="append-only"):
+        raw(postgres_url, f"TRUNCATE {table} CASCADE")
+
+
+def test_a_slot_is_never_given_twice_even_by_hand(ledger: Ledger, database: str | Path) -> None:
     ledger.allocate("MMN-001", {"centre": "AMC"}, by="nurse")
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
-        _raw(
-            tmp_path / "ledger.db",
+    with pytest.raises(IntegrityError, match=r"(?i)unique"):
+        raw(
+            database,
             "INSERT INTO allocations (subject, stratum, seq, kit, arm, strata_json, "
             "allocated_by, allocated_at_utc, list_commitment) SELECT 'X', stratum, seq, 'K', "
             "arm, strata_json, 'x', 'now', list_commitment FROM allocations",
@@ -148,41 +156,45 @@ def test_reveal_of_an_unknown_subject_is_refused(ledger: Ledger) -> None:
         ledger.reveal("NOBODY", reason="SUSAR", by="dr. Smit")
 
 
-def test_a_naive_clock_is_refused(tmp_path: Path, centre_list) -> None:
+def test_a_naive_clock_is_refused(database: str | Path, centre_list) -> None:
     with pytest.raises(RandomizationError, match=r"clock: got naive"):
-        Ledger.open(tmp_path / "l.db", centre_list, clock=lambda: datetime(2026, 1, 1))
+        Ledger.open(database, centre_list, clock=lambda: datetime(2026, 1, 1))
 
 
-def test_start_up_refuses_a_list_that_changed_on_disk(tmp_path: Path, centre_list) -> None:
+def test_start_up_refuses_a_list_that_changed_on_disk(
+    tmp_path: Path, database: str | Path, centre_list
+) -> None:
     path = save(centre_list, tmp_path / "list.json")
-    with Ledger.open(tmp_path / "l.db", load(path)) as ledger:
+    with Ledger.open(database, load(path)) as ledger:
         ledger.allocate("MMN-001", {"centre": "AMC"}, by="nurse")
     text = path.read_text()
     first = centre_list.rows[0]
     other = "placebo" if first.arm == "mmf" else "mmf"
     path.write_text(text.replace(f'"arm": "{first.arm}"', f'"arm": "{other}"', 1))
     with pytest.raises(ListTampered, match=r"row 1 "):
-        Ledger.open(tmp_path / "l.db", load(path))
+        Ledger.open(database, load(path))
 
 
-def test_start_up_refuses_a_different_list(tmp_path: Path, two_centres, centre_list) -> None:
-    with Ledger.open(tmp_path / "l.db", centre_list):
+def test_start_up_refuses_a_different_list(database: str | Path, two_centres, centre_list) -> None:
+    with Ledger.open(database, centre_list):
         pass
     with pytest.raises(ListTampered, match=r"the list on disk has changed"):
-        Ledger.open(tmp_path / "l.db", generate(two_centres, 4, seed=32))
+        Ledger.open(database, generate(two_centres, 4, seed=32))
 
 
-def test_start_up_accepts_an_extension_and_keeps_allocations(tmp_path: Path, centre_list) -> None:
-    with Ledger.open(tmp_path / "l.db", centre_list) as ledger:
+def test_start_up_accepts_an_extension_and_keeps_allocations(
+    database: str | Path, centre_list
+) -> None:
+    with Ledger.open(database, centre_list) as ledger:
         for i in range(len(centre_list.slots("centre=AMC"))):
             ledger.allocate(f"S{i}", {"centre": "AMC"}, by="nurse")
     longer = extend(centre_list, 12, add_levels={"centre": ["RADBOUD"]})
-    with Ledger.open(tmp_path / "l.db", longer) as ledger:
+    with Ledger.open(database, longer) as ledger:
         nxt = ledger.allocate("NEXT", {"centre": "AMC"}, by="nurse")
         new_centre = ledger.allocate("R1", {"centre": "RADBOUD"}, by="nurse")
     assert nxt.seq == len(centre_list.slots("centre=AMC")) + 1
     assert new_centre.stratum == "centre=RADBOUD"
-    versions = _raw(tmp_path / "l.db", "SELECT commitment FROM list_versions ORDER BY id")
+    versions = raw(database, "SELECT commitment FROM list_versions ORDER BY id")
     assert versions == [(centre_list.commitment,), (longer.commitment,)]
 
 
@@ -222,16 +234,20 @@ def test_minimization_ledger_refuses_unknown_levels(
         ledger.allocate("S1", {"centre": "AMC", "anti_gm1": "unknown"}, by="nurse")
 
 
-def test_database_is_in_wal_mode(ledger: Ledger, tmp_path: Path) -> None:
-    assert _raw(tmp_path / "ledger.db", "PRAGMA journal_mode") == [("wal",)]
+def test_database_is_in_wal_mode(tmp_path: Path, centre_list) -> None:
+    with Ledger.open(tmp_path / "ledger.db", centre_list):
+        pass
+    assert raw(tmp_path / "ledger.db", "PRAGMA journal_mode") == [("wal",)]
 
 
-def test_start_up_refuses_an_allocation_that_is_not_the_lists(tmp_path: Path, centre_list) -> None:
-    db = tmp_path / "l.db"
+def test_start_up_refuses_an_allocation_that_is_not_the_lists(
+    database: str | Path, centre_list
+) -> None:
+    db = database
     with Ledger.open(db, centre_list) as ledger:
         ledger.allocate("MMN-001", {"centre": "AMC"}, by="nurse")
     # Someone slips a row into the database by hand, with a kit the list never had.
-    _raw(
+    raw(
         db,
         "INSERT INTO allocations (subject, stratum, seq, kit, arm, strata_json, allocated_by, "
         "allocated_at_utc, list_commitment) VALUES ('X', 'centre=AMC', 2, 'FAKE0-KIT00', 'mmf', "
