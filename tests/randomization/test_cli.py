@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mmntrial.cli.randomize import app
-from mmntrial.errors import ListExhausted, ListTampered, RandomizationError
+from mmntrial.errors import ListExhausted, ListTampered, RandomizationError, StorageError
 from mmntrial.randomization.listfile import load
 
 runner = CliRunner()
@@ -193,9 +193,9 @@ def test_assess_prints_a_table_and_json() -> None:
     assert data["balance"][0]["group"] == "overall"
 
 
-def test_allocate_and_reveal_over_a_ledger(tmp_path: Path) -> None:
+def test_allocate_and_reveal_over_a_ledger(tmp_path: Path, database: str | Path) -> None:
     path = _generate(tmp_path, "--seed", str(2**90))
-    db = tmp_path / "ledger.db"
+    db = database
     common = ["--db", str(db), "--list", str(path)]
     result = runner.invoke(
         app, ["allocate", "MMN-001", *common, "--by", "nurse", "--stratum", "centre=AMC"]
@@ -243,3 +243,15 @@ def test_allocate_reports_an_exhausted_stratum(tmp_path: Path) -> None:
         )
     result = runner.invoke(app, ["allocate", "A3", *common, "--stratum", "centre=AMC"])
     assert isinstance(result.exception, ListExhausted)
+
+
+def test_allocate_refuses_a_database_url_it_cannot_use(tmp_path: Path) -> None:
+    path = _generate(tmp_path)
+    result = runner.invoke(
+        app,
+        ["allocate", "MMN-001", "--db", "mysql://db/trial", "--list", str(path), "--by", "nurse"],
+    )
+    assert isinstance(result.exception, StorageError)
+    assert "database: got 'mysql://db/trial' (mysql), expected a SQLite file path" in str(
+        result.exception
+    )

@@ -45,7 +45,7 @@ def _binaries() -> Path:
     return versions[-1].parent
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -79,7 +79,7 @@ def cluster() -> Iterator[URL]:
     if prefix:
         shutil.chown(home, user=SYSTEM_USER)
     data = home / "data"
-    port = _free_port()
+    port = free_port()
 
     def run(*args: str) -> None:
         done = subprocess.run([*prefix, *args], capture_output=True, text=True, check=False)

@@ -56,7 +56,12 @@ WeightOpt = Annotated[
 PreferredOpt = Annotated[
     float, typer.Option("--p-preferred", help="Minimization: P(preferred arm).")
 ]
-DbOpt = Annotated[Path, typer.Option("--db", help="The ledger's SQLite file.")]
+DbOpt = Annotated[
+    str,
+    typer.Option(
+        "--db", help="The ledger's database: a SQLite file, or a URL (postgresql+psycopg://...)."
+    ),
+]
 ListOpt = Annotated[Path, typer.Option("--list", help="The allocation list file.")]
 ByOpt = Annotated[str, typer.Option("--by", help="Who does this (recorded in the ledger).")]
 
