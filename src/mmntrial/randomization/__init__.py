@@ -7,7 +7,7 @@
 - :mod:`.minimization`: Pocock-Simon minimization (pure, used by the ledger);
 - :mod:`.lists` and :mod:`.listfile`: generate, extend, commit, verify; the file format;
 - :mod:`.blinding`: kit codes and unblinding records;
-- :mod:`.store` and :mod:`.ledger`: the append-only SQLite ledger;
+- :mod:`.store` and :mod:`.ledger`: the append-only ledger (SQLite or PostgreSQL);
 - :mod:`.assess`: balance and predictability by simulation.
 
 See docs/randomization.md for the methods, the list format, the commitment recipe and
