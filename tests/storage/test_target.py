@@ -51,6 +51,11 @@ def test_a_server_that_does_not_answer_is_a_storage_error() -> None:
     assert "secret" not in str(err.value)
 
 
+def test_a_file_in_a_missing_folder_is_a_storage_error(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match=r"cannot open it \(No such file or directory: "):
+        Database.open(tmp_path / "no-such-folder" / "ledger.db")
+
+
 def test_storage_is_a_base_layer() -> None:
     """It imports mmntrial.errors and third-party libraries, never another mmntrial package."""
     inward = set()

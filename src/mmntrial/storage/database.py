@@ -44,10 +44,11 @@ class Database:
         try:
             with database.write() as conn:
                 upgrade(conn)
-        except OperationalError as error:
+        except (OperationalError, OSError) as error:
+            # No server, wrong credentials, a missing directory, no permission: say which.
             database.close()
             raise StorageError(
-                f"database {shown(database.url)!r}: cannot open it ({_first_line(error)})"
+                f"database {shown(database.url)!r}: cannot open it ({_reason(error)})"
             ) from None
         except BaseException:
             database.close()
@@ -87,5 +88,7 @@ class Database:
         self.close()
 
 
-def _first_line(error: OperationalError) -> str:
+def _reason(error: OperationalError | OSError) -> str:
+    if isinstance(error, OSError):
+        return f"{error.strerror}: {error.filename}"
     return str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
