@@ -118,14 +118,19 @@ def cluster() -> Iterator[URL]:
 @contextmanager
 def fresh_database(server: URL, name: str) -> Iterator[str]:
     """A new, empty database on ``server``, dropped afterwards; yields its URL as text."""
+    _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    yield server.set(database=name).render_as_string(hide_password=False)
+    _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin(server: URL, *statements: str) -> None:
+    # A new engine each time, disposed at once: a test that forks workers must not hand
+    # them an open connection of ours.
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield server.set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for statement in statements:
+                conn.execute(text(statement))
     finally:
         admin.dispose()
 
