@@ -28,8 +28,8 @@ from mmntrial.dataset.schema import Dataset
 from mmntrial.errors import AnalysisError, DatasetError, MeasureError
 from mmntrial.measures.ivig import Infusion, baseline_intensity, window_intensity
 from mmntrial.protocol.model import Protocol, WithdrawalRule
+from mmntrial.units import DAYS_PER_YEAR
 
-DAYS_PER_YEAR = 365.25
 WINDOW_DAYS = 28
 
 
@@ -257,7 +257,6 @@ def ivig_grams_per_year(dataset: Dataset, protocol: Protocol) -> pd.DataFrame:
 
 
 __all__ = [
-    "DAYS_PER_YEAR",
     "WINDOW_DAYS",
     "anti_gm1_change",
     "baseline_intensities",

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from typing import Protocol as TypingProtocol
 
 import numpy as np
-import numpy.typing as npt
 
 from mmntrial.engine import core, ladder
 from mmntrial.engine.rules import compile_rules
 from mmntrial.engine.states import Action, TaperState
 from mmntrial.errors import SimulationError
+from mmntrial.measures.ivig import grams_at_intensity
 from mmntrial.protocol.model import Protocol, WithdrawalRule
 from mmntrial.simulate.course_step import Body, Schedule, step
 from mmntrial.simulate.disease import (
@@ -43,10 +43,7 @@ from mmntrial.simulate.disease import (
 )
 from mmntrial.simulate.patients import Patients
 from mmntrial.simulate.population_model import Population
-
-Floats = npt.NDArray[np.float64]
-Bools = npt.NDArray[np.bool_]
-Ints = npt.NDArray[np.int64]
+from mmntrial.units import Bools, Floats, Ints
 
 SIMULATED_SERIES = frozenset(MEASURED_SERIES)
 
@@ -255,7 +252,7 @@ def _outcome(
     withdrawn = state.state == TaperState.WITHDRAWN
     if primary.withdrawal is WithdrawalRule.FAILURE:
         reached &= ~(withdrawn & (state.withdrawn_day < primary.day))
-    baseline_g = patients.intensity_g_per_kg_week * patients.weight_kg * follow_up / 7.0
+    baseline_g = grams_at_intensity(patients.intensity_g_per_kg_week, patients.weight_kg, follow_up)
     return Outcome(
         reduction_percent=reduction,
         responder=reached,
