@@ -107,6 +107,25 @@ def test_the_dose_intensity_formula_is_written_only_in_measures() -> None:
     assert found == [], "call mmntrial.measures.ivig.dose_intensity:\n" + "\n".join(found)
 
 
+def test_the_primary_endpoint_rule_is_written_only_in_engine_endpoints() -> None:
+    # Comparing a reduction with the target percent is the rule itself; everything else
+    # (the engine, the simulator, the analysis) calls engine.endpoints.reaches_primary.
+    found = [
+        f"{where}:{node.lineno}"
+        for where, tree in _modules()
+        if where != "mmntrial/engine/endpoints.py"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare)
+        and any(isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE) for op in node.ops)
+        and any(
+            isinstance(part, ast.Attribute) and part.attr == "reduction_percent"
+            for side in (node.left, *node.comparators)
+            for part in ast.walk(side)
+        )
+    ]
+    assert found == [], "call mmntrial.engine.endpoints.reaches_primary:\n" + "\n".join(found)
+
+
 def test_units_module_values_and_api() -> None:
     assert units.DAYS_PER_WEEK == 7
     assert isinstance(units.DAYS_PER_WEEK, int)
