@@ -98,7 +98,7 @@ def infusion_intensity(infusions: pd.DataFrame) -> pd.Series:
     0.5
     """
     dose, weight, interval = (
-        infusions[column].to_numpy(dtype=np.float64)
+        infusions[column].to_numpy(dtype=np.float64, na_value=np.nan)
         for column in ("dose_g", "weight_kg", "interval_days")
     )
     return pd.Series(dose_intensity(dose, weight, interval), index=infusions.index)
