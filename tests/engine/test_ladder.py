@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mmntrial.engine.ladder import intensity, level_percent, max_levels, regimen
+from mmntrial.engine.ladder import (
+    dose_intensity_at,
+    grams_at_intensity_at,
+    level_percent,
+    max_levels,
+    regimen,
+)
+from mmntrial.measures.ivig import dose_intensity, grams_at_intensity
 from mmntrial.protocol.model import AfterDeterioration, Cadence, Taper, TaperMode
 
 
@@ -50,7 +57,7 @@ def test_regimen_keeps_interval_when_cutting_dose() -> None:
     dose, interval = regimen(t, level, np.full(3, 0.2), np.full(3, 21.0), np.full(3, 70.0))
     assert dose.tolist() == [42.0, 21.0, 0.0]
     assert interval.tolist() == [21.0, 21.0, 21.0]
-    assert intensity(dose, interval, np.full(3, 70.0)) == pytest.approx([0.2, 0.1, 0.0])
+    assert dose_intensity(dose, np.full(3, 70.0), interval) == pytest.approx([0.2, 0.1, 0.0])
 
 
 def test_regimen_keeps_dose_when_lengthening_interval() -> None:
@@ -60,3 +67,16 @@ def test_regimen_keeps_dose_when_lengthening_interval() -> None:
     assert dose.tolist() == [42.0, 42.0, 42.0]
     assert interval.tolist() == [21.0, 28.0, 42.0]
     assert level_percent(t, level, np.full(3, 21.0)) == pytest.approx([100.0, 75.0, 50.0])
+
+
+@pytest.mark.parametrize(
+    ("dose_g", "weight_kg", "interval_days"),
+    [(42.0, 70.0, 21.0), (31.5, 63.3, 28.0), (17.3, 81.7, 35.0), (0.0, 55.5, 14.0)],
+)
+def test_compiled_intensity_formulas_equal_the_measures_ones_bit_for_bit(
+    dose_g: float, weight_kg: float, interval_days: float
+) -> None:
+    intensity = dose_intensity(dose_g, weight_kg, interval_days)
+    assert dose_intensity_at(dose_g, weight_kg, interval_days) == intensity
+    grams = grams_at_intensity(intensity, weight_kg, interval_days)
+    assert grams_at_intensity_at(intensity, weight_kg, interval_days) == grams

@@ -44,7 +44,6 @@ PUBLIC = {
         "check_grade",
     },
     "ivig": {
-        "DAYS_PER_WEEK",
         "MAX_DOSE_G_PER_KG",
         "MAX_INTERVAL_DAYS",
         "MAX_WEIGHT_KG",
@@ -57,6 +56,8 @@ PUBLIC = {
         "check_n_infusions",
         "check_weight_kg",
         "check_window",
+        "dose_intensity",
+        "grams_at_intensity",
         "infusion_intensity",
         "percent_reduction",
         "window_intensity",

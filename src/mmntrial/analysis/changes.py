@@ -15,8 +15,8 @@ import pandas as pd
 from mmntrial.dataset.schema import SIDED_MEASURES, Dataset
 from mmntrial.errors import AnalysisError
 from mmntrial.protocol.model import Protocol
+from mmntrial.units import DAYS_PER_MONTH
 
-DAYS_PER_MONTH = 365.25 / 12
 MORE_AFFECTED = "more_affected"
 
 
@@ -176,7 +176,6 @@ def monthly_values(dataset: Dataset, protocol: Protocol, measure: str) -> pd.Dat
 
 
 __all__ = [
-    "DAYS_PER_MONTH",
     "MORE_AFFECTED",
     "anti_gm1_change",
     "change_at_day",

@@ -25,11 +25,12 @@ from mmntrial.analysis.changes import (
 )
 from mmntrial.dataset.histories import infusions_by_subject
 from mmntrial.dataset.schema import Dataset
+from mmntrial.engine.endpoints import reaches_primary
 from mmntrial.errors import AnalysisError, DatasetError, MeasureError
 from mmntrial.measures.ivig import Infusion, baseline_intensity, window_intensity
 from mmntrial.protocol.model import Protocol, WithdrawalRule
+from mmntrial.units import DAYS_PER_YEAR
 
-DAYS_PER_YEAR = 365.25
 WINDOW_DAYS = 28
 
 
@@ -194,10 +195,13 @@ def primary_endpoint(
         at_exit = _in_force(dataset, protocol, [int(d) for d in subjects["last_day"]])
         for column in ("regimen_day", "intensity_g_per_kg_week", "percent_reduction"):
             frame.loc[left_early, column] = at_exit.loc[left_early, column]
-    reached = (frame["percent_reduction"] >= primary.reduction_percent - 1e-9).fillna(False)
-    if rule is WithdrawalRule.FAILURE:
-        reached &= ~frame["withdrawn_before_day"]
-    return frame.assign(reached=reached.astype(bool))
+    reached = reaches_primary(
+        primary,
+        frame["percent_reduction"].to_numpy(dtype=np.float64, na_value=np.nan),
+        frame["withdrawn_before_day"].to_numpy(dtype=bool),
+        rule,
+    )
+    return frame.assign(reached=reached)
 
 
 def time_to_deterioration(dataset: Dataset, protocol: Protocol) -> pd.DataFrame:
@@ -257,7 +261,6 @@ def ivig_grams_per_year(dataset: Dataset, protocol: Protocol) -> pd.DataFrame:
 
 
 __all__ = [
-    "DAYS_PER_YEAR",
     "WINDOW_DAYS",
     "anti_gm1_change",
     "baseline_intensities",

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from mmntrial.measures.catalogue import MEASURES
+
 if TYPE_CHECKING:
     from mmntrial.protocol.model import Protocol
 
@@ -30,20 +32,10 @@ DAY_MARGIN_DAYS = 60  # days after the last visit still accepted (late follow-up
 
 DType = Literal["str", "int", "float", "bool"]
 
-# The catalogue unit of each measure the dataset may hold (DOMAIN.md section 3).
-MEASURE_UNITS: dict[str, str] = {
-    "mrc_sum": "points",
-    "grip_kpa": "kPa",
-    "gnds_upper": "grade",
-    "gnds_lower": "grade",
-    "onls_arm": "grade",
-    "onls_leg": "grade",
-    "irods_centile": "centile",
-    "mmn_rods_centile": "centile",
-    "anti_gm1_log2": "log2_steps",
-    "grip_jamar_kg": "kg",
-}
-SIDED_MEASURES = frozenset({"grip_kpa", "grip_jamar_kg"})
+# The dataset holds every catalogue measure, in its catalogue unit (DOMAIN.md section 3):
+# the catalogue owns names, units and sides, so a new measure is added there only.
+MEASURE_UNITS: dict[str, str] = {name: spec.unit for name, spec in MEASURES.items()}
+SIDED_MEASURES = frozenset(name for name, spec in MEASURES.items() if spec.bilateral)
 LAB_UNITS: dict[str, str] = {
     "neutrophils": "10^9/L",
     "wbc": "10^9/L",

@@ -48,10 +48,10 @@ from mmntrial.engine.states import ALLOWED_TABLE, Action, TaperState, transition
 from mmntrial.errors import EngineError
 from mmntrial.protocol.model import AfterDeterioration, Cadence, Protocol, Unrepeated
 
-Floats = npt.NDArray[np.float64]
-Bools = npt.NDArray[np.bool_]
-Ints = npt.NDArray[np.int16]
-States = npt.NDArray[np.int8]
+# The engine's own names: taper levels (Ints) and taper state codes (States).
+from mmntrial.units import Bools, Floats
+from mmntrial.units import Int8s as States
+from mmntrial.units import Int16s as Ints
 
 
 @dataclass
@@ -471,7 +471,7 @@ def _decide_all(
             if rescue and not np.isnan(rescue_dose_per_kg):
                 dose[i] = rescue_dose_per_kg * weight_kg[i]
                 interval[i] = baseline_interval[i]
-            intensity[i] = dose[i] / weight_kg[i] / (interval[i] / ladder.DAYS_PER_WEEK)
+            intensity[i] = ladder.dose_intensity_at(dose[i], weight_kg[i], interval[i])
             percent[i] = 100.0 * intensity[i] / baseline_intensity[i]
             reduction[i] = 100.0 - percent[i]
         action[i] = act

@@ -4,15 +4,31 @@ The primary endpoint is judged on the regimen in force on the primary endpoint d
 one decided at the last infusion on or before that day. A patient withdrawn before that
 day has not reached it when the protocol says ``withdrawal = "failure"``; with
 ``"last_regimen"`` the regimen in force at withdrawal is judged instead.
+
+:func:`reaches_primary` is the one statement of that rule: the engine here, the
+simulator and the analysis of a dataset each find the reductions their own way, then
+all call it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from mmntrial.engine.replay import DecisionRecord, Replay
+import numpy as np
+import numpy.typing as npt
+
 from mmntrial.engine.states import Action, TaperState
-from mmntrial.protocol.model import Protocol, WithdrawalRule
+from mmntrial.protocol.model import PrimaryEndpoint, Protocol, WithdrawalRule
+from mmntrial.units import Bools
+
+if TYPE_CHECKING:
+    # Types only: the analysis imports this module and need not load the compiled engine.
+    from mmntrial.engine.replay import DecisionRecord, Replay
+
+# A reduction this close below the target counts as reaching it: a level of 50% computed
+# through doses, weights and intervals may come out as 49.99999999999%.
+REDUCTION_TOLERANCE_PERCENT = 1e-9
 
 
 @dataclass(frozen=True)
@@ -28,6 +44,33 @@ class EndpointValues:
     first_deterioration_day: int | None
     deteriorations: int
     final_state: TaperState
+
+
+def reaches_primary(
+    primary: PrimaryEndpoint,
+    reduction_percent: npt.ArrayLike,
+    withdrawn_before_day: npt.ArrayLike,
+    withdrawal: WithdrawalRule | None = None,
+) -> Bools:
+    """Whether each patient reaches the primary endpoint.
+
+    ``reduction_percent`` is the reduction from baseline intensity of the regimen being
+    judged (NaN when there is none: not reached). It is reached when that reduction is
+    at least ``primary.reduction_percent`` (within :data:`REDUCTION_TOLERANCE_PERCENT`).
+    Under the ``failure`` withdrawal rule (``withdrawal``, by default the protocol's) a
+    patient who left before the primary day has not reached it; under ``last_regimen``
+    the caller passes the reduction of the regimen in force at withdrawal.
+
+    >>> primary = PrimaryEndpoint(50.0, 365, WithdrawalRule.FAILURE)
+    >>> reaches_primary(primary, [50.0, 75.0, 25.0, np.nan], [False, True, False, False])
+    array([ True, False, False, False])
+    """
+    rule = primary.withdrawal if withdrawal is None else WithdrawalRule(withdrawal)
+    reduction = np.asarray(reduction_percent, dtype=np.float64)
+    reached = reduction >= primary.reduction_percent - REDUCTION_TOLERANCE_PERCENT
+    if rule is WithdrawalRule.FAILURE:
+        reached &= ~np.asarray(withdrawn_before_day, dtype=np.bool_)
+    return np.asarray(reached, dtype=np.bool_)
 
 
 def _in_force(decisions: tuple[DecisionRecord, ...], day: int) -> DecisionRecord | None:
@@ -47,9 +90,9 @@ def endpoint_values(protocol: Protocol, result: Replay) -> list[EndpointValues]:
         early_withdrawal = withdrawn_day is not None and withdrawn_day < primary.day
         in_force = _in_force(decisions, primary.day)
         reduction = in_force.reduction_percent if in_force else None
-        reached = reduction is not None and reduction >= primary.reduction_percent - 1e-9
-        if early_withdrawal and primary.withdrawal is WithdrawalRule.FAILURE:
-            reached = False
+        reached = bool(
+            reaches_primary(primary, np.nan if reduction is None else reduction, early_withdrawal)
+        )
         first = final.first_deterioration_day[p]
         values.append(
             EndpointValues(
@@ -67,4 +110,4 @@ def endpoint_values(protocol: Protocol, result: Replay) -> list[EndpointValues]:
     return values
 
 
-__all__ = ["EndpointValues", "endpoint_values"]
+__all__ = ["REDUCTION_TOLERANCE_PERCENT", "EndpointValues", "endpoint_values", "reaches_primary"]

@@ -14,19 +14,20 @@ No level goes below the protocol's floor (a percentage of baseline intensity).
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
 from mmntrial._jit import jit_in_place
 from mmntrial.errors import EngineError
+from mmntrial.measures.ivig import dose_intensity, grams_at_intensity
 from mmntrial.protocol.model import Taper, TaperMode
+from mmntrial.units import Floats, Int16s
 
-Floats = npt.NDArray[np.float64]
-Ints = npt.NDArray[np.int16]
+# The measures' intensity formulas, compiled for the engine's per-patient loops (a
+# compiled loop can call only compiled functions): the formula stays written once.
+dose_intensity_at = jit_in_place(dose_intensity)
+grams_at_intensity_at = jit_in_place(grams_at_intensity)
 
-DAYS_PER_WEEK = 7.0
 
-
-def max_levels(taper: Taper, baseline_interval_days: Floats) -> Ints:
+def max_levels(taper: Taper, baseline_interval_days: Floats) -> Int16s:
     """The lowest level index each patient may reach (0 = no taper possible).
 
     >>> from mmntrial.protocol.model import AfterDeterioration, Cadence
@@ -51,7 +52,7 @@ def max_levels(taper: Taper, baseline_interval_days: Floats) -> Ints:
     return np.clip(by_max, 0, None).astype(np.int16)
 
 
-def level_percent(taper: Taper, level: Ints, baseline_interval_days: Floats) -> Floats:
+def level_percent(taper: Taper, level: Int16s, baseline_interval_days: Floats) -> Floats:
     """Dose intensity at ``level`` as a percentage of baseline intensity."""
     if taper.mode is TaperMode.INTERVAL:
         step = float(taper.interval_step_days or 0)
@@ -62,7 +63,7 @@ def level_percent(taper: Taper, level: Ints, baseline_interval_days: Floats) -> 
 
 def regimen(
     taper: Taper,
-    level: Ints,
+    level: Int16s,
     baseline_intensity: Floats,
     baseline_interval_days: Floats,
     weight_kg: Floats,
@@ -115,7 +116,7 @@ def regimen_at(
     exactly in floating point, and a recommended dose must read as the clinician wrote it.
     """
     baseline_dose = _microgram(
-        baseline_intensity * weight_kg * baseline_interval_days / DAYS_PER_WEEK
+        grams_at_intensity_at(baseline_intensity, weight_kg, baseline_interval_days)
     )
     if dose_percent.shape[0] == 0:  # interval mode: the same dose, a longer interval
         return baseline_dose, baseline_interval_days + level * interval_step_days
@@ -128,14 +129,9 @@ def _microgram(grams: float) -> float:
     return float(np.rint(grams * 1e6) / 1e6)
 
 
-def intensity(dose_g: Floats, interval_days: Floats, weight_kg: Floats) -> Floats:
-    """Dose intensity in g/kg/week: grams over body weight over the interval in weeks."""
-    return dose_g / weight_kg / (interval_days / DAYS_PER_WEEK)
-
-
 __all__ = [
-    "DAYS_PER_WEEK",
-    "intensity",
+    "dose_intensity_at",
+    "grams_at_intensity_at",
     "ladder_table",
     "level_percent",
     "max_levels",

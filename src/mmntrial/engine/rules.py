@@ -19,9 +19,7 @@ from mmntrial._jit import jit, jit_in_place
 from mmntrial.engine.per_protocol import per_protocol
 from mmntrial.measures.catalogue import Worse, measure_spec
 from mmntrial.protocol.model import Combine, Criterion, Protocol, Reference, SideRule
-
-Floats = npt.NDArray[np.float64]
-Bools = npt.NDArray[np.bool_]
+from mmntrial.units import Bools, Floats
 
 
 @dataclass(frozen=True)

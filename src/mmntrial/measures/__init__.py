@@ -17,7 +17,8 @@ One concept per module:
 - :mod:`~mmntrial.measures.disability`: GNDS and ONLS grades, I-RODS and MMN-RODS
   centiles.
 - :mod:`~mmntrial.measures.ivig`: infusion records and dose intensity in g/kg/week, per
-  infusion, over a window, at baseline; percent reduction.
+  infusion, over a window, at baseline; percent reduction. Its ``dose_intensity`` and
+  ``grams_at_intensity`` are the package's only copy of the intensity formula.
 - :mod:`~mmntrial.measures.ivig_arrays`: the same intensities over NaN-padded arrays of
   patients x infusions, for the simulator.
 - :mod:`~mmntrial.measures.antibodies`: anti-GM1 IgM titres as log2 dilution steps with

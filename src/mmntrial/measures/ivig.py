@@ -5,7 +5,10 @@ Dose intensity makes cutting the dose and lengthening the interval comparable
 
     intensity_g_per_kg_week = dose_g / weight_kg / (interval_days / 7)
 
-where ``interval_days`` is the prescribed number of days until the next infusion.
+where ``interval_days`` is the prescribed number of days until the next infusion. That
+formula and its inverse live in :func:`dose_intensity` and :func:`grams_at_intensity`
+only: the arrays, the engine (compiled), the simulator and the report all call them, so
+that every copy rounds the same way.
 Over a window of study days ``[start_day, end_day)`` each infusion's dose is spread
 evenly over its own interval ``[day, day + interval_days)``, so a window that contains
 a change of interval is handled without special cases::
@@ -32,10 +35,14 @@ import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any, overload
 
 from mmntrial.errors import MeasureError
+from mmntrial.units import DAYS_PER_WEEK
 
-DAYS_PER_WEEK = 7
+if TYPE_CHECKING:
+    from mmntrial.units import Floats
+
 MIN_WEIGHT_KG = 20.0
 MAX_WEIGHT_KG = 300.0
 MAX_DOSE_G_PER_KG = 3.0
@@ -108,6 +115,41 @@ def check_dose_g(dose_g: float, weight_kg: float) -> float:
     return float(dose_g)
 
 
+@overload
+def dose_intensity(dose_g: float, weight_kg: float, interval_days: float) -> float: ...
+@overload
+def dose_intensity(dose_g: Floats, weight_kg: Floats, interval_days: Floats) -> Floats: ...
+def dose_intensity(dose_g: Any, weight_kg: Any, interval_days: Any) -> Any:
+    """The dose intensity formula, g/kg/week, for numbers or arrays alike; no validation.
+
+    The one place it is written: callers that must agree to the last bit (the engine's
+    compiled loop, the vectorized measures, the simulator, the report) all call it, and
+    keep its order of operations, ``dose_g / weight_kg / (interval_days / 7)``.
+
+    >>> dose_intensity(140.0, 70.0, 28)
+    0.5
+    """
+    return dose_g / weight_kg / (interval_days / DAYS_PER_WEEK)
+
+
+@overload
+def grams_at_intensity(intensity_g_per_kg_week: float, weight_kg: float, days: float) -> float: ...
+@overload
+def grams_at_intensity(
+    intensity_g_per_kg_week: Floats, weight_kg: Floats, days: Floats
+) -> Floats: ...
+def grams_at_intensity(intensity_g_per_kg_week: Any, weight_kg: Any, days: Any) -> Any:
+    """The inverse of :func:`dose_intensity`: grams that give an intensity over ``days``.
+
+    ``intensity x weight_kg x days / 7``, in that order (a dose for one interval, or the
+    grams over a follow-up); not rounded, so it need not give back a dose exactly.
+
+    >>> grams_at_intensity(0.5, 70.0, 28)
+    140.0
+    """
+    return intensity_g_per_kg_week * weight_kg * days / DAYS_PER_WEEK
+
+
 def infusion_intensity(dose_g: float, weight_kg: float, interval_days: int) -> float:
     """Dose intensity of one infusion in g/kg/week: dose_g / weight_kg / (interval_days / 7).
 
@@ -116,7 +158,7 @@ def infusion_intensity(dose_g: float, weight_kg: float, interval_days: int) -> f
     """
     dose = check_dose_g(dose_g, weight_kg)
     interval = check_interval_days(interval_days)
-    return dose / float(weight_kg) / (interval / DAYS_PER_WEEK)
+    return dose_intensity(dose, float(weight_kg), interval)
 
 
 @dataclass(frozen=True)
@@ -164,7 +206,7 @@ class Infusion:
     @property
     def intensity_g_per_kg_week(self) -> float:
         """This infusion's dose intensity in g/kg/week."""
-        return self.dose_g_per_kg / (self.interval_days / DAYS_PER_WEEK)
+        return dose_intensity(self.dose_g, self.weight_kg, self.interval_days)
 
     @property
     def end_day(self) -> int:
@@ -278,7 +320,6 @@ def percent_reduction(intensity_g_per_kg_week: float, baseline_g_per_kg_week: fl
 
 
 __all__ = [
-    "DAYS_PER_WEEK",
     "MAX_DOSE_G_PER_KG",
     "MAX_INTERVAL_DAYS",
     "MAX_WEIGHT_KG",
@@ -291,6 +332,8 @@ __all__ = [
     "check_n_infusions",
     "check_weight_kg",
     "check_window",
+    "dose_intensity",
+    "grams_at_intensity",
     "infusion_intensity",
     "percent_reduction",
     "window_intensity",

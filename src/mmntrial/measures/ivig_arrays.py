@@ -14,24 +14,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from mmntrial.errors import MeasureError
 from mmntrial.measures.ivig import (
-    DAYS_PER_WEEK,
     MAX_DOSE_G_PER_KG,
     MAX_INTERVAL_DAYS,
     MAX_WEIGHT_KG,
     MIN_WEIGHT_KG,
     Infusion,
     check_n_infusions,
+    dose_intensity,
 )
+from mmntrial.units import DAYS_PER_WEEK, Bools, Floats
 
-FloatArray = NDArray[np.float64]
 _FIELDS = ("day", "dose_g", "weight_kg", "interval_days")
 
 
-def _first_bad(bad: NDArray[np.bool_], field: str, values: FloatArray, expected: str) -> None:
+def _first_bad(bad: Bools, field: str, values: Floats, expected: str) -> None:
     if bad.any():
         patient, slot = (int(i) for i in np.argwhere(bad)[0])
         raise MeasureError(
@@ -50,10 +50,10 @@ class InfusionArrays:
     (1, np.int64(2))
     """
 
-    day: FloatArray
-    dose_g: FloatArray
-    weight_kg: FloatArray
-    interval_days: FloatArray
+    day: Floats
+    dose_g: Floats
+    weight_kg: Floats
+    interval_days: Floats
 
     def __init__(
         self, day: ArrayLike, dose_g: ArrayLike, weight_kg: ArrayLike, interval_days: ArrayLike
@@ -127,12 +127,12 @@ class InfusionArrays:
         return int(self.day.shape[0])
 
     @property
-    def present(self) -> NDArray[np.bool_]:
+    def present(self) -> Bools:
         """True where a slot holds an infusion, False where it is padding."""
         return ~np.isnan(self.day)
 
 
-def intensity_array(infusions: InfusionArrays) -> FloatArray:
+def intensity_array(infusions: InfusionArrays) -> Floats:
     """Each infusion's intensity in g/kg/week, shaped (patients, infusions), NaN on padding.
 
     >>> a = InfusionArrays([[0]], [[40]], [[70]], [[21]])
@@ -140,14 +140,14 @@ def intensity_array(infusions: InfusionArrays) -> FloatArray:
     array([[0.1905]])
     """
     return np.asarray(
-        infusions.dose_g / infusions.weight_kg / (infusions.interval_days / DAYS_PER_WEEK),
+        dose_intensity(infusions.dose_g, infusions.weight_kg, infusions.interval_days),
         dtype=np.float64,
     )
 
 
 def _window_bounds(
     start_day: ArrayLike, end_day: ArrayLike, n_patients: int
-) -> tuple[FloatArray, FloatArray]:
+) -> tuple[Floats, Floats]:
     start = np.broadcast_to(np.asarray(start_day, dtype=np.float64), (n_patients,))
     end = np.broadcast_to(np.asarray(end_day, dtype=np.float64), (n_patients,))
     bad = ~(start < end) | (start != np.round(start)) | (end != np.round(end))
@@ -162,7 +162,7 @@ def _window_bounds(
 
 def window_intensity_array(
     infusions: InfusionArrays, start_day: ArrayLike, end_day: ArrayLike
-) -> FloatArray:
+) -> Floats:
     """Vectorized :func:`~mmntrial.measures.ivig.window_intensity`, one value per patient.
 
     ``start_day`` and ``end_day`` are one window for all, or one per patient.
@@ -181,7 +181,7 @@ def window_intensity_array(
     return np.asarray(total_g_per_kg / ((end - start) / DAYS_PER_WEEK), dtype=np.float64)
 
 
-def baseline_intensity_array(infusions: InfusionArrays, n_infusions: int = 3) -> FloatArray:
+def baseline_intensity_array(infusions: InfusionArrays, n_infusions: int = 3) -> Floats:
     """Vectorized :func:`~mmntrial.measures.ivig.baseline_intensity`, one value per patient.
 
     >>> a = InfusionArrays([[-42, -21, 0]], [[40, 40, 30]], [[70, 70, 70]], [[21, 21, 21]])
@@ -208,7 +208,7 @@ def baseline_intensity_array(infusions: InfusionArrays, n_infusions: int = 3) ->
 
 def percent_reduction_array(
     intensity_g_per_kg_week: ArrayLike, baseline_g_per_kg_week: ArrayLike
-) -> FloatArray:
+) -> Floats:
     """Vectorized :func:`~mmntrial.measures.ivig.percent_reduction`; NaN stays NaN.
 
     >>> percent_reduction_array([0.1, 0.2, np.nan], 0.2)

@@ -22,12 +22,9 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-import numpy.typing as npt
 
 from mmntrial.errors import RandomizationError
-
-Floats = npt.NDArray[np.float64]
-Ints = npt.NDArray[np.int64]
+from mmntrial.units import Floats, Ints
 
 _TIE = 1e-12  # minimization totals this close count as equal, as in .minimization
 

@@ -29,13 +29,14 @@ from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 
 from mmntrial.analysis.survival import KaplanMeierCurve
+from mmntrial.measures.ivig import dose_intensity
 from mmntrial.report.svgtext import inline_svg
+from mmntrial.units import DAYS_PER_WEEK
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 ARM_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 # Visits that are not on the schedule: they would scatter the by-visit means.
 OFF_SCHEDULE_VISITS = ("repeat", "unscheduled")
-DAYS_PER_WEEK = 7
 
 _STYLE = {
     "font.family": "DejaVu Sans",
@@ -96,8 +97,11 @@ def infusion_intensity(infusions: pd.DataFrame) -> pd.Series:
     >>> float(infusion_intensity(rows).iloc[0])
     0.5
     """
-    weeks = infusions["interval_days"].astype(float) / DAYS_PER_WEEK
-    return infusions["dose_g"].astype(float) / infusions["weight_kg"].astype(float) / weeks
+    dose, weight, interval = (
+        infusions[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        for column in ("dose_g", "weight_kg", "interval_days")
+    )
+    return pd.Series(dose_intensity(dose, weight, interval), index=infusions.index)
 
 
 def _step_values(

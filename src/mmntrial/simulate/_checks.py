@@ -8,11 +8,10 @@ import numpy as np
 import numpy.typing as npt
 
 from mmntrial.errors import SimulationError
+from mmntrial.units import Floats as FloatArray
 
 if TYPE_CHECKING:
     from mmntrial.simulate.pk import PkParameters
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def checked_weights(weight_kg: npt.ArrayLike) -> FloatArray:

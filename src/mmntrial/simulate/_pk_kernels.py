@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from mmntrial.units import Floats as FloatArray
+
 if TYPE_CHECKING:
     from mmntrial.simulate.pk import PkParameters
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def modes(params: PkParameters) -> tuple[FloatArray, FloatArray]:

@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from typing import Protocol as TypingProtocol
 
 import numpy as np
-import numpy.typing as npt
 
 from mmntrial.engine import core, ladder
+from mmntrial.engine.endpoints import reaches_primary
 from mmntrial.engine.rules import compile_rules
 from mmntrial.engine.states import Action, TaperState
 from mmntrial.errors import SimulationError
-from mmntrial.protocol.model import Protocol, WithdrawalRule
+from mmntrial.measures.ivig import grams_at_intensity
+from mmntrial.protocol.model import Protocol
 from mmntrial.simulate.course_step import Body, Schedule, step
 from mmntrial.simulate.disease import (
     MEASURED_SERIES,
@@ -43,10 +44,7 @@ from mmntrial.simulate.disease import (
 )
 from mmntrial.simulate.patients import Patients
 from mmntrial.simulate.population_model import Population
-
-Floats = npt.NDArray[np.float64]
-Bools = npt.NDArray[np.bool_]
-Ints = npt.NDArray[np.int64]
+from mmntrial.units import Bools, Floats, Ints
 
 SIMULATED_SERIES = frozenset(MEASURED_SERIES)
 
@@ -251,11 +249,9 @@ def _outcome(
     )
     reduction = np.asarray(100.0 - percent, dtype=np.float64)
     primary = protocol.endpoints.primary
-    reached = reduction >= primary.reduction_percent - 1e-9
     withdrawn = state.state == TaperState.WITHDRAWN
-    if primary.withdrawal is WithdrawalRule.FAILURE:
-        reached &= ~(withdrawn & (state.withdrawn_day < primary.day))
-    baseline_g = patients.intensity_g_per_kg_week * patients.weight_kg * follow_up / 7.0
+    reached = reaches_primary(primary, reduction, withdrawn & (state.withdrawn_day < primary.day))
+    baseline_g = grams_at_intensity(patients.intensity_g_per_kg_week, patients.weight_kg, follow_up)
     return Outcome(
         reduction_percent=reduction,
         responder=reached,

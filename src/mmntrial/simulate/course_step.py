@@ -31,10 +31,7 @@ from mmntrial.simulate.disease import (
     deficit_at,
     onset_at,
 )
-
-Floats = npt.NDArray[np.float64]
-Bools = npt.NDArray[np.bool_]
-Ints = npt.NDArray[np.int64]
+from mmntrial.units import Bools, Floats, Ints
 
 HARM_POINTS = 5  # points per step where the deficit is judged against the harm threshold
 

@@ -24,15 +24,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from mmntrial._jit import jit, jit_in_place
-from mmntrial.simulate.patients import DAYS_PER_YEAR, Patients
+from mmntrial.simulate.patients import Patients
 from mmntrial.simulate.pk_step import PkModel, PkState
 from mmntrial.simulate.population_model import Population
-
-Floats = npt.NDArray[np.float64]
-Bools = npt.NDArray[np.bool_]
+from mmntrial.units import Bools, Floats
 
 
 @dataclass(eq=False)
@@ -366,7 +363,6 @@ def days_above(samples: Floats, threshold: Floats, dt_days: Floats) -> Floats:
 
 
 __all__ = [
-    "DAYS_PER_YEAR",
     "MEASURED_SERIES",
     "Exposure",
     "TrueStrength",

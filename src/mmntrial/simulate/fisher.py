@@ -13,11 +13,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import numpy.typing as npt
 from scipy.stats import hypergeom
 
-Floats = npt.NDArray[np.float64]
-Ints = npt.NDArray[np.int64]
+from mmntrial.units import Floats, Ints
 
 _TIE_TOLERANCE = 1.0 + 1e-7
 

@@ -27,6 +27,7 @@ import numpy.typing as npt
 from scipy.special import ndtr, ndtri
 
 from mmntrial.errors import SimulationError
+from mmntrial.measures.ivig import dose_intensity, grams_at_intensity
 from mmntrial.protocol.model import Protocol
 from mmntrial.randomization.batch import (
     blocks_needed,
@@ -37,10 +38,7 @@ from mmntrial.randomization.batch import (
 from mmntrial.simulate.pk import PkParameters
 from mmntrial.simulate.pk_step import PkModel, steady_state_mean_g_per_l
 from mmntrial.simulate.population_model import Population
-
-Floats = npt.NDArray[np.float64]
-Ints = npt.NDArray[np.int64]
-Bools = npt.NDArray[np.bool_]
+from mmntrial.units import DAYS_PER_YEAR, Bools, Floats, Ints
 
 # Columns of the per-patient uniform and normal blocks. Appending a column changes every
 # later draw, so new columns go at the end and the layout is part of reproducibility.
@@ -55,7 +53,6 @@ _Z = (  # noqa: SIM905
 U_COLUMNS = {name: i for i, name in enumerate(_U)}
 Z_COLUMNS = {name: i for i, name in enumerate(_Z)}
 NOISE_SERIES = ("mrc_sum", "grip_left", "grip_right", "mmn_rods_centile", "anti_gm1_log2")
-DAYS_PER_YEAR = 365.25
 _PERMUTED_BLOCKS = ("blocks", "stratified_blocks")
 # Stratification and minimization factors the simulator can allocate on, by the name a
 # protocol gives them, and the patient covariate each one reads.
@@ -389,11 +386,11 @@ def build_patients(protocol: Protocol, population: Population, draws: Draws) -> 
     interval = choices[pick]
     intensity = _lognormal(reg.intensity_g_per_kg_week_median, reg.intensity_cv, Z("intensity"))
     step = reg.dose_rounding_g
-    dose = np.maximum(np.round(intensity * weight * interval / 7.0 / step) * step, step)
+    dose = np.maximum(np.round(grams_at_intensity(intensity, weight, interval) / step) * step, step)
     # No course above the largest standard one: cut down to whole vials under it.
     largest = np.maximum(np.floor(reg.max_dose_g_per_kg * weight / step) * step, step)
     dose = np.minimum(dose, largest)
-    intensity = dose / weight / (interval / 7.0)
+    intensity = dose_intensity(dose, weight, interval)
     # Day 0 falls anywhere in the dosing cycle: the first on-study infusion is on day 0..interval-1.
     first_day = np.floor(U("phase") * interval)
 

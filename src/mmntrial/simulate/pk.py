@@ -46,8 +46,7 @@ from mmntrial.simulate._checks import checked_grid, checked_infusions, checked_w
 from mmntrial.simulate._pk_kernels import modes, recurse, window_recurse
 from mmntrial.simulate.pk_population import PkPopulation
 from mmntrial.simulate.randomness import SeedLike, as_generator
-
-FloatArray = npt.NDArray[np.float64]
+from mmntrial.units import Floats as FloatArray
 
 # Temporary arrays per chunk of patients hold at most this many float64 values (32 MB).
 _CHUNK_ELEMENTS = 1 << 22

@@ -24,8 +24,7 @@ import numpy.typing as npt
 from mmntrial.errors import SimulationError
 from mmntrial.simulate._pk_kernels import modes
 from mmntrial.simulate.pk import PkParameters
-
-FloatArray = npt.NDArray[np.float64]
+from mmntrial.units import Floats as FloatArray
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,10 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from mmntrial.simulate.patients import DAYS_PER_YEAR, Patients
+from mmntrial.simulate.patients import Patients
 from mmntrial.simulate.population_model import Population
-
-Floats = np.ndarray
+from mmntrial.units import DAYS_PER_YEAR, Floats
 
 _NEUTROPHIL_GRADES = (2.0, 1.5, 1.0, 0.5)  # lower edges of normal, G1, G2, G3
 _WBC_GRADES = (4.0, 3.0, 2.0, 1.0)

@@ -32,12 +32,9 @@ from mmntrial.simulate.course import Outcome, check_simulable, run_course
 from mmntrial.simulate.fisher import fisher_p_values
 from mmntrial.simulate.patients import Patients, build_patients, draw_trials
 from mmntrial.simulate.population_model import Population
-
-Floats = npt.NDArray[np.float64]
-Ints = npt.NDArray[np.int64]
+from mmntrial.units import DAYS_PER_WEEK, DAYS_PER_YEAR, Floats, Ints
 
 ALPHA = 0.05
-DAYS_PER_YEAR = 365.25
 
 
 def check_arguments(*, labels: Mapping[str, str] | None = None, **given: Any) -> None:
@@ -167,7 +164,7 @@ def summarize_trials(
         per_year = per_group(outcome.ivig_g) / years
         baseline_per_year = per_group(outcome.baseline_ivig_g) / years
         episodes = per_group(outcome.deteriorations) / count
-        weeks = per_group(outcome.days_deteriorated) / 7.0 / count
+        weeks = per_group(outcome.days_deteriorated) / DAYS_PER_WEEK / count
     median = _group_median(group, outcome.reduction_percent, size).reshape(n_trials, n_arms)
     dropouts = per_group(outcome.withdrawn)
     names = [a.name for a in protocol.arms]
