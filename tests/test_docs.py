@@ -7,6 +7,7 @@ from pathlib import Path
 import typer.main
 
 from mmntrial.cli.app import app
+from mmntrial.cli.lazy import LazyCommand
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
 
@@ -17,6 +18,8 @@ def command_paths() -> list[str]:
     paths: list[str] = []
 
     def walk(command: object, prefix: str) -> None:
+        if isinstance(command, LazyCommand):
+            command = command.load()
         children = getattr(command, "commands", None)
         if not children:
             paths.append(prefix.strip())

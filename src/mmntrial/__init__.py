@@ -5,11 +5,26 @@ The package is layered: a pure core (``protocol``, ``measures``, ``engine``,
 and a thin shell (``cli``, dataset I/O, ``report``) that owns files and the terminal.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from functools import cache
 
-try:
-    __version__ = version("mmntrial")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+
+@cache
+def _installed_version() -> str:
+    # Read on first use, not at import: the package metadata lookup costs tens of
+    # milliseconds that `mmntrial --help` and every simulator worker would pay for nothing.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mmntrial")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+def __getattr__(name: str) -> str:
+    """``mmntrial.__version__``: the installed distribution's version, looked up once."""
+    if name == "__version__":
+        return _installed_version()
+    raise AttributeError(f"module 'mmntrial' has no attribute {name!r}")
+
 
 __all__ = ["__version__"]

@@ -20,6 +20,12 @@ Compiled code is cached on disk so that later processes start at once. Numba che
 cached function against its own source file only, not the files of the functions it
 calls; so the cache lives in a folder named by a hash of every source file of the
 package, and any change to the code starts a fresh one.
+
+Nothing of this happens at import: importing the engine decorates its functions, and
+numba would at once locate each one's cache and hash its file. Each function gets a
+:class:`_CacheOnFirstUse` instead, which opens numba's cache (in the hashed folder,
+through :class:`_PackageCacheLocator`) when the function is first compiled, and
+``numba.config`` is never changed, so other users of numba in the process are left alone.
 """
 
 from __future__ import annotations
@@ -27,10 +33,16 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import numba
+from numba.core.caching import (
+    CompileResultCacheImpl,
+    FunctionCache,
+    UserProvidedCacheLocator,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,13 +66,105 @@ def cache_folder() -> Path:
     return Path(root) / f"numba-{source_digest()}"
 
 
-# Read when each function is decorated (the stubs do not list numba's config settings).
-setattr(numba.config, "CACHE_DIR", str(cache_folder()))  # noqa: B010
+@cache
+def _process_cache_folder() -> Path:
+    # Hashed once, on the first compilation, and kept for the process: every function
+    # of one process must share one folder, as when the sources were hashed at import.
+    return cache_folder()
+
+
+class _PackageCacheLocator(UserProvidedCacheLocator):
+    """numba's locator for a user-chosen folder, with :func:`cache_folder` as that folder.
+
+    numba's own reads ``numba.config.CACHE_DIR``; this one asks for the folder only when
+    a function's cache is opened, and changes no setting.
+    """
+
+    def __init__(self, py_func: Callable[..., Any], py_file: str) -> None:
+        self._py_file = py_file
+        self._lineno = py_func.__code__.co_firstlineno
+        subpath = self.get_suitable_cache_subpath(py_file)
+        self._cache_path = str(_process_cache_folder() / subpath)
+
+    @classmethod
+    def from_function(
+        cls, py_func: Callable[..., Any], py_file: str
+    ) -> _PackageCacheLocator | None:
+        """The locator, or None where the folder cannot be written (numba then looks on)."""
+        if not os.path.exists(py_file):
+            return None
+        locator = cls(py_func, py_file)
+        try:
+            locator.ensure_cache_path()
+        except OSError:
+            return None
+        return locator
+
+
+class _PackageCacheImpl(CompileResultCacheImpl):
+    # numba's list of places, with the package's hashed folder tried first (a list, as
+    # numba declares it; never mutated).
+    _locator_classes = [_PackageCacheLocator, *CompileResultCacheImpl._locator_classes]  # noqa: RUF012
+
+
+class _PackageCache(FunctionCache):
+    _impl_class = _PackageCacheImpl
+
+
+class _CacheOnFirstUse:
+    """A function's compiled-code cache, opened on its first compilation, not at import.
+
+    A dispatcher asks its cache for a compiled version before compiling and hands it
+    each new one after; numba's cache locates its folder and hashes the function's
+    source file as soon as it is made, so it is made here on the first such request.
+    """
+
+    def __init__(self, py_func: Callable[..., Any]) -> None:
+        self._py_func = py_func
+        self._opened: _PackageCache | None = None
+
+    def _cache(self) -> _PackageCache:
+        if self._opened is None:
+            self._opened = _PackageCache(self._py_func)
+        return self._opened
+
+    @property
+    def cache_path(self) -> str:
+        """The folder of this function's cached code (opening the cache)."""
+        path: str = self._cache().cache_path
+        return path
+
+    def load_overload(self, sig: Any, target_context: Any) -> Any:
+        """The cached compilation for ``sig``, or None."""
+        return self._cache().load_overload(sig, target_context)
+
+    def save_overload(self, sig: Any, data: Any) -> None:
+        """Keep a new compilation for later processes."""
+        self._cache().save_overload(sig, data)
+
+    def enable(self) -> None:
+        """Use the cache (it is in use from the start)."""
+        self._cache().enable()
+
+    def disable(self) -> None:
+        """Stop using the cache."""
+        self._cache().disable()
+
+    def flush(self) -> None:
+        """Forget this function's cached code (numba's ``recompile``)."""
+        self._cache().flush()
+
+
+def _cached(dispatcher: Any, function: Callable[..., Any]) -> Any:
+    # What numba's cache=True does (Dispatcher.enable_caching sets _cache), with a cache
+    # that opens on first use.
+    dispatcher._cache = _CacheOnFirstUse(function)
+    return dispatcher
 
 
 def jit(function: F) -> F:
     """Compile ``function`` in nopython mode (numpy error model: x/0 gives inf, not raise)."""
-    return cast(F, numba.njit(cache=True, error_model="numpy")(function))
+    return cast(F, _cached(numba.njit(error_model="numpy")(function), function))
 
 
 def jit_in_place(function: F) -> F:
@@ -71,8 +175,8 @@ def jit_in_place(function: F) -> F:
     arrays does not copy the tuple for every patient.
     """
     # _nrt is a private numba option (numba's own tests use it); the stubs do not list it.
-    compile_ = numba.njit(cache=True, error_model="numpy", inline="always", _nrt=False)  # type: ignore[call-overload]
-    return cast(F, compile_(function))
+    compile_ = numba.njit(error_model="numpy", inline="always", _nrt=False)  # type: ignore[call-overload]
+    return cast(F, _cached(compile_(function), function))
 
 
 __all__ = ["cache_folder", "jit", "jit_in_place", "source_digest"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from mmntrial.engine.history import Assessment, PatientHistory
+from mmntrial.measures.history import Assessment, PatientHistory
 from mmntrial.measures.ivig import Infusion
 from mmntrial.protocol.loader import load_protocol
 from mmntrial.protocol.model import Protocol

@@ -11,10 +11,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mmntrial.engine.history import Assessment, PatientHistory
 from mmntrial.engine.replay import DecisionRecord, replay
 from mmntrial.engine.states import Action, TaperState
 from mmntrial.measures.catalogue import Worse
+from mmntrial.measures.history import Assessment, PatientHistory
 from mmntrial.measures.ivig import Infusion
 from mmntrial.protocol.model import (
     AfterDeterioration,

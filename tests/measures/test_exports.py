@@ -70,6 +70,7 @@ PUBLIC = {
         "window_intensity_array",
     },
     "antibodies": {"AntiGm1Titre", "parse_titre", "titre_change_log2"},
+    "history": {"Assessment", "PatientHistory"},
 }
 
 

@@ -1,5 +1,9 @@
 """The ``mmntrial`` Typer app and the one place where errors become exit codes.
 
+Every command is declared here by name and one-line help, and imported only when it is
+run (:mod:`mmntrial.cli.lazy`): ``mmntrial --help`` and ``mmntrial protocol check`` load
+neither the engine nor the statistics. A test checks each line against its command.
+
 Every user error derives from :class:`mmntrial.errors.MmntrialError`; :func:`main`
 prints its message on one line group (no traceback) and exits with code 2. Anything
 else is a bug and keeps its traceback.
@@ -13,12 +17,50 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from mmntrial import __version__
+import mmntrial
+from mmntrial.cli.lazy import LazyGroup, LazySpec
 from mmntrial.errors import MmntrialError
 
 EXIT_USER_ERROR = 2
 
+# In the order --help lists them: single commands first, then the groups.
+COMMANDS = (
+    LazySpec(
+        "simulate",
+        "Simulate many trials of one design: power (or type I error), savings and harm.",
+        "mmntrial.cli.simulate:simulate",
+    ),
+    LazySpec(
+        "sweep",
+        "Simulate a grid of designs; write sweep.csv and power / harm-vs-savings plots.",
+        "mmntrial.cli.simulate:sweep",
+    ),
+    LazySpec(
+        "analyze",
+        "Analyse a trial dataset and write the trial report (HTML, and PDF where possible).",
+        "mmntrial.cli.analyze:analyze",
+    ),
+    LazySpec(
+        "demo",
+        "Engine decisions, a power analysis, and one simulated trial analysed into a report.",
+        "mmntrial.cli.demo:demo",
+    ),
+    LazySpec("protocol", "List, show and check trial protocols.", "mmntrial.cli.protocol:app"),
+    LazySpec("engine", "Run the protocol engine on patient histories.", "mmntrial.cli.engine:app"),
+    LazySpec(
+        "randomize",
+        "Allocation lists (generate, verify, extend), assessment, the allocation ledger.",
+        "mmntrial.cli.randomize:app",
+    ),
+)
+
+
+class _Commands(LazyGroup):
+    specs = COMMANDS
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="mmntrial",
     help="Design, simulate, run and analyse IVIg-sparing add-on trials in MMN.",
     no_args_is_help=True,
@@ -29,7 +71,7 @@ app = typer.Typer(
 
 def _version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"mmntrial {__version__}")
+        typer.echo(f"mmntrial {mmntrial.__version__}")
         raise typer.Exit()
 
 
@@ -40,23 +82,6 @@ def _root(
     ),
 ) -> None:
     """Design, simulate, run and analyse IVIg-sparing add-on trials in MMN."""
-
-
-def _register() -> None:
-    # Imported here, not at module top, so that `import mmntrial.cli.app` stays cheap
-    # and each command group stays in its own module.
-    from mmntrial.cli import analyze, demo, engine, protocol, randomize, simulate
-
-    app.add_typer(protocol.app, name="protocol")
-    app.add_typer(engine.app, name="engine")
-    app.add_typer(randomize.app, name="randomize")
-    app.command("simulate")(simulate.simulate)
-    app.command("sweep")(simulate.sweep)
-    app.command("analyze")(analyze.analyze)
-    app.command("demo")(demo.demo)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:

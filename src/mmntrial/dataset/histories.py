@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 
 from mmntrial.dataset.schema import Dataset
-from mmntrial.engine.history import Assessment, PatientHistory
 from mmntrial.errors import DatasetError, MeasureError
 from mmntrial.measures.catalogue import series_key
+from mmntrial.measures.history import Assessment, PatientHistory
 from mmntrial.measures.ivig import Infusion
 
 

@@ -25,9 +25,9 @@ import csv
 from collections import defaultdict
 from pathlib import Path
 
-from mmntrial.engine.history import Assessment, PatientHistory
 from mmntrial.errors import HistoryError, MeasureError
 from mmntrial.measures.catalogue import check_value, measure_spec, series_key
+from mmntrial.measures.history import Assessment, PatientHistory
 from mmntrial.measures.ivig import Infusion
 
 COLUMNS = (

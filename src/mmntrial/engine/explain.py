@@ -125,7 +125,7 @@ def explain(protocol: Protocol, record: DecisionRecord) -> str:
     """The decision in words: the recommendation, then the criteria it rests on.
 
     >>> from mmntrial.protocol.loader import load_protocol
-    >>> from mmntrial.engine.history import PatientHistory
+    >>> from mmntrial.measures.history import PatientHistory
     >>> from mmntrial.engine.replay import replay
     >>> from mmntrial.measures.ivig import Infusion
     >>> p = load_protocol("piepers-2007")

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from mmntrial.engine import core
-from mmntrial.engine.history import PatientHistory
 from mmntrial.engine.rules import compile_rules
 from mmntrial.engine.states import Action, TaperState
 from mmntrial.errors import HistoryError, MeasureError
 from mmntrial.measures.catalogue import measure_spec
+from mmntrial.measures.history import PatientHistory
 from mmntrial.measures.ivig import baseline_intensity
 from mmntrial.protocol.model import Protocol
 

@@ -23,6 +23,8 @@ One concept per module:
   patients x infusions, for the simulator.
 - :mod:`~mmntrial.measures.antibodies`: anti-GM1 IgM titres as log2 dilution steps with
   the assay named; change between titres of one assay.
+- :mod:`~mmntrial.measures.history`: one patient's history (infusions, assessments,
+  withdrawal), the record the engine decides from and the dataset layer reads and writes.
 
 Import from the module (``from mmntrial.measures.ivig import Infusion``): this package
 re-exports nothing, so that importing the catalogue (as the protocol model does) stays

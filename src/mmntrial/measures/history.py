@@ -1,7 +1,10 @@
-"""A patient's history as the engine reads it: infusions, assessments, withdrawal.
+"""A patient's history: the infusions given, the assessments made, the withdrawal.
 
-These are plain values; reading them from a CSV file is :mod:`mmntrial.dataset.history_csv`.
-Days are study days (day 0 = randomization; infusions before day 0 form the baseline).
+A record of what was measured and given, in study days (day 0 = randomization;
+infusions before day 0 form the baseline). The engine decides from it
+(:mod:`mmntrial.engine.replay`); the dataset layer builds it from its tables and from
+CSV files (:mod:`mmntrial.dataset.histories`, :mod:`mmntrial.dataset.history_csv`).
+It lives here, below both, so that neither imports the other.
 """
 
 from __future__ import annotations
