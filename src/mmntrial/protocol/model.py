@@ -488,6 +488,13 @@ class Randomization:
         field_default=None,
     )
 
+    @property
+    def factors(self) -> tuple[str, ...]:
+        """The factors allocation balances on: the strata, or the minimization factors."""
+        if self.minimization is not None:
+            return tuple(name for name, _ in self.minimization.factor_weights)
+        return self.strata
+
 
 @dataclass(frozen=True)
 class MeasureSettings:
