@@ -121,7 +121,7 @@ class Analysis(StrEnum):
     """The statistical test or model of a secondary endpoint.
 
     The one list of analyses; each has its implementation in
-    :data:`mmntrial.analysis.plan.ANALYSES`.
+    :data:`mmntrial.analysis.secondary.ANALYSES`.
     """
 
     ANCOVA = "ancova"
