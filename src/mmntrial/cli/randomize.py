@@ -20,6 +20,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from mmntrial.errors import RandomizationError
+from mmntrial.protocol.model import AllocationMethod
 from mmntrial.randomization.assess import assess as run_assess
 from mmntrial.randomization.design import AllocationDesign
 from mmntrial.randomization.ledger import Ledger
@@ -37,9 +38,10 @@ app = typer.Typer(
 ProtocolOpt = Annotated[
     str | None, typer.Option("--protocol", help="Built-in protocol name or TOML path.")
 ]
+_METHODS = [m.value for m in AllocationMethod]
 MethodOpt = Annotated[
     str | None,
-    typer.Option(help="simple, blocks, stratified_blocks or minimization (without --protocol)."),
+    typer.Option(help=f"{', '.join(_METHODS[:-1])} or {_METHODS[-1]} (without --protocol)."),
 ]
 ArmsOpt = Annotated[str | None, typer.Option(help="Arm names, comma-separated: mmf,placebo.")]
 RatioOpt = Annotated[str | None, typer.Option(help="Allocation ratio, one number per arm: 2:1.")]

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mmntrial.errors import RandomizationError
-from mmntrial.protocol.model import Protocol
+from mmntrial.protocol.model import AllocationMethod, Protocol
 from mmntrial.randomization.design import AllocationDesign, design_from_protocol, make_design
 
 
@@ -89,9 +89,9 @@ def design_from_options(
         protocol = load(options.protocol)
         return design_from_protocol(protocol.arms, protocol.randomization, levels)
     if options.method is None:
+        methods = ", ".join(m.value for m in AllocationMethod)
         raise RandomizationError(
-            "--method: got nothing, expected --protocol NAME or --method (simple, blocks, "
-            "stratified_blocks, minimization)"
+            f"--method: got nothing, expected --protocol NAME or --method ({methods})"
         )
     names = split("--arms", options.arms) if options.arms else ["active", "placebo"]
     ratio_text = options.ratio or ":".join("1" * len(names))
