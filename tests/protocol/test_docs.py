@@ -48,3 +48,16 @@ def test_every_code_is_in_the_table(code: str) -> None:
 @pytest.mark.parametrize("command", [c.name for c in app.registered_commands])
 def test_every_command_is_shown(command: str | None) -> None:
     assert f"mmntrial protocol {command}" in TEXT
+
+
+def test_rows_list_the_allowed_values_of_the_model_enums() -> None:
+    # The allowed values come from the model's enums (methods, analyses ...): a row that
+    # lists values must list exactly the schema's, so a new enum member needs its doc.
+    rows = {row.key: row for row in schema_rows()}
+    checked = set()
+    for line in KEY_SECTION.splitlines():
+        found = re.match(r"^\| `([^`]+)` \| (.*?) \| .+ \| .* \|$", line)
+        if found and "one of " in found.group(2):
+            assert found.group(2) == rows[found.group(1)].type_text, line
+            checked.add(found.group(1))
+    assert {"randomization.method", "endpoints.secondary[].analysis"} <= checked

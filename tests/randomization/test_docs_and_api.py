@@ -33,9 +33,11 @@ def test_every_exported_name_is_documented() -> None:
 
 def test_public_api_is_pinned() -> None:
     assert randomization.__all__ == [
+        "ALLOCATORS",
         "Allocation",
         "AllocationDesign",
         "AllocationList",
+        "Allocator",
         "Assessment",
         "Commitment",
         "Factor",

@@ -20,13 +20,15 @@ from rich.progress import Progress
 from rich.table import Table
 
 from mmntrial.errors import RandomizationError
+from mmntrial.protocol.model import AllocationMethod
 from mmntrial.randomization.assess import assess as run_assess
-from mmntrial.randomization.design import AllocationDesign, design_from_protocol, make_design
+from mmntrial.randomization.design import AllocationDesign
 from mmntrial.randomization.ledger import Ledger
 from mmntrial.randomization.listfile import load, save
 from mmntrial.randomization.lists import extend as extend_list
 from mmntrial.randomization.lists import generate as generate_list
 from mmntrial.randomization.lists import verify as verify_list
+from mmntrial.randomization.options import DesignOptions, design_from_options, pairs
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -36,9 +38,10 @@ app = typer.Typer(
 ProtocolOpt = Annotated[
     str | None, typer.Option("--protocol", help="Built-in protocol name or TOML path.")
 ]
+_METHODS = [m.value for m in AllocationMethod]
 MethodOpt = Annotated[
     str | None,
-    typer.Option(help="simple, blocks, stratified_blocks or minimization (without --protocol)."),
+    typer.Option(help=f"{', '.join(_METHODS[:-1])} or {_METHODS[-1]} (without --protocol)."),
 ]
 ArmsOpt = Annotated[str | None, typer.Option(help="Arm names, comma-separated: mmf,placebo.")]
 RatioOpt = Annotated[str | None, typer.Option(help="Allocation ratio, one number per arm: 2:1.")]
@@ -66,27 +69,6 @@ ListOpt = Annotated[Path, typer.Option("--list", help="The allocation list file.
 ByOpt = Annotated[str, typer.Option("--by", help="Who does this (recorded in the ledger).")]
 
 
-def _split(option: str, text: str) -> list[str]:
-    parts = [p.strip() for p in text.split(",")]
-    if not all(parts):
-        raise RandomizationError(f"{option}: got {text!r}, expected comma-separated values")
-    return parts
-
-
-def _pairs(option: str, items: list[str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in items or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise RandomizationError(f"{option}: got {item!r}, expected NAME=VALUE")
-        out[name.strip()] = value.strip()
-    return out
-
-
-def _levels(strata: list[str] | None) -> dict[str, list[str]]:
-    return {k: _split("--strata", v) for k, v in _pairs("--strata", strata).items()}
-
-
 def build_design(
     protocol: str | None,
     method: str | None,
@@ -99,53 +81,17 @@ def build_design(
     p_preferred: float = 0.8,
 ) -> AllocationDesign:
     """The design from a protocol (plus factor levels) or from the options alone."""
-    levels = _levels(strata)
-    if protocol is not None:
-        given = [
-            n
-            for n, v in (
-                ("--method", method),
-                ("--arms", arms),
-                ("--ratio", ratio),
-                ("--block-sizes", block_sizes),
-            )
-            if v is not None
-        ]
-        if given:
-            raise RandomizationError(
-                f"{given[0]}: got a value with --protocol {protocol!r}, expected one or the "
-                "other (the protocol file states the method, arms, ratio and block sizes)"
-            )
-        # Imported by name so that this module does not tie itself to the loader's import.
-        loader: Any = importlib.import_module("mmntrial.protocol.loader")
-        proto = loader.load_protocol(protocol)
-        return design_from_protocol(proto.arms, proto.randomization, levels)
-    if method is None:
-        raise RandomizationError(
-            "--method: got nothing, expected --protocol NAME or --method (simple, blocks, "
-            "stratified_blocks, minimization)"
-        )
-    names = _split("--arms", arms) if arms else ["active", "placebo"]
-    ratio_text = ratio or ":".join("1" * len(names))
-    try:
-        ratios = [int(r) for r in _split("--ratio", ratio_text.replace(":", ","))]
-        sizes = [int(b) for b in _split("--block-sizes", block_sizes)] if block_sizes else []
-        weight_values = {k: float(v) for k, v in _pairs("--weight", weights).items()}
-    except ValueError as error:
-        raise RandomizationError(f"options: expected numbers ({error})") from None
-    if len(ratios) != len(names):
-        raise RandomizationError(
-            f"--ratio: got {ratio_text!r}, expected one number per arm of {names!r}"
-        )
-    return make_design(
-        method,
-        list(zip(names, ratios, strict=True)),
-        block_sizes=sizes,
-        factors=levels,
-        imbalance=imbalance,
-        weights=weight_values,
-        p_preferred=p_preferred,
-    )
+    options = DesignOptions(
+        protocol, method, arms, ratio, block_sizes, tuple(strata or ()), imbalance,
+        tuple(weights or ()), p_preferred,
+    )  # fmt: skip
+    return design_from_options(options, _load_protocol)
+
+
+def _load_protocol(name: str) -> Any:
+    # Imported by name, and only with --protocol, so that this module does not tie
+    # itself to the loader's import.
+    return importlib.import_module("mmntrial.protocol.loader").load_protocol(name)
 
 
 @app.command()
@@ -301,7 +247,7 @@ def allocate(
 ) -> None:
     """Randomize a subject: print the slot and kit code (never the arm)."""
     with Ledger.open(db, load(list_file)) as ledger:
-        done = ledger.allocate(subject, _pairs("--stratum", stratum), by=by)
+        done = ledger.allocate(subject, pairs("--stratum", stratum), by=by)
     typer.echo(
         f"subject {done.subject}: kit {done.kit} (stratum {done.stratum}, slot "
         f"{done.seq}) by {done.allocated_by} at {done.allocated_at_utc.isoformat()}"

@@ -27,36 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from mmntrial.errors import Problem, ProtocolError
-from mmntrial.measures.catalogue import Worse
 from mmntrial.protocol.checks import check
-from mmntrial.protocol.model import (
-    AfterDeterioration,
-    Arm,
-    BaselineRule,
-    Cadence,
-    Combine,
-    Criterion,
-    Deterioration,
-    DrugStep,
-    Eligibility,
-    Endpoints,
-    ExclusionItem,
-    MeasureSettings,
-    Minimization,
-    PrimaryEndpoint,
-    Protocol,
-    Randomization,
-    Reference,
-    Rescue,
-    Schedule,
-    SecondaryEndpoint,
-    SideRule,
-    Taper,
-    TaperMode,
-    Unrepeated,
-    Visit,
-    WithdrawalRule,
-)
+from mmntrial.protocol.keys import build
+from mmntrial.protocol.model import Protocol
 from mmntrial.protocol.reader import Data, read
 
 _SUFFIX = ".toml"
@@ -182,113 +155,10 @@ def parse_protocol(data: Mapping[str, Any], source: str) -> Protocol:
     return _build(checked, source)
 
 
-def _criterion(data: Data) -> Criterion:
-    side = data.get("side")
-    return Criterion(
-        measure=data["measure"],
-        threshold=data["threshold"],
-        direction=Worse(data["direction"]),
-        reference=Reference(data["reference"]),
-        side=None if side is None else SideRule(side),
-    )
-
-
 def _build(data: Data, origin: str) -> Protocol:
     """The Protocol of a checked data tree; only called when there is no problem."""
-    head = data["protocol"]
-    arms = tuple(
-        Arm(
-            name=arm["name"],
-            label=arm["label"],
-            drug=arm["drug"],
-            regimen=tuple(DrugStep(**step) for step in arm["regimen"]),
-            ratio=arm["ratio"],
-        )
-        for arm in data["arms"]
-    )
-    eligibility = dict(data["eligibility"])
-    eligibility["efns_categories"] = tuple(eligibility["efns_categories"])
-    eligibility["exclusions"] = tuple(ExclusionItem(**item) for item in eligibility["exclusions"])
-    visits = tuple(
-        Visit(v["name"], v["day"], v["window_days"], tuple(v["measures"]))
-        for v in data["schedule"]["visits"]
-    )
-    return Protocol(
-        name=head["name"],
-        title=head["title"],
-        version=head["version"],
-        description=head["description"],
-        sources=tuple(head["sources"]),
-        arms=arms,
-        eligibility=Eligibility(**eligibility),
-        schedule=Schedule(visits),
-        baseline=BaselineRule(**data["baseline"]),
-        taper=_taper(data["taper"]),
-        deterioration=Deterioration(
-            criteria=tuple(_criterion(c) for c in data["deterioration"]["criteria"]),
-            combine=Combine(data["deterioration"]["combine"]),
-            confirmation_days=data["deterioration"]["confirmation_days"],
-            unrepeated=Unrepeated(data["deterioration"]["unrepeated"]),
-        ),
-        endpoints=_endpoints(data["endpoints"]),
-        randomization=_randomization(data["randomization"]),
-        measures=MeasureSettings(
-            mrc_muscles=tuple(data["measures"]["mrc_muscles"]),
-            mrc_quarter_steps=data["measures"]["mrc_quarter_steps"],
-            mrc_missing=data["measures"]["mrc_missing"],
-            functional_scale=data["measures"]["functional_scale"],
-        ),
-        origin=origin,
-    )
-
-
-def _taper(taper: Data) -> Taper:
-    rescue = taper.get("rescue")
-    return Taper(
-        start_day=taper["start_day"],
-        mode=TaperMode(taper["mode"]),
-        cadence=Cadence(taper["cadence"]),
-        floor_percent=taper["floor_percent"],
-        after_deterioration=AfterDeterioration(taper["after_deterioration"]),
-        step_percent=taper.get("step_percent"),
-        levels_percent=tuple(taper.get("levels_percent", ())),
-        interval_step_days=taper.get("interval_step_days"),
-        max_interval_days=taper.get("max_interval_days"),
-        cadence_weeks=taper.get("cadence_weeks"),
-        resume_after_weeks=taper.get("resume_after_weeks"),
-        rescue=None
-        if rescue is None
-        else Rescue(rescue["dose_g_per_kg"], tuple(_criterion(c) for c in rescue["criteria"])),
-    )
-
-
-def _endpoints(endpoints: Data) -> Endpoints:
-    primary = endpoints["primary"]
-    return Endpoints(
-        primary=PrimaryEndpoint(
-            reduction_percent=primary["reduction_percent"],
-            day=primary["day"],
-            withdrawal=WithdrawalRule(primary["withdrawal"]),
-        ),
-        secondary=tuple(SecondaryEndpoint(**item) for item in endpoints["secondary"]),
-    )
-
-
-def _randomization(randomization: Data) -> Randomization:
-    settings = randomization.get("minimization")
-    minimization = None
-    if settings is not None:
-        minimization = Minimization(
-            imbalance=settings["imbalance"],
-            factor_weights=tuple(settings["factor_weights"].items()),
-            p_preferred=settings["p_preferred"],
-        )
-    return Randomization(
-        method=randomization["method"],
-        block_sizes=tuple(randomization.get("block_sizes", ())),
-        strata=tuple(randomization.get("strata", ())),
-        minimization=minimization,
-    )
+    protocol: Protocol = build(Protocol, {**data, **data["protocol"], "origin": origin})
+    return protocol
 
 
 __all__ = ["builtin_names", "load_protocol", "parse_protocol"]

@@ -5,6 +5,10 @@ eligibility, visit schedule, the baseline IVIg rule, the taper, the deterioratio
 the endpoints and the randomization. It is built only by :mod:`mmntrial.protocol.loader`,
 which validates a TOML file first; code that holds a Protocol may trust it.
 
+The dataclasses state the file format too: each field is declared with
+:func:`~mmntrial.protocol.keys.key` (its meaning, range, pattern, default, condition),
+and :data:`mmntrial.protocol.schema.ROOT` is generated from them.
+
 Every day is an integer study day (day 0 = randomization). Every dose intensity is in
 g/kg/week; taper levels are percentages of the patient's baseline intensity.
 """
@@ -14,7 +18,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from mmntrial.measures.catalogue import Worse
+from mmntrial.measures.catalogue import MEASURES, Worse
+from mmntrial.protocol.keys import key
+from mmntrial.protocol.spec import (
+    SLUG,
+    SLUG_TEXT,
+    Kind,
+    Spec,
+    choice,
+    integer,
+    number,
+    text,
+)
 
 
 class TaperMode(StrEnum):
@@ -74,6 +89,56 @@ class WithdrawalRule(StrEnum):
     LAST_REGIMEN = "last_regimen"  # judged on the regimen in force at withdrawal
 
 
+class AllocationMethod(StrEnum):
+    """How subjects are allocated to arms: the protocol's ``randomization.method``.
+
+    The one list of allocation methods; each has its implementation in
+    :data:`mmntrial.randomization.methods.METHODS`.
+    """
+
+    SIMPLE = "simple"
+    BLOCKS = "blocks"
+    STRATIFIED_BLOCKS = "stratified_blocks"
+    MINIMIZATION = "minimization"
+
+
+class Imbalance(StrEnum):
+    """How minimization measures the imbalance of one factor level across arms."""
+
+    RANGE = "range"
+    VARIANCE = "variance"
+
+
+class EndpointKind(StrEnum):
+    """What a secondary endpoint derives."""
+
+    CHANGE = "change"  # the measure at at_day minus at day 0
+    TIME_TO_DETERIORATION = "time_to_deterioration"
+    IVIG_GRAMS_PER_YEAR = "ivig_grams_per_year"
+
+
+class Analysis(StrEnum):
+    """The statistical test or model of a secondary endpoint.
+
+    The one list of analyses; each has its implementation in
+    :data:`mmntrial.analysis.secondary.ANALYSES`.
+    """
+
+    ANCOVA = "ancova"
+    MIXED_MODEL = "mixed_model"
+    WILCOXON = "wilcoxon"
+    MANN_WHITNEY = "mann_whitney"
+    LOGRANK = "logrank"
+    FISHER = "fisher"
+
+
+# The Protocol fields the file keeps in its [protocol] table; the others are tables of
+# their own, named as the fields.
+HEAD_FIELDS = ("name", "title", "version", "description", "sources")
+MEASURE_NAMES = tuple(sorted(MEASURES))
+_NON_EMPTY = r".*\S.*"
+
+
 @dataclass(frozen=True)
 class DrugStep:
     """One step of a study-drug regimen, in force from ``from_day`` on.
@@ -83,60 +148,83 @@ class DrugStep:
     for the biologics a future add-on trial may test).
     """
 
-    from_day: int
-    dose_mg: float
-    times_per_day: int
-    every_days: int = 1
+    from_day: int = key("study day the step starts", minimum=0)
+    dose_mg: float = key("dose per administration, mg (0 for placebo)", minimum=0)
+    times_per_day: int = key("administrations on a dosing day", minimum=1, maximum=24)
+    every_days: int = key(
+        "dosing days are every this many days (1 = daily, 14 = every 2 weeks)",
+        minimum=1,
+        default=1,
+        field_default=1,
+    )
 
 
 @dataclass(frozen=True)
 class Arm:
     """A treatment arm: the study drug (or placebo) added to IVIg, and its allocation weight."""
 
-    name: str
-    label: str
-    drug: str
-    regimen: tuple[DrugStep, ...]
-    ratio: int
+    name: str = key("short arm name, unique", pattern=SLUG, pattern_text=SLUG_TEXT)
+    label: str = key("label for reports", pattern=_NON_EMPTY, pattern_text="a non-empty label")
+    drug: str = key(
+        "study drug added to IVIg ('placebo' for placebo)",
+        pattern=_NON_EMPTY,
+        pattern_text="a non-empty drug name",
+    )
+    regimen: tuple[DrugStep, ...] = key(
+        "study-drug regimen steps, in increasing from_day, the first on day 0", min_items=1
+    )
+    ratio: int = key("allocation weight (2 and 1 give 2:1)", minimum=1, default=1)
 
 
 @dataclass(frozen=True)
 class ExclusionItem:
     """One line of the eligibility checklist a site answers at screening."""
 
-    id: str
-    text: str
+    id: str = key("short id, unique", pattern=SLUG, pattern_text=SLUG_TEXT)
+    text: str = key(
+        "the question as the site reads it", pattern=_NON_EMPTY, pattern_text="a non-empty text"
+    )
 
 
 @dataclass(frozen=True)
 class Eligibility:
     """Who may enter the trial."""
 
-    efns_categories: tuple[str, ...]
-    ivig_response_required: bool
-    stable_maintenance_months: int
-    age_min_years: int
-    age_max_years: int
-    ivig_interval_days_min: int
-    ivig_interval_days_max: int
-    exclusions: tuple[ExclusionItem, ...]
+    efns_categories: tuple[str, ...] = key(
+        "EFNS/PNS 2010 diagnostic categories admitted",
+        item=choice("an EFNS/PNS category", ("definite", "probable", "possible")),
+        min_items=1,
+    )
+    ivig_response_required: bool = key("only patients who responded to IVIg")
+    stable_maintenance_months: int = key("months on a stable IVIg regimen before entry", minimum=0)
+    age_min_years: int = key("minimum age, years", minimum=0, maximum=120)
+    age_max_years: int = key("maximum age, years", minimum=0, maximum=120)
+    ivig_interval_days_min: int = key("shortest IVIg interval admitted, days", minimum=1)
+    ivig_interval_days_max: int = key("longest IVIg interval admitted, days", minimum=1)
+    exclusions: tuple[ExclusionItem, ...] = key(
+        "exclusion checklist answered at screening", default=[]
+    )
 
 
 @dataclass(frozen=True)
 class Visit:
     """A scheduled visit: its study day, its window (+/- days) and what it collects."""
 
-    name: str
-    day: int
-    window_days: int
-    measures: tuple[str, ...]
+    name: str = key("visit name, unique", pattern=r"\S+", pattern_text="a name without spaces")
+    day: int = key("study day (day 0 = randomization)", minimum=0)
+    window_days: int = key("allowed distance from the day, +/- days", minimum=0)
+    measures: tuple[str, ...] = key(
+        "measures collected at the visit (from the measure catalogue)",
+        item=choice("a catalogue measure", MEASURE_NAMES),
+        min_items=1,
+    )
 
 
 @dataclass(frozen=True)
 class Schedule:
     """The visit schedule, visits in increasing study day."""
 
-    visits: tuple[Visit, ...]
+    visits: tuple[Visit, ...] = key("scheduled visits, in strictly increasing day", min_items=1)
 
     @property
     def last_day(self) -> int:
@@ -152,7 +240,11 @@ class Schedule:
 class BaselineRule:
     """Baseline intensity = mean intensity of the last ``n_infusions`` pre-randomization ones."""
 
-    n_infusions: int
+    n_infusions: int = key(
+        "baseline = mean intensity of this many last pre-randomization infusions",
+        minimum=1,
+        maximum=12,
+    )
 
 
 @dataclass(frozen=True)
@@ -160,39 +252,99 @@ class Criterion:
     """One deterioration criterion: the measure moved ``threshold`` or more the worse way.
 
     ``side`` applies to bilateral measures only (grip per hand) and is ``None`` otherwise.
+    The meanings name ``{what}``: the rescue criterion, or the deterioration criterion.
     """
 
-    measure: str
-    threshold: float
-    direction: Worse  # the direction that counts as worse; must match the measure's
-    reference: Reference
-    side: SideRule | None = None
+    measure: str = key(
+        "the measure {what} watches (from the measure catalogue)", choices=MEASURE_NAMES
+    )
+    threshold: float = key(
+        "the change, in the measure's unit, that counts (drop or rise of at least this)",
+        minimum=0,
+        min_open=True,
+    )
+    # The direction that counts as worse; must match the measure's.
+    direction: Worse = key("the direction that counts as worse; must be the catalogue's")
+    reference: Reference = key("the value the latest assessment is compared with")
+    side: SideRule | None = key(
+        "which sides must show the drop; required for a measure taken per side (grip), "
+        "not allowed for others",
+        required=False,
+        field_default=None,
+    )
 
 
 @dataclass(frozen=True)
 class Rescue:
     """A one-off rescue dose (g/kg) given when any of its severe criteria fires."""
 
-    dose_g_per_kg: float
-    criteria: tuple[Criterion, ...]
+    dose_g_per_kg: float = key("rescue IVIg dose, g/kg", minimum=0, maximum=4, min_open=True)
+    criteria: tuple[Criterion, ...] = key(
+        "severe criteria; any one fires the rescue",
+        min_items=1,
+        context={"what": "the rescue criterion"},
+    )
+
+
+def _when_mode(mode: TaperMode) -> tuple[str, tuple[str, ...]]:
+    return ("mode", (mode.value,))
 
 
 @dataclass(frozen=True)
 class Taper:
     """How and when the IVIg dose is lowered, and what happens after deterioration."""
 
-    start_day: int
-    mode: TaperMode
-    cadence: Cadence
-    floor_percent: float
-    after_deterioration: AfterDeterioration
-    step_percent: float | None = None  # percent_step mode
-    levels_percent: tuple[float, ...] = ()  # levels mode, below 100 and decreasing
-    interval_step_days: int | None = None  # interval mode
-    max_interval_days: int | None = None  # interval mode
-    cadence_weeks: int | None = None  # every_n_weeks cadence
-    resume_after_weeks: int | None = None  # restore_and_resume
-    rescue: Rescue | None = None
+    start_day: int = key("study day of the first taper step", minimum=0)
+    mode: TaperMode = key("how a step lowers the intensity")
+    cadence: Cadence = key("when a step is due")
+    floor_percent: float = key(
+        "lowest intensity, percent of baseline", minimum=0, maximum=100, max_open=True
+    )
+    after_deterioration: AfterDeterioration = key(
+        "what the taper does after a confirmed deterioration"
+    )
+    step_percent: float | None = key(
+        "percent of baseline removed per step",
+        minimum=0,
+        maximum=100,
+        min_open=True,
+        only_when=_when_mode(TaperMode.PERCENT_STEP),
+        field_default=None,
+    )
+    levels_percent: tuple[float, ...] = key(
+        "levels to walk down, percent of baseline, strictly decreasing",
+        item=number("a level", minimum=0, maximum=100, max_open=True),
+        min_items=1,
+        only_when=_when_mode(TaperMode.LEVELS),
+        field_default=(),
+    )  # below 100 and decreasing
+    interval_step_days: int | None = key(
+        "days added to the infusion interval per step",
+        minimum=1,
+        only_when=_when_mode(TaperMode.INTERVAL),
+        field_default=None,
+    )
+    max_interval_days: int | None = key(
+        "longest infusion interval the taper may reach, days",
+        minimum=1,
+        only_when=_when_mode(TaperMode.INTERVAL),
+        field_default=None,
+    )
+    cadence_weeks: int | None = key(
+        "weeks between steps",
+        minimum=1,
+        only_when=("cadence", (Cadence.EVERY_N_WEEKS.value,)),
+        field_default=None,
+    )
+    resume_after_weeks: int | None = key(
+        "stable weeks after a restore before tapering again",
+        minimum=1,
+        only_when=("after_deterioration", (AfterDeterioration.RESTORE_AND_RESUME.value,)),
+        field_default=None,
+    )
+    rescue: Rescue | None = key(
+        "a one-off rescue dose when a severe criterion fires", required=False, field_default=None
+    )
 
     def dose_levels_percent(self) -> tuple[float, ...]:
         """Percent-of-baseline levels for the dose-cutting modes, 100 first, floor last.
@@ -223,19 +375,31 @@ class Taper:
 class Deterioration:
     """The deterioration rule: criteria, how they combine, and confirmation."""
 
-    criteria: tuple[Criterion, ...]
-    combine: Combine
-    confirmation_days: int  # 0 = a single assessment decides
-    unrepeated: Unrepeated
+    criteria: tuple[Criterion, ...] = key(
+        "deterioration criteria", min_items=1, context={"what": "the criterion"}
+    )
+    combine: Combine = key("how criteria combine into one verdict", default=Combine.ANY.value)
+    confirmation_days: int = key(
+        "days within which a repeat assessment must confirm a drop (0 = none)", minimum=0
+    )  # 0 = a single assessment decides
+    unrepeated: Unrepeated = key(
+        "what a drop never re-assessed in the window counts as",
+        default=Unrepeated.COUNTS.value,
+    )
 
 
 @dataclass(frozen=True)
 class PrimaryEndpoint:
     """Success = intensity reduced by at least ``reduction_percent`` at ``day``."""
 
-    reduction_percent: float
-    day: int
-    withdrawal: WithdrawalRule
+    reduction_percent: float = key(
+        "reduction from baseline intensity that counts as success, percent",
+        minimum=0,
+        maximum=100,
+        min_open=True,
+    )
+    day: int = key("study day the endpoint is judged", minimum=1)
+    withdrawal: WithdrawalRule = key("how a withdrawal before the day counts")
 
 
 @dataclass(frozen=True)
@@ -246,73 +410,154 @@ class SecondaryEndpoint:
     ``time_to_deterioration`` or ``ivig_grams_per_year``; ``analysis`` names the test.
     """
 
-    name: str
-    kind: str
-    analysis: str
-    measure: str | None = None
-    at_day: int | None = None
+    name: str = key("endpoint name, unique", pattern=SLUG, pattern_text=SLUG_TEXT)
+    kind: EndpointKind = key("what is derived")
+    analysis: Analysis = key("the statistical test or model")
+    measure: str | None = key(
+        "the measure whose change from day 0 is taken",
+        choices=MEASURE_NAMES,
+        only_when=("kind", (EndpointKind.CHANGE.value,)),
+        field_default=None,
+    )
+    at_day: int | None = key(
+        "the day of the change (a visit that collects the measure)",
+        minimum=0,
+        only_when=("kind", (EndpointKind.CHANGE.value,)),
+        field_default=None,
+    )
 
 
 @dataclass(frozen=True)
 class Endpoints:
     """The primary endpoint and the secondary ones."""
 
-    primary: PrimaryEndpoint
-    secondary: tuple[SecondaryEndpoint, ...]
+    primary: PrimaryEndpoint = key(
+        "success = intensity reduced by at least reduction_percent at day"
+    )
+    secondary: tuple[SecondaryEndpoint, ...] = key(
+        "secondary endpoints for the analysis plan", default=[]
+    )
 
 
 @dataclass(frozen=True)
 class Minimization:
     """Pocock-Simon minimization settings."""
 
-    imbalance: str  # "range" or "variance"
-    factor_weights: tuple[tuple[str, float], ...]
-    p_preferred: float
+    imbalance: Imbalance = key("imbalance measure")
+    factor_weights: tuple[tuple[str, float], ...] = key(
+        "factor name = weight (> 0), one per minimization factor",
+        spec=Spec(
+            Kind.MAP,
+            "",
+            item=number("a factor weight", minimum=0, min_open=True),
+            pattern=SLUG,
+            pattern_text=SLUG_TEXT,
+        ),
+        min_items=1,
+    )
+    p_preferred: float = key(
+        "probability of the arm that minimizes imbalance", minimum=0.5, maximum=1, min_open=True
+    )
+
+
+_BLOCK_METHODS = (AllocationMethod.BLOCKS.value, AllocationMethod.STRATIFIED_BLOCKS.value)
 
 
 @dataclass(frozen=True)
 class Randomization:
     """How subjects are allocated to arms (the allocation ratio is on the arms)."""
 
-    method: str  # "simple", "blocks", "stratified_blocks" or "minimization"
-    block_sizes: tuple[int, ...] = ()
-    strata: tuple[str, ...] = ()
-    minimization: Minimization | None = None
+    method: AllocationMethod = key("allocation method")
+    block_sizes: tuple[int, ...] = key(
+        "permuted block sizes, each a multiple of the sum of the arm ratios",
+        item=integer("a block size", minimum=1),
+        min_items=1,
+        only_when=("method", _BLOCK_METHODS),
+        field_default=(),
+    )
+    strata: tuple[str, ...] = key(
+        "stratification factors",
+        item=text("a stratification factor", pattern=SLUG, pattern_text=SLUG_TEXT),
+        min_items=1,
+        only_when=("method", (AllocationMethod.STRATIFIED_BLOCKS.value,)),
+        field_default=(),
+    )
+    minimization: Minimization | None = key(
+        "Pocock-Simon minimization",
+        only_when=("method", (AllocationMethod.MINIMIZATION.value,)),
+        field_default=None,
+    )
+
+    @property
+    def factors(self) -> tuple[str, ...]:
+        """The factors allocation balances on: the strata, or the minimization factors."""
+        if self.minimization is not None:
+            return tuple(name for name, _ in self.minimization.factor_weights)
+        return self.strata
 
 
 @dataclass(frozen=True)
 class MeasureSettings:
     """How the protocol's measures are taken."""
 
-    mrc_muscles: tuple[str, ...]  # muscle groups scored on each side
-    mrc_quarter_steps: bool  # accept 4-/4/4+ as 3.75/4/4.25 rather than 4.0
-    mrc_missing: str  # "missing" (any missing muscle makes the sum missing) or "impute_last"
-    functional_scale: str
+    mrc_muscles: tuple[str, ...] = key(
+        "muscle groups scored on each side for the MRC sum",
+        item=text("a muscle group", pattern=SLUG, pattern_text=SLUG_TEXT),
+        min_items=1,
+    )
+    mrc_quarter_steps: bool = key("accept 4-/4/4+ as 3.75/4/4.25 rather than 4.0", default=False)
+    # "missing" (any missing muscle makes the sum missing) or "impute_last"
+    mrc_missing: str = key(
+        "a missing muscle makes the sum missing, or the last value is carried",
+        choices=("missing", "impute_last"),
+        default="missing",
+    )
+    functional_scale: str = key(
+        "the functional (disability) scale", choices=("gnds", "onls", "irods", "mmn_rods")
+    )
 
 
 @dataclass(frozen=True)
 class Protocol:
-    """A whole IVIg-sparing add-on trial design, validated."""
+    """A whole IVIg-sparing add-on trial design, validated.
 
-    name: str
-    title: str
-    version: str
-    description: str
-    sources: tuple[str, ...]
-    arms: tuple[Arm, ...]
-    eligibility: Eligibility
-    schedule: Schedule
-    baseline: BaselineRule
-    taper: Taper
-    deterioration: Deterioration
-    endpoints: Endpoints
-    randomization: Randomization
-    measures: MeasureSettings
+    The fields named in :data:`HEAD_FIELDS` are the keys of the file's ``[protocol]``
+    table; every other field is a table of the file.
+    """
+
+    name: str = key(
+        "short name, used on the command line (--protocol NAME)",
+        pattern=SLUG,
+        pattern_text=SLUG_TEXT,
+    )
+    title: str = key("one-line title", pattern=_NON_EMPTY, pattern_text="a non-empty title")
+    version: str = key(
+        "version of this protocol text", pattern=r"\S+", pattern_text="a version without spaces"
+    )
+    description: str = key("free text: the design in a few sentences", default="")
+    sources: tuple[str, ...] = key(
+        "DOMAIN.md source tags the values come from",
+        item=text("a source tag", pattern=r"S[0-9]+", pattern_text="a source tag such as 'S1'"),
+        default=[],
+    )
+    arms: tuple[Arm, ...] = key("the treatment arms, one [[arms]] table each", min_items=2)
+    eligibility: Eligibility = key("who may enter the trial")
+    schedule: Schedule = key("the visit schedule")
+    baseline: BaselineRule = key("the baseline IVIg intensity")
+    taper: Taper = key("how and when the IVIg dose is lowered")
+    deterioration: Deterioration = key("the deterioration rule")
+    endpoints: Endpoints = key("the primary and secondary endpoints")
+    randomization: Randomization = key("how subjects are allocated (the ratio is on the arms)")
+    measures: MeasureSettings = key("how the measures are taken")
     origin: str = field(default="", compare=False)  # where it was loaded from
 
 
 __all__ = [
+    "HEAD_FIELDS",
+    "MEASURE_NAMES",
     "AfterDeterioration",
+    "AllocationMethod",
+    "Analysis",
     "Arm",
     "BaselineRule",
     "Cadence",
@@ -321,8 +566,10 @@ __all__ = [
     "Deterioration",
     "DrugStep",
     "Eligibility",
+    "EndpointKind",
     "Endpoints",
     "ExclusionItem",
+    "Imbalance",
     "MeasureSettings",
     "Minimization",
     "PrimaryEndpoint",

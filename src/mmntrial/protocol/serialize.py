@@ -21,17 +21,14 @@ import dataclasses
 from enum import Enum
 from typing import Any
 
-from mmntrial.protocol.model import Minimization, Protocol
-
-# The Protocol fields that the file keeps in its [protocol] table.
-_HEAD = ("name", "title", "version", "description", "sources")
+from mmntrial.protocol.model import HEAD_FIELDS, Minimization, Protocol
 
 
 def _plain(value: object) -> Any:
     """``value`` as JSON-ready data: dataclasses as dicts, enums as values, lists."""
     if isinstance(value, Minimization):
         return {
-            "imbalance": value.imbalance,
+            "imbalance": _plain(value.imbalance),
             "p_preferred": value.p_preferred,
             "factor_weights": dict(value.factor_weights),
         }
@@ -53,11 +50,11 @@ def _plain(value: object) -> Any:
 
 def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
     """The whole protocol as nested dicts and lists, in the TOML file's layout."""
-    head = {key: _plain(getattr(protocol, key)) for key in _HEAD}
+    head = {key: _plain(getattr(protocol, key)) for key in HEAD_FIELDS}
     body = {
         spec.name: _plain(getattr(protocol, spec.name))
         for spec in dataclasses.fields(protocol)
-        if spec.name not in _HEAD and spec.name != "origin"
+        if spec.name not in HEAD_FIELDS and spec.name != "origin"
     }
     return {"protocol": head, **body}
 

@@ -3,8 +3,11 @@
 - :mod:`.design`: the validated allocation design (method, arms and ratios, blocks,
   factors and levels, minimization settings);
 - :mod:`.streams`: seeded streams, one per stratum, stable across numpy versions;
+- :mod:`.allocators`: one allocator per method (``ALLOCATORS``), which lists, assessment,
+  the ledger and the trial simulator look up;
 - :mod:`.methods`: simple randomization and permuted blocks (pure);
 - :mod:`.minimization`: Pocock-Simon minimization (pure, used by the ledger);
+- :mod:`.batch`: the methods vectorized over many simulated trials;
 - :mod:`.lists` and :mod:`.listfile`: generate, extend, commit, verify; the file format;
 - :mod:`.blinding`: kit codes and unblinding records;
 - :mod:`.store` and :mod:`.ledger`: the append-only ledger (SQLite or PostgreSQL);
@@ -14,14 +17,14 @@ See docs/randomization.md for the methods, the list format, the commitment recip
 the ledger's guarantees.
 """
 
+from mmntrial.protocol.model import Imbalance
+from mmntrial.randomization.allocators import ALLOCATORS, Allocator
 from mmntrial.randomization.assess import Assessment, GroupBalance, assess
 from mmntrial.randomization.blinding import Revelation, kit_code, kit_key
 from mmntrial.randomization.design import (
     AllocationDesign,
     Factor,
-    Imbalance,
     Method,
-    MinimizationSettings,
     design_from_parameters,
     design_from_protocol,
     make_design,
@@ -39,12 +42,14 @@ from mmntrial.randomization.lists import (
     verify,
 )
 from mmntrial.randomization.methods import block_sequence, simple_sequence
-from mmntrial.randomization.minimization import MarginalCounts, minimize
+from mmntrial.randomization.minimization import MarginalCounts, MinimizationSettings, minimize
 
 __all__ = [
+    "ALLOCATORS",
     "Allocation",
     "AllocationDesign",
     "AllocationList",
+    "Allocator",
     "Assessment",
     "Commitment",
     "Factor",

@@ -2,7 +2,7 @@
 
 Each simulated trial enrols ``n_subjects`` whose factor levels are drawn independently
 and uniformly, allocates them with the same algorithms as real lists and the ledger
-(:mod:`.methods`, :mod:`.minimization`), and measures:
+(the method's allocator, :mod:`.allocators`), and measures:
 
 - **imbalance** of a group of subjects: the range of the ratio-adjusted arm counts,
   ``max_k n_k / r_k - min_k n_k / r_k`` (for 1:1, ``|n_A - n_B|``); *final* after the
@@ -25,9 +25,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from mmntrial.errors import RandomizationError
-from mmntrial.randomization.design import AllocationDesign, Method
-from mmntrial.randomization.methods import block_sequence, simple_sequence
-from mmntrial.randomization.minimization import MarginalCounts, minimize
+from mmntrial.randomization.design import AllocationDesign
 from mmntrial.randomization.streams import below, resolve_rng
 
 OVERALL = "overall"
@@ -119,7 +117,7 @@ def _one_trial(
         {f.name: f.levels[below(rng, len(f.levels))] for f in design.factors} for _ in range(n)
     ]
     strata = [design.stratum_of(v) for v in subjects]
-    arms = _allocate(design, subjects, strata, rng)
+    arms = design.allocator.trial_arms(design, subjects, strata, rng)
     # Plain lists, not numpy: the arrays hold two or three numbers and the loop is hot.
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(ratios))
     worst: dict[str, float] = defaultdict(float)
@@ -148,35 +146,3 @@ def _adjusted(counts: list[int], ratios: tuple[int, ...]) -> list[float]:
 def _spread(counts: list[int], ratios: tuple[int, ...]) -> float:
     adjusted = _adjusted(counts, ratios)
     return max(adjusted) - min(adjusted)
-
-
-def _allocate(
-    design: AllocationDesign,
-    subjects: list[dict[str, str]],
-    strata: list[str],
-    rng: np.random.Generator,
-) -> list[int]:
-    if design.method is Method.MINIMIZATION:
-        marginal = MarginalCounts(design)
-        arms = []
-        for values in subjects:
-            arm = minimize(marginal, values, rng)
-            marginal.add(values, arm)
-            arms.append(arm)
-        return arms
-    needed: dict[str, int] = defaultdict(int)
-    for stratum in strata:
-        needed[stratum] += 1
-    sequences: dict[str, list[int]] = {}
-    for stratum in sorted(needed):
-        if design.method is Method.SIMPLE:
-            sequences[stratum] = simple_sequence(design.ratios, needed[stratum], rng)
-        else:
-            rows = block_sequence(design.ratios, design.block_sizes, needed[stratum], rng)
-            sequences[stratum] = [arm for arm, _ in rows]
-    position: dict[str, int] = defaultdict(int)
-    arms = []
-    for stratum in strata:
-        arms.append(sequences[stratum][position[stratum]])
-        position[stratum] += 1
-    return arms

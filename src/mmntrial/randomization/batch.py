@@ -19,7 +19,8 @@ step is one array operation over all subjects:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,6 +28,41 @@ from mmntrial.errors import RandomizationError
 from mmntrial.units import Floats, Ints
 
 _TIE = 1e-12  # minimization totals this close count as equal, as in .minimization
+
+
+@dataclass(frozen=True, eq=False)
+class Cohort:
+    """The subjects of many simulated trials, in enrolment order, and their random numbers.
+
+    What any method may need (see :meth:`.allocators.Allocator.batch_arms`): ``trial``
+    is each subject's trial (a sequence of its own); ``levels`` ``(subjects, factors)``
+    the level codes of the allocation factors, each below its ``n_levels``; ``uniforms``
+    ``(subjects, 3)`` the allocation draws (the first for simple randomization, all
+    three for minimization); ``block_uniforms`` gives the block-size uniforms and slot
+    keys ``(trials x strata, ...)`` for permuted blocks, drawn only by those methods.
+    """
+
+    ratios: tuple[int, ...]
+    trial: Ints
+    levels: Ints
+    n_levels: tuple[int, ...]
+    uniforms: Floats
+    block_uniforms: Callable[[], tuple[Floats, Floats]]
+
+    def stratum(self) -> Ints:
+        """Each subject's sequence: its trial and its combination of levels, as one number.
+
+        >>> c = Cohort((1, 1), np.array([0, 0, 1]), np.array([[1], [0], [1]]), (2,),
+        ...            np.zeros((3, 3)), lambda: (np.zeros((0, 0)), np.zeros((0, 0))))
+        >>> c.stratum().tolist()
+        [1, 0, 3]
+        """
+        stratum = self.trial * math.prod(self.n_levels)
+        place = 1
+        for factor, n in enumerate(self.n_levels):
+            stratum = stratum + place * self.levels[:, factor]
+            place *= n
+        return np.asarray(stratum, dtype=np.int64)
 
 
 def blocks_needed(n_subjects: int, block_sizes: Sequence[int]) -> tuple[int, int]:
@@ -182,6 +218,7 @@ def minimization_arms(
 
 
 __all__ = [
+    "Cohort",
     "blocks_needed",
     "enrolment_rank",
     "minimization_arms",

@@ -16,32 +16,18 @@ one stratum, ``"all"``.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from mmntrial.errors import RandomizationError
-from mmntrial.protocol.model import Arm, Randomization
+from mmntrial.protocol.model import AllocationMethod, Arm, Imbalance, Randomization
+from mmntrial.randomization.allocators import ALLOCATORS, Allocator
+from mmntrial.randomization.minimization import MinimizationSettings
 
 UNSTRATIFIED = "all"
-
-
-class Method(StrEnum):
-    """Allocation methods; the values are those of the protocol's ``randomization.method``."""
-
-    SIMPLE = "simple"
-    BLOCKS = "blocks"
-    STRATIFIED_BLOCKS = "stratified_blocks"
-    MINIMIZATION = "minimization"
-
-
-class Imbalance(StrEnum):
-    """How minimization measures the imbalance of one factor level across arms."""
-
-    RANGE = "range"
-    VARIANCE = "variance"
+# The protocol's enum is the randomization's: one list of methods, named Method here.
+Method = AllocationMethod
 
 
 @dataclass(frozen=True)
@@ -50,15 +36,6 @@ class Factor:
 
     name: str
     levels: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class MinimizationSettings:
-    """Pocock-Simon settings: imbalance measure, factor weights, P(preferred arm)."""
-
-    imbalance: Imbalance
-    weights: tuple[float, ...]  # one per factor, in the design's factor order
-    p_preferred: float
 
 
 @dataclass(frozen=True)
@@ -73,9 +50,14 @@ class AllocationDesign:
     minimization: MinimizationSettings | None = None
 
     @property
+    def allocator(self) -> Allocator:
+        """The implementation of the design's method (see :mod:`.allocators`)."""
+        return ALLOCATORS[self.method]
+
+    @property
     def stratified(self) -> bool:
         """True when the list holds one sequence per stratum."""
-        return self.method is Method.STRATIFIED_BLOCKS
+        return self.allocator.stratified
 
     def strata(self) -> tuple[str, ...]:
         """Every stratum key of a list for this design, in a stable order.
@@ -173,28 +155,16 @@ def make_design(
             f"method: got {method!r}, expected one of {[m.value for m in Method]!r}"
         ) from None
     names, ratios = _check_arms(arms)
-    factor_map = dict(factors or {})
-    checked_factors = _check_factors(factor_map)
+    checked_factors = _check_factors(dict(factors or {}))
     sizes = tuple(block_sizes)
-    if meth in (Method.BLOCKS, Method.STRATIFIED_BLOCKS):
-        _check_block_sizes(sizes, ratios)
-    elif sizes:
-        raise RandomizationError(
-            f"block_sizes: got {list(sizes)!r}, expected none for method {meth.value!r}"
-        )
-    if meth is Method.STRATIFIED_BLOCKS and not checked_factors:
-        raise RandomizationError(
-            "strata: got no factors, expected at least one for method 'stratified_blocks' "
-            "(for example centre=AMC,UMCU); use method 'blocks' for an unstratified list"
-        )
-    if meth in (Method.SIMPLE, Method.BLOCKS) and checked_factors:
-        raise RandomizationError(
-            f"strata: got factors {list(factor_map)!r}, expected none for method "
-            f"{meth.value!r}; use 'stratified_blocks' or 'minimization'"
-        )
-    mini = None
-    if meth is Method.MINIMIZATION:
-        mini = _check_minimization(checked_factors, imbalance, weights or {}, p_preferred)
+    mini = ALLOCATORS[meth].check(
+        ratios,
+        sizes,
+        checked_factors,
+        imbalance=imbalance,
+        weights=weights or {},
+        p_preferred=p_preferred,
+    )
     return AllocationDesign(meth, names, ratios, sizes, checked_factors, mini)
 
 
@@ -237,59 +207,6 @@ def _check_factors(factors: Mapping[str, Sequence[str]]) -> tuple[Factor, ...]:
     return tuple(checked)
 
 
-def _check_block_sizes(sizes: tuple[int, ...], ratios: tuple[int, ...]) -> None:
-    total = sum(ratios)
-    ratio_text = ":".join(str(r) for r in ratios)
-    if not sizes:
-        raise RandomizationError(
-            f"block_sizes: got none, expected one or more multiples of the ratio sum {total} "
-            f"(ratio {ratio_text})"
-        )
-    for size in sizes:
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1 or size % total:
-            raise RandomizationError(
-                f"block_sizes: got {size!r}, expected a multiple of the ratio sum {total} "
-                f"(ratio {ratio_text}), for example {total}, {2 * total} or {3 * total}"
-            )
-    if len(set(sizes)) != len(sizes):
-        raise RandomizationError(f"block_sizes: got {list(sizes)!r}, expected distinct sizes")
-
-
-def _check_minimization(
-    factors: tuple[Factor, ...], imbalance: str, weights: Mapping[str, float], p_preferred: float
-) -> MinimizationSettings:
-    if not factors:
-        raise RandomizationError(
-            "strata: got no factors, expected at least one minimization factor "
-            "(for example centre=AMC,UMCU)"
-        )
-    try:
-        measure = Imbalance(imbalance)
-    except ValueError:
-        raise RandomizationError(
-            f"minimization.imbalance: got {imbalance!r}, expected 'range' or 'variance'"
-        ) from None
-    names = [f.name for f in factors]
-    unknown = sorted(set(weights) - set(names))
-    if unknown:
-        raise RandomizationError(
-            f"minimization.factor_weights: got weights for {unknown!r}, expected only the "
-            f"factors {names!r}"
-        )
-    values = tuple(float(weights.get(n, 1.0)) for n in names)
-    if any(not math.isfinite(w) or w < 0 for w in values) or not any(values):
-        raise RandomizationError(
-            f"minimization.factor_weights: got {dict(zip(names, values, strict=True))!r}, "
-            "expected finite weights >= 0, at least one above 0"
-        )
-    if not (0.0 < p_preferred <= 1.0) or not math.isfinite(p_preferred):
-        raise RandomizationError(
-            f"minimization.p_preferred: got {p_preferred!r}, expected a probability in (0, 1] "
-            "(0.8 is usual; 1 makes allocation deterministic and predictable)"
-        )
-    return MinimizationSettings(measure, values, float(p_preferred))
-
-
 def design_from_protocol(
     arms: Sequence[Arm],
     randomization: Randomization,
@@ -308,9 +225,7 @@ def design_from_protocol(
     """
     given = dict(levels or {})
     mini = randomization.minimization
-    names = list(randomization.strata)
-    if not names and mini is not None:
-        names = [n for n, _ in mini.factor_weights]
+    names = list(randomization.factors)
     missing = [n for n in names if n not in given]
     extra = sorted(set(given) - set(names))
     if missing or extra:
@@ -323,7 +238,7 @@ def design_from_protocol(
         [(arm.name, arm.ratio) for arm in arms],
         block_sizes=randomization.block_sizes,
         factors={n: given[n] for n in names},
-        imbalance=mini.imbalance if mini else "range",
+        imbalance=mini.imbalance if mini else Imbalance.RANGE,
         weights=dict(mini.factor_weights) if mini else None,
         p_preferred=mini.p_preferred if mini else 0.8,
     )

@@ -32,7 +32,6 @@ from sqlalchemy.exc import IntegrityError
 
 from mmntrial.errors import AlreadyRandomized, ListExhausted, ListTampered, RandomizationError
 from mmntrial.randomization.blinding import Revelation, check_reveal_request
-from mmntrial.randomization.design import Method
 from mmntrial.randomization.lists import AllocationList, Row, verify
 from mmntrial.randomization.minimization import MarginalCounts, minimize
 from mmntrial.randomization.store import allocations, list_versions, unblindings
@@ -145,7 +144,7 @@ class Ledger:
             self._check_allocations(conn)
 
     def _check_allocations(self, conn: Connection) -> None:
-        minimization = self.list.design.method is Method.MINIMIZATION
+        minimization = not self.list.design.allocator.arms_in_list
         rows = conn.execute(
             select(
                 allocations.c.subject,

@@ -32,10 +32,8 @@ from mmntrial.randomization.blinding import kit_code, kit_key
 from mmntrial.randomization.design import (
     AllocationDesign,
     Factor,
-    Method,
     design_from_parameters,
 )
-from mmntrial.randomization.methods import block_sequence, simple_sequence
 from mmntrial.randomization.streams import check_seed, stream
 
 
@@ -116,14 +114,7 @@ def _rows(design: AllocationDesign, size_per_stratum: int, seed: int) -> tuple[R
     rows: list[Row] = []
     for stratum in sorted(design.strata()):
         rng = stream(seed, "list", stratum)
-        arms: list[int | None]
-        if design.method is Method.SIMPLE:
-            arms = list(simple_sequence(design.ratios, size_per_stratum, rng))
-        elif design.method is Method.MINIMIZATION:
-            arms = [None] * size_per_stratum
-        else:
-            blocks = block_sequence(design.ratios, design.block_sizes, size_per_stratum, rng)
-            arms = [arm for arm, _ in blocks]
+        arms = design.allocator.list_arms(design, size_per_stratum, rng)
         rows.extend(
             Row(i, stratum, None if a is None else design.arms[a], kit_code(key, stratum, i))
             for i, a in enumerate(arms, start=1)

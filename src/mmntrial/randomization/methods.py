@@ -62,6 +62,25 @@ def block_sequence(
     return rows
 
 
+def check_block_sizes(sizes: Sequence[int], ratios: Sequence[int]) -> None:
+    """Raise unless ``sizes`` are distinct multiples of the ratio sum (at least one)."""
+    total = sum(ratios)
+    ratio_text = ":".join(str(r) for r in ratios)
+    if not sizes:
+        raise RandomizationError(
+            f"block_sizes: got none, expected one or more multiples of the ratio sum {total} "
+            f"(ratio {ratio_text})"
+        )
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1 or size % total:
+            raise RandomizationError(
+                f"block_sizes: got {size!r}, expected a multiple of the ratio sum {total} "
+                f"(ratio {ratio_text}), for example {total}, {2 * total} or {3 * total}"
+            )
+    if len(set(sizes)) != len(sizes):
+        raise RandomizationError(f"block_sizes: got {list(sizes)!r}, expected distinct sizes")
+
+
 def _check_n(n: int) -> None:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise RandomizationError(f"size: got {n!r}, expected a whole number of at least 1")

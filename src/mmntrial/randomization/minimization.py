@@ -15,15 +15,66 @@ this same function.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mmntrial.errors import RandomizationError
-from mmntrial.randomization.design import AllocationDesign, Imbalance, MinimizationSettings
+from mmntrial.protocol.model import Imbalance
 from mmntrial.randomization.streams import below, uniform
 
+if TYPE_CHECKING:  # the design imports this module: its types only, to avoid a cycle
+    from mmntrial.randomization.design import AllocationDesign, Factor
+
 _TIE = 1e-12
+
+
+@dataclass(frozen=True)
+class MinimizationSettings:
+    """Pocock-Simon settings: imbalance measure, factor weights, P(preferred arm)."""
+
+    imbalance: Imbalance
+    weights: tuple[float, ...]  # one per factor, in the design's factor order
+    p_preferred: float
+
+
+def check_settings(
+    factors: Sequence[Factor], imbalance: str, weights: Mapping[str, float], p_preferred: float
+) -> MinimizationSettings:
+    """Validate minimization settings for these factors (weights default to 1)."""
+    if not factors:
+        raise RandomizationError(
+            "strata: got no factors, expected at least one minimization factor "
+            "(for example centre=AMC,UMCU)"
+        )
+    try:
+        measure = Imbalance(imbalance)
+    except ValueError:
+        raise RandomizationError(
+            f"minimization.imbalance: got {imbalance!r}, expected 'range' or 'variance'"
+        ) from None
+    names = [f.name for f in factors]
+    unknown = sorted(set(weights) - set(names))
+    if unknown:
+        raise RandomizationError(
+            f"minimization.factor_weights: got weights for {unknown!r}, expected only the "
+            f"factors {names!r}"
+        )
+    values = tuple(float(weights.get(n, 1.0)) for n in names)
+    if any(not math.isfinite(w) or w < 0 for w in values) or not any(values):
+        raise RandomizationError(
+            f"minimization.factor_weights: got {dict(zip(names, values, strict=True))!r}, "
+            "expected finite weights >= 0, at least one above 0"
+        )
+    if not (0.0 < p_preferred <= 1.0) or not math.isfinite(p_preferred):
+        raise RandomizationError(
+            f"minimization.p_preferred: got {p_preferred!r}, expected a probability in (0, 1] "
+            "(0.8 is usual; 1 makes allocation deterministic and predictable)"
+        )
+    return MinimizationSettings(measure, values, float(p_preferred))
 
 
 class MarginalCounts:

@@ -99,7 +99,7 @@ def _taper(taper: Taper) -> str:
 
 
 def _secondary(endpoint: SecondaryEndpoint) -> str:
-    what = endpoint.kind
+    what = endpoint.kind.value
     if endpoint.measure:
         what += f" in {endpoint.measure}"
     if endpoint.at_day is not None:

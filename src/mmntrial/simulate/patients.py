@@ -29,12 +29,8 @@ from scipy.special import ndtr, ndtri
 from mmntrial.errors import SimulationError
 from mmntrial.measures.ivig import dose_intensity, grams_at_intensity
 from mmntrial.protocol.model import Protocol
-from mmntrial.randomization.batch import (
-    blocks_needed,
-    minimization_arms,
-    permuted_block_arms,
-    simple_arms,
-)
+from mmntrial.randomization.allocators import ALLOCATORS
+from mmntrial.randomization.batch import Cohort, blocks_needed
 from mmntrial.simulate.pk import PkParameters
 from mmntrial.simulate.pk_step import PkModel, steady_state_mean_g_per_l
 from mmntrial.simulate.population_model import Population
@@ -53,7 +49,6 @@ _Z = (  # noqa: SIM905
 U_COLUMNS = {name: i for i, name in enumerate(_U)}
 Z_COLUMNS = {name: i for i, name in enumerate(_Z)}
 NOISE_SERIES = ("mrc_sum", "grip_left", "grip_right", "mmn_rods_centile", "anti_gm1_log2")
-_PERMUTED_BLOCKS = ("blocks", "stratified_blocks")
 # Stratification and minimization factors the simulator can allocate on, by the name a
 # protocol gives them, and the patient covariate each one reads.
 SIMULATED_FACTORS = {
@@ -95,13 +90,10 @@ def allocation_factors(protocol: Protocol) -> tuple[str, ...]:
     Each must be one the simulator draws for every patient (``SIMULATED_FACTORS``).
     """
     rand = protocol.randomization
-    if rand.method == "stratified_blocks":
-        names, key = rand.strata, "protocol.randomization.strata"
-    elif rand.method == "minimization" and rand.minimization is not None:
-        names = tuple(name for name, _ in rand.minimization.factor_weights)
-        key = "protocol.randomization.minimization.factor_weights"
-    else:
-        return ()
+    names = rand.factors
+    key = "protocol.randomization." + (
+        "strata" if rand.minimization is None else "minimization.factor_weights"
+    )
     for name in names:
         if name not in SIMULATED_FACTORS:
             raise SimulationError(
@@ -130,8 +122,7 @@ class DrawLayout:
     def of(cls, protocol: Protocol, population: Population, n_per_arm: int) -> DrawLayout:
         """The layout of one trial of ``n_per_arm`` patients per arm."""
         n = n_patients_per_trial(protocol, n_per_arm)
-        method = protocol.randomization.method
-        if method not in _PERMUTED_BLOCKS:
+        if not ALLOCATORS[protocol.randomization.method].permuted_blocks:
             allocation_factors(protocol)  # checks minimization factors
             return cls(n, 0, 0, 0, max_assessments(protocol))
         strata = math.prod(factor_levels(population, f) for f in allocation_factors(protocol))
@@ -225,33 +216,20 @@ def allocate(
     the strata's levels) with the protocol's block sizes; minimization balances the
     protocol's factors within each trial; ``simple`` draws each arm by the ratios.
     """
-    rand = protocol.randomization
-    ratios = [arm.ratio for arm in protocol.arms]
-    u = draws.patient_uniforms()
-    if rand.method == "simple":
-        return simple_arms(ratios, u[:, U_COLUMNS["allocation"]])
     factors = allocation_factors(protocol)
-    trial = np.repeat(np.arange(draws.trial.shape[0]), draws.layout.n_patients)
-    if rand.method == "minimization" and rand.minimization is not None:
-        settings = rand.minimization
-        columns = [U_COLUMNS[c] for c in ("allocation", "allocation_preferred", "allocation_ratio")]
-        return minimization_arms(
-            ratios,
-            trial,
-            np.column_stack([covariates[SIMULATED_FACTORS[f]] for f in factors]),
-            [factor_levels(population, f) for f in factors],
-            weights=[w for _, w in settings.factor_weights],
-            variance=settings.imbalance == "variance",
-            p_preferred=settings.p_preferred,
-            u=u[:, columns],
-        )
-    stratum = trial * draws.layout.n_strata
-    place = 1
-    for f in factors:  # the combination of levels, as one number within the trial
-        stratum = stratum + place * covariates[SIMULATED_FACTORS[f]]
-        place *= factor_levels(population, f)
-    size_u, order_u = draws.block_uniforms()
-    return permuted_block_arms(ratios, rand.block_sizes, stratum, size_u, order_u)
+    n = draws.layout.n_patients * draws.trial.shape[0]
+    columns = [U_COLUMNS[c] for c in ("allocation", "allocation_preferred", "allocation_ratio")]
+    levels = [covariates[SIMULATED_FACTORS[f]] for f in factors]
+    cohort = Cohort(
+        ratios=tuple(arm.ratio for arm in protocol.arms),
+        trial=np.repeat(np.arange(draws.trial.shape[0]), draws.layout.n_patients),
+        levels=np.column_stack(levels) if levels else np.zeros((n, 0), dtype=np.int64),
+        n_levels=tuple(factor_levels(population, f) for f in factors),
+        uniforms=draws.patient_uniforms()[:, columns],
+        block_uniforms=draws.block_uniforms,
+    )
+    method = protocol.randomization.method
+    return ALLOCATORS[method].batch_arms(protocol.randomization, cohort)
 
 
 @dataclass(frozen=True, eq=False)
