@@ -21,13 +21,13 @@ Each event is written as what the protocol does to one patient, looped over the
 patients the event concerns and compiled with numba (:mod:`mmntrial._jit`); the state
 stays numpy arrays, one element per patient, so a decision for 10^5 patients is one
 call and equals the decisions made one patient at a time (tests/engine/test_properties).
+The state, the decision and the protocol's settings are NamedTuples of arrays: numba
+hands them to the compiled steps whole, and the steps read each array by its name.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,7 @@ from mmntrial._jit import jit_in_place
 from mmntrial.engine import ladder
 from mmntrial.engine.per_protocol import per_protocol
 from mmntrial.engine.rules import (
+    CriterionArrays,
     Evaluation,
     compile_rules,
     drop_verdict,
@@ -49,13 +50,12 @@ from mmntrial.errors import EngineError
 from mmntrial.protocol.model import AfterDeterioration, Cadence, Protocol, Unrepeated
 
 # The engine's own names: taper levels (Ints) and taper state codes (States).
-from mmntrial.units import Bools, Floats
+from mmntrial.units import DAYS_PER_WEEK, Bools, Floats
 from mmntrial.units import Int8s as States
 from mmntrial.units import Int16s as Ints
 
 
-@dataclass
-class EngineState:
+class EngineState(NamedTuple):
     """Everything the engine remembers about each patient (one row per patient).
 
     Days are float arrays so that "never" can be NaN. ``resume_state`` is the state a
@@ -89,31 +89,15 @@ class EngineState:
 
     def copy(self) -> EngineState:
         """A deep copy: arrays are copied, so the copy can be changed freely."""
-        return self.select(slice(None))
-
-    def select(self, index: slice | npt.NDArray[np.intp]) -> EngineState:
-        """The state of a subset of patients, as copies (used to compare batch with single)."""
-
-        def take(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
-            # An index array already copies; a slice gives a view, which must be copied.
-            return array[index].copy() if isinstance(index, slice) else array[index]
-
-        changes: dict[str, object] = {}
-        for name in _STATE_FIELDS:
-            value = getattr(self, name)
-            if isinstance(value, Evaluation):
-                changes[name] = Evaluation(*(take(getattr(value, f)) for f in _EVALUATION_FIELDS))
-            else:
-                changes[name] = take(value)
-        return EngineState(**changes)  # type: ignore[arg-type]
+        return EngineState._make(
+            Evaluation._make(array.copy() for array in value)
+            if isinstance(value, Evaluation)
+            else value.copy()
+            for value in self
+        )
 
 
-_STATE_FIELDS = tuple(f.name for f in dataclasses.fields(EngineState))
-_EVALUATION_FIELDS = tuple(f.name for f in dataclasses.fields(Evaluation))
-
-
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """The engine's answer for the infusions due, one row per patient.
 
     Rows outside the event's mask, and withdrawn patients, carry NaN regimens and
@@ -129,10 +113,6 @@ class Decision:
     intensity_g_per_kg_week: Floats
     percent_of_baseline: Floats
     reduction_percent: Floats
-
-
-# The order in which the compiled decide step fills a Decision's arrays.
-_DECISION_FIELDS = tuple(f.name for f in dataclasses.fields(Decision))
 
 
 def start(
@@ -182,76 +162,43 @@ def start(
 # --- the steps of one patient, compiled (see mmntrial._jit) ---
 #
 # Each event is a loop over patients that applies the protocol to one patient at a time,
-# in the state's own arrays, passed as one tuple (``_arrays``). Codes are TaperState and
-# Action values; an illegal transition is not made but noted in ``error`` (patient, old,
-# new), and the Python caller raises IllegalTransition with the explanation.
-
-_RUN_IN, _TAPERING, _CONFIRMING = int(TaperState.RUN_IN), int(TaperState.TAPERING), 2
-_RESTORED, _STABILISED = int(TaperState.RESTORED), int(TaperState.STABILISED)
-_WITHDRAWN = int(TaperState.WITHDRAWN)
-_BASELINE, _REDUCE, _HOLD = int(Action.BASELINE), int(Action.REDUCE), int(Action.HOLD)
-_RESTORE, _RESCUE, _NONE = int(Action.RESTORE), int(Action.RESCUE), int(Action.NONE)
-assert _CONFIRMING == TaperState.CONFIRMING
+# in the state's own arrays (``w``, an EngineState). Codes are TaperState and Action
+# members, which numba compiles as their integer values; an illegal transition is not
+# made but noted in ``error`` (patient, old, new), and the Python caller raises
+# IllegalTransition with the explanation.
 
 
-def _arrays(w: EngineState) -> tuple[Any, ...]:
-    """The state's arrays in the order the compiled steps unpack them."""
-    e = w.evaluation
-    return (
-        w.state,
-        w.level,
-        w.max_level,
-        w.baseline_intensity,
-        w.baseline_interval_days,
-        w.last_step_day,
-        w.pending_day,
-        w.pending_fired,
-        w.resume_state,
-        w.restore_due,
-        w.rescue_due,
-        w.restored_day,
-        w.first_deterioration_day,
-        w.deteriorations,
-        w.pre_taper,
-        w.best,
-        (e.worsening, e.fired, e.value, e.reference, e.side),
-        w.evaluation_day,
-        w.withdrawn_day,
-    )
+class _Settings(NamedTuple):
+    """The protocol's numbers the compiled steps read (see :func:`_settings`)."""
+
+    start_day: float
+    confirmation_days: float
+    unrepeated_counts: bool  # a drop never assessed again counts as confirmed
+    restore_and_resume: bool  # the taper resumes after a restore
+    resume_after_days: float
+    every_n_weeks: bool  # the taper steps on a cadence, not at every infusion
+    cadence_days: float
+    rescue_dose_g_per_kg: float  # NaN: no rescue dose
+    dose_percent: Floats  # ladder.ladder_table: percent of baseline dose per level
+    interval_step_days: float  # ladder.ladder_table: interval lengthening per level
 
 
 @per_protocol
-def _settings(protocol: Protocol) -> tuple[Any, ...]:
-    """The protocol's numbers the compiled steps need, in the order they unpack them."""
+def _settings(protocol: Protocol) -> _Settings:
+    """The protocol's numbers the compiled steps need (cached per protocol)."""
     taper, det = protocol.taper, protocol.deterioration
     dose_percent, interval_step = ladder.ladder_table(taper)
-    return (
-        float(taper.start_day),
-        float(det.confirmation_days),
-        det.unrepeated is Unrepeated.COUNTS,
-        taper.after_deterioration is AfterDeterioration.RESTORE_AND_RESUME,
-        7.0 * (taper.resume_after_weeks or 0),
-        taper.cadence is Cadence.EVERY_N_WEEKS,
-        7.0 * (taper.cadence_weeks or 0),
-        np.nan if taper.rescue is None else float(taper.rescue.dose_g_per_kg),
-        dose_percent,
-        interval_step,
-    )
-
-
-@per_protocol
-def _rules(protocol: Protocol) -> tuple[Any, ...]:
-    """The compiled criteria as the compiled steps unpack them."""
-    rules = compile_rules(protocol)
-    return (
-        rules.series_index,
-        rules.worse_sign,
-        rules.threshold,
-        rules.best_on_study,
-        rules.both_sides,
-        rules.rescue,
-        rules.combine_all,
-        rules.series_sign,
+    return _Settings(
+        start_day=float(taper.start_day),
+        confirmation_days=float(det.confirmation_days),
+        unrepeated_counts=det.unrepeated is Unrepeated.COUNTS,
+        restore_and_resume=taper.after_deterioration is AfterDeterioration.RESTORE_AND_RESUME,
+        resume_after_days=float(DAYS_PER_WEEK) * (taper.resume_after_weeks or 0),
+        every_n_weeks=taper.cadence is Cadence.EVERY_N_WEEKS,
+        cadence_days=float(DAYS_PER_WEEK) * (taper.cadence_weeks or 0),
+        rescue_dose_g_per_kg=np.nan if taper.rescue is None else float(taper.rescue.dose_g_per_kg),
+        dose_percent=dose_percent,
+        interval_step_days=interval_step,
     )
 
 
@@ -274,16 +221,15 @@ def _move(states: States, i: int, new: int, allowed: Bools, error: npt.NDArray[n
 
 
 @jit_in_place
-def _close_pending(a: tuple[Any, ...], i: int) -> None:
-    pending_day, pending_fired = a[6], a[7]
-    pending_day[i] = np.nan
-    for c in range(pending_fired.shape[1]):
-        pending_fired[i, c] = False
+def _close_pending(w: EngineState, i: int) -> None:
+    w.pending_day[i] = np.nan
+    for c in range(w.pending_fired.shape[1]):
+        w.pending_fired[i, c] = False
 
 
 @jit_in_place
 def _confirm(
-    a: tuple[Any, ...],
+    w: EngineState,
     i: int,
     day: float,
     rescue: bool,
@@ -291,172 +237,162 @@ def _confirm(
     error: npt.NDArray[np.int64],
 ) -> None:
     """A confirmed deterioration: one level back up, and a restore (or rescue) is due."""
-    state, level, restore_due, rescue_due = a[0], a[1], a[9], a[10]
-    restored_day, first_deterioration_day, deteriorations = a[11], a[12], a[13]
-    _move(state, i, _RESTORED, allowed, error)
-    level[i] = max(level[i] - 1, 0)
+    _move(w.state, i, TaperState.RESTORED, allowed, error)
+    w.level[i] = max(w.level[i] - 1, 0)
     if rescue:
-        rescue_due[i] = True
+        w.rescue_due[i] = True
     else:
-        restore_due[i] = True
-    restored_day[i] = day
-    if np.isnan(first_deterioration_day[i]):
-        first_deterioration_day[i] = day
-    deteriorations[i] += 1
-    _close_pending(a, i)
+        w.restore_due[i] = True
+    w.restored_day[i] = day
+    if np.isnan(w.first_deterioration_day[i]):
+        w.first_deterioration_day[i] = day
+    w.deteriorations[i] += 1
+    _close_pending(w, i)
 
 
 @jit_in_place
-def _refute(a: tuple[Any, ...], i: int, allowed: Bools, error: npt.NDArray[np.int64]) -> None:
+def _refute(w: EngineState, i: int, allowed: Bools, error: npt.NDArray[np.int64]) -> None:
     """A drop that the repeat assessment did not show: back to the interrupted state."""
-    resume = a[8][i]
-    if resume in (_TAPERING, _STABILISED, _RESTORED):
-        _move(a[0], i, resume, allowed, error)
-    _close_pending(a, i)
+    resume = w.resume_state[i]
+    if resume in (TaperState.TAPERING, TaperState.STABILISED, TaperState.RESTORED):
+        _move(w.state, i, resume, allowed, error)
+    _close_pending(w, i)
 
 
 @jit_in_place
 def _settle_overdue(
-    a: tuple[Any, ...],
-    s: tuple[Any, ...],
+    w: EngineState,
+    s: _Settings,
     i: int,
     day: float,
     allowed: Bools,
     error: npt.NDArray[np.int64],
 ) -> None:
     """A drop whose confirmation window closed without a usable repeat assessment."""
-    window, unrepeated_counts = s[1], s[2]
-    if a[0][i] == _CONFIRMING and day > a[6][i] + window:
-        if unrepeated_counts:
-            _confirm(a, i, day, False, allowed, error)
+    if w.state[i] == TaperState.CONFIRMING and day > w.pending_day[i] + s.confirmation_days:
+        if s.unrepeated_counts:
+            _confirm(w, i, day, False, allowed, error)
         else:
-            _refute(a, i, allowed, error)
+            _refute(w, i, allowed, error)
 
 
 @jit_in_place
 def _judge(
-    a: tuple[Any, ...],
-    r: tuple[Any, ...],
-    s: tuple[Any, ...],
+    w: EngineState,
+    r: CriterionArrays,
+    s: _Settings,
     i: int,
     day: float,
     allowed: Bools,
     error: npt.NDArray[np.int64],
 ) -> None:
     """Turn patient ``i``'s latest criteria into a confirmation, a deterioration or a rescue."""
-    state, pending_day, pending_fired, resume_state = a[0], a[6], a[7], a[8]
-    restore_due, rescue_due = a[9], a[10]
-    worsening, fired = a[16][0], a[16][1]
-    rescue, combine_all = r[5], r[6]
-    if severe_verdict(i, fired, rescue):
+    state, pending_fired, fired = w.state, w.pending_fired, w.evaluation.fired
+    if severe_verdict(i, fired, r.rescue):
         # Severe deterioration needs no confirmation: rescue at the next infusion.
-        _confirm(a, i, day, True, allowed, error)
+        _confirm(w, i, day, True, allowed, error)
         return
-    drop = drop_verdict(i, fired, rescue, combine_all)
-    if state[i] == _CONFIRMING:
+    drop = drop_verdict(i, fired, r.rescue, r.combine_all)
+    if state[i] == TaperState.CONFIRMING:
         # A repeat assessment confirms if the drop shows again; it refutes only if every
         # criterion that fired first could be judged again and the verdict is "no drop".
         rejudged = True
         for c in range(fired.shape[1]):
-            if pending_fired[i, c] and np.isnan(worsening[i, c]):
+            if pending_fired[i, c] and np.isnan(w.evaluation.worsening[i, c]):
                 rejudged = False
         if drop:
-            _confirm(a, i, day, False, allowed, error)
+            _confirm(w, i, day, False, allowed, error)
         elif rejudged:
-            _refute(a, i, allowed, error)
+            _refute(w, i, allowed, error)
         return
-    opens = state[i] in (_TAPERING, _STABILISED, _RESTORED)
+    opens = state[i] in (TaperState.TAPERING, TaperState.STABILISED, TaperState.RESTORED)
     # A drop is a new episode only once any restore or rescue already decided has been
     # given: until then the same weakness would be counted twice.
-    if not (drop and opens) or restore_due[i] or rescue_due[i]:
+    if not (drop and opens) or w.restore_due[i] or w.rescue_due[i]:
         return
-    if s[1] == 0.0:  # no confirmation window: confirmed at once
-        _confirm(a, i, day, False, allowed, error)
+    if s.confirmation_days == 0.0:  # no confirmation window: confirmed at once
+        _confirm(w, i, day, False, allowed, error)
         return
-    resume_state[i] = state[i]
-    _move(state, i, _CONFIRMING, allowed, error)
-    pending_day[i] = day
+    w.resume_state[i] = state[i]
+    _move(state, i, TaperState.CONFIRMING, allowed, error)
+    w.pending_day[i] = day
     for c in range(fired.shape[1]):
         pending_fired[i, c] = fired[i, c]
 
 
 @jit_in_place
 def _observe_all(
-    a: tuple[Any, ...],
-    r: tuple[Any, ...],
-    s: tuple[Any, ...],
+    w: EngineState,
+    r: CriterionArrays,
+    s: _Settings,
     day: Floats,
     values: Floats,
     where: Bools,
     allowed: Bools,
     error: npt.NDArray[np.int64],
 ) -> None:
-    state, pre_taper, best, evaluation, evaluation_day = a[0], a[14], a[15], a[16], a[17]
-    series_index, worse_sign, threshold, best_on_study, both_sides = r[0], r[1], r[2], r[3], r[4]
-    series_sign, start_day = r[7], s[0]
+    state, pre_taper, best = w.state, w.pre_taper, w.best
     for i in range(state.shape[0]):
-        if not where[i] or state[i] == _WITHDRAWN:
+        if not where[i] or state[i] == TaperState.WITHDRAWN:
             continue
-        _settle_overdue(a, s, i, day[i], allowed, error)
-        if state[i] == _RUN_IN and day[i] > start_day:
-            _move(state, i, _TAPERING, allowed, error)
-        if state[i] == _RUN_IN:  # before the taper: the pre-taper reference
+        _settle_overdue(w, s, i, day[i], allowed, error)
+        if state[i] == TaperState.RUN_IN and day[i] > s.start_day:
+            _move(state, i, TaperState.TAPERING, allowed, error)
+        if state[i] == TaperState.RUN_IN:  # before the taper: the pre-taper reference
             for j in range(values.shape[1]):
                 if not np.isnan(values[i, j]):
                     pre_taper[i, j] = values[i, j]
         else:
-            evaluate_patient(
-                i, values, pre_taper, best, series_index, worse_sign, threshold,
-                best_on_study, both_sides, evaluation,
-            )  # fmt: skip
-            evaluation_day[i] = day[i]
-            _judge(a, r, s, i, day[i], allowed, error)
+            evaluate_patient(i, values, pre_taper, best, r, w.evaluation)
+            w.evaluation_day[i] = day[i]
+            _judge(w, r, s, i, day[i], allowed, error)
         # Best on study counts from day 0 and includes this assessment for the next one.
         if day[i] >= 0:
-            keep_best(i, best, values, series_sign)
+            keep_best(i, best, values, r.series_sign)
 
 
 @jit_in_place
 def _decide_all(
-    a: tuple[Any, ...],
-    s: tuple[Any, ...],
+    w: EngineState,
+    s: _Settings,
     day: Floats,
     weight_kg: Floats,
     where: Bools,
     allowed: Bools,
     error: npt.NDArray[np.int64],
-    out: tuple[Any, ...],
+    out: Decision,
 ) -> None:
-    state, level, max_level, baseline_intensity, baseline_interval = a[0], a[1], a[2], a[3], a[4]
-    last_step_day, restore_due, rescue_due, restored_day = a[5], a[9], a[10], a[11]
-    start_day, resume, resume_days, every_n_weeks, cadence_days = s[0], s[3], s[4], s[5], s[6]
-    rescue_dose_per_kg, dose_percent, interval_step = s[7], s[8], s[9]
-    out_day, action, out_state, out_level, dose, interval, intensity, percent, reduction = out
+    state, level, max_level = w.state, w.level, w.max_level
+    baseline_intensity, baseline_interval = w.baseline_intensity, w.baseline_interval_days
+    last_step_day, restore_due, rescue_due = w.last_step_day, w.restore_due, w.rescue_due
+    dose, interval, intensity = out.dose_g, out.interval_days, out.intensity_g_per_kg_week
+    percent, reduction = out.percent_of_baseline, out.reduction_percent
     for i in range(state.shape[0]):
-        out_day[i] = day[i] if where[i] else np.nan
-        act = _NONE
+        out.day[i] = day[i] if where[i] else np.nan
+        act = Action.NONE
         dose[i] = interval[i] = intensity[i] = percent[i] = reduction[i] = np.nan
-        if where[i] and state[i] != _WITHDRAWN:
-            _settle_overdue(a, s, i, day[i], allowed, error)
-            if state[i] == _RUN_IN and day[i] >= start_day:
-                _move(state, i, _TAPERING, allowed, error)
-            act = _BASELINE if state[i] == _RUN_IN else _HOLD
-            rested = day[i] - restored_day[i] >= resume_days  # K stable weeks since restore
+        if where[i] and state[i] != TaperState.WITHDRAWN:
+            _settle_overdue(w, s, i, day[i], allowed, error)
+            if state[i] == TaperState.RUN_IN and day[i] >= s.start_day:
+                _move(state, i, TaperState.TAPERING, allowed, error)
+            act = Action.BASELINE if state[i] == TaperState.RUN_IN else Action.HOLD
+            # K stable weeks since the restore
+            rested = day[i] - w.restored_day[i] >= s.resume_after_days
             waiting = restore_due[i] or rescue_due[i]
-            if resume and state[i] == _RESTORED and rested and not waiting:
-                _move(state, i, _TAPERING, allowed, error)
-            if state[i] == _TAPERING:
+            if s.restore_and_resume and state[i] == TaperState.RESTORED and rested and not waiting:
+                _move(state, i, TaperState.TAPERING, allowed, error)
+            if state[i] == TaperState.TAPERING:
                 since = day[i] - last_step_day[i]
-                if not every_n_weeks or np.isnan(since) or since >= cadence_days:
+                if not s.every_n_weeks or np.isnan(since) or since >= s.cadence_days:
                     if level[i] < max_level[i]:
                         level[i] += 1
-                        act = _REDUCE
+                        act = Action.REDUCE
                         last_step_day[i] = day[i]
                     else:
-                        _move(state, i, _STABILISED, allowed, error)
+                        _move(state, i, TaperState.STABILISED, allowed, error)
             rescue = rescue_due[i]
             if restore_due[i] or rescue:
-                act = _RESCUE if rescue else _RESTORE
+                act = Action.RESCUE if rescue else Action.RESTORE
                 restore_due[i] = rescue_due[i] = False
                 # A resumed taper waits a full cadence after a restore.
                 last_step_day[i] = day[i]
@@ -465,29 +401,28 @@ def _decide_all(
                 baseline_intensity[i],
                 baseline_interval[i],
                 weight_kg[i],
-                dose_percent,
-                interval_step,
+                s.dose_percent,
+                s.interval_step_days,
             )
-            if rescue and not np.isnan(rescue_dose_per_kg):
-                dose[i] = rescue_dose_per_kg * weight_kg[i]
+            if rescue and not np.isnan(s.rescue_dose_g_per_kg):
+                dose[i] = s.rescue_dose_g_per_kg * weight_kg[i]
                 interval[i] = baseline_interval[i]
             intensity[i] = ladder.dose_intensity_at(dose[i], weight_kg[i], interval[i])
             percent[i] = 100.0 * intensity[i] / baseline_intensity[i]
             reduction[i] = 100.0 - percent[i]
-        action[i] = act
-        out_state[i] = state[i]
-        out_level[i] = level[i]
+        out.action[i] = act
+        out.state[i] = state[i]
+        out.level[i] = level[i]
 
 
 @jit_in_place
 def _withdraw_all(
-    a: tuple[Any, ...], day: Floats, where: Bools, allowed: Bools, error: npt.NDArray[np.int64]
+    w: EngineState, day: Floats, where: Bools, allowed: Bools, error: npt.NDArray[np.int64]
 ) -> None:
-    state, withdrawn_day = a[0], a[18]
-    for i in range(state.shape[0]):
-        if where[i] and state[i] != _WITHDRAWN:
-            _move(state, i, _WITHDRAWN, allowed, error)
-            withdrawn_day[i] = day[i]
+    for i in range(w.state.shape[0]):
+        if where[i] and w.state[i] != TaperState.WITHDRAWN:
+            _move(w.state, i, TaperState.WITHDRAWN, allowed, error)
+            w.withdrawn_day[i] = day[i]
 
 
 # --- the public events ---
@@ -500,7 +435,7 @@ def _inputs(w: EngineState, day: Floats, where: Bools) -> tuple[Floats, Bools]:
 
 
 def _concerns(state: EngineState, where: Bools) -> bool:
-    return bool((np.asarray(where, dtype=bool) & (state.state != _WITHDRAWN)).any())
+    return bool((np.asarray(where, dtype=bool) & (state.state != TaperState.WITHDRAWN)).any())
 
 
 def observe(
@@ -534,8 +469,8 @@ def observe_in_place(
     day_in, where_in = _inputs(w, day, where)
     error = np.full(3, -1, dtype=np.int64)
     _observe_all(
-        _arrays(w),
-        _rules(protocol),
+        w,
+        compile_rules(protocol).arrays,
         _settings(protocol),
         day_in,
         np.ascontiguousarray(values, dtype=np.float64),
@@ -563,7 +498,7 @@ def withdraw_in_place(w: EngineState, day: Floats, where: Bools) -> None:
     """:func:`withdraw`, changing ``w`` itself (see :func:`observe_in_place`)."""
     day_in, where_in = _inputs(w, day, where)
     error = np.full(3, -1, dtype=np.int64)
-    _withdraw_all(_arrays(w), day_in, where_in, ALLOWED_TABLE, error)
+    _withdraw_all(w, day_in, where_in, ALLOWED_TABLE, error)
     _raise_if_illegal(error)
 
 
@@ -602,14 +537,14 @@ def decide_in_place(
     )
     error = np.full(3, -1, dtype=np.int64)
     _decide_all(
-        _arrays(w),
+        w,
         _settings(protocol),
         day_in,
         np.ascontiguousarray(np.broadcast_to(np.asarray(weight_kg, dtype=np.float64), (n,))),
         where_in,
         ALLOWED_TABLE,
         error,
-        tuple(getattr(decision, name) for name in _DECISION_FIELDS),
+        decision,
     )
     _raise_if_illegal(error)
     return decision

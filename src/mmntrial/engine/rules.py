@@ -11,6 +11,7 @@ Missing values are NaN: a criterion that cannot be evaluated neither fires nor c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +23,22 @@ from mmntrial.protocol.model import Combine, Criterion, Protocol, Reference, Sid
 from mmntrial.units import Bools, Floats
 
 
+class CriterionArrays(NamedTuple):
+    """A protocol's criteria as the compiled steps read them: one row per criterion.
+
+    A NamedTuple because numba passes one into compiled code whole, fields read by name.
+    """
+
+    series_index: npt.NDArray[np.int64]  # (criteria, 2): the series, -1 for no second side
+    worse_sign: Floats  # +1 where a decrease is worse, -1 where an increase is worse
+    threshold: Floats
+    best_on_study: Bools  # reference kind per criterion
+    both_sides: Bools  # a bilateral criterion needs both sides to drop
+    rescue: Bools  # a severe (rescue) criterion, not a deterioration criterion
+    combine_all: bool  # deterioration needs all its criteria to fire, not any
+    series_sign: Floats  # per series: the worse_sign of the criteria that watch it
+
+
 @dataclass(frozen=True)
 class CompiledRules:
     """A protocol's criteria as index arrays over the series they watch.
@@ -29,21 +46,14 @@ class CompiledRules:
     ``criteria`` lists the deterioration criteria first, then the rescue criteria;
     ``is_rescue`` tells them apart. ``series`` are the value-series keys watched
     (``mrc_sum``, ``grip_kpa:left``...); ``series_of[c]`` holds one or two indices into it.
+    ``arrays`` is the same for the compiled engine.
     """
 
     criteria: tuple[Criterion, ...]
     is_rescue: tuple[bool, ...]
     series: tuple[str, ...]
     series_of: tuple[tuple[int, ...], ...]
-    worse_sign: Floats  # +1 where a decrease is worse, -1 where an increase is worse
-    threshold: Floats
-    best_on_study: Bools  # reference kind per criterion
-    combine_all: bool
-    series_sign: Floats  # per series: the worse_sign of the criteria that watch it
-    # The same, as arrays for the compiled engine:
-    series_index: npt.NDArray[np.int64]  # (criteria, 2): the series, -1 for no second side
-    both_sides: Bools  # a bilateral criterion needs both sides to drop
-    rescue: Bools  # is_rescue as an array
+    arrays: CriterionArrays
 
     @property
     def n_criteria(self) -> int:
@@ -84,18 +94,22 @@ def _compile(protocol: Protocol) -> CompiledRules:
         is_rescue=is_rescue,
         series=tuple(series),
         series_of=tuple(series_of),
-        worse_sign=np.array(
-            [1.0 if c.direction is Worse.DECREASE else -1.0 for c in criteria], dtype=np.float64
+        arrays=CriterionArrays(
+            series_index=np.array(
+                [list(indices) + [-1] * (2 - len(indices)) for indices in series_of],
+                dtype=np.int64,
+            ).reshape(len(criteria), 2),
+            worse_sign=np.array(
+                [1.0 if c.direction is Worse.DECREASE else -1.0 for c in criteria],
+                dtype=np.float64,
+            ),
+            threshold=np.array([c.threshold for c in criteria], dtype=np.float64),
+            best_on_study=np.array([c.reference is Reference.BEST_ON_STUDY for c in criteria]),
+            both_sides=np.array([c.side is SideRule.BOTH for c in criteria], dtype=bool),
+            rescue=np.array(is_rescue, dtype=bool),
+            combine_all=protocol.deterioration.combine is Combine.ALL,
+            series_sign=_series_sign(criteria, series_of, len(series)),
         ),
-        threshold=np.array([c.threshold for c in criteria], dtype=np.float64),
-        best_on_study=np.array([c.reference is Reference.BEST_ON_STUDY for c in criteria]),
-        combine_all=protocol.deterioration.combine is Combine.ALL,
-        series_sign=_series_sign(criteria, series_of, len(series)),
-        series_index=np.array(
-            [list(indices) + [-1] * (2 - len(indices)) for indices in series_of], dtype=np.int64
-        ).reshape(len(criteria), 2),
-        both_sides=np.array([c.side is SideRule.BOTH for c in criteria], dtype=bool),
-        rescue=np.array(is_rescue, dtype=bool),
     )
 
 
@@ -108,13 +122,13 @@ def _series_sign(
     return sign
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     """Criteria evaluated at one assessment, per patient (rows) and criterion (columns).
 
     ``worsening`` is how far the measure moved the worse way from ``reference`` (positive
     = worse; for a bilateral measure, the side that decided); ``side`` is that side's
-    index into the measure's series (0 left, 1 right; 0 for one-sided measures).
+    index into the measure's series (0 left, 1 right; 0 for one-sided measures). A
+    NamedTuple, so that the compiled engine writes its arrays by name.
     """
 
     worsening: Floats
@@ -147,16 +161,15 @@ def evaluate_patient(
     values: Floats,
     pre_taper: Floats,
     best: Floats,
-    series_index: npt.NDArray[np.int64],
-    worse_sign: Floats,
-    threshold: Floats,
-    best_on_study: Bools,
-    both_sides: Bools,
-    out: tuple[Floats, Bools, Floats, Floats, npt.NDArray[np.int8]],
+    criteria: CriterionArrays,
+    out: Evaluation,
 ) -> None:
-    """Evaluate every criterion for patient ``i``: row ``i`` of the :class:`Evaluation`
-    arrays in ``out`` (worsening, fired, value, reference, side)."""
-    worsening, fired, value, reference, side = out
+    """Evaluate every criterion for patient ``i``: row ``i`` of the arrays of ``out``."""
+    series_index, worse_sign = criteria.series_index, criteria.worse_sign
+    threshold, best_on_study = criteria.threshold, criteria.best_on_study
+    both_sides = criteria.both_sides
+    worsening, fired, value = out.worsening, out.fired, out.value
+    reference, side = out.reference, out.side
     for c in range(series_index.shape[0]):
         source = best if best_on_study[c] else pre_taper
         first, second = series_index[c, 0], series_index[c, 1]
@@ -220,21 +233,10 @@ def keep_best(i: int, best: Floats, values: Floats, series_sign: Floats) -> None
 
 @jit
 def _evaluate_all(
-    values: Floats,
-    pre_taper: Floats,
-    best: Floats,
-    series_index: npt.NDArray[np.int64],
-    worse_sign: Floats,
-    threshold: Floats,
-    best_on_study: Bools,
-    both_sides: Bools,
-    out: tuple[Floats, Bools, Floats, Floats, npt.NDArray[np.int8]],
+    values: Floats, pre_taper: Floats, best: Floats, criteria: CriterionArrays, out: Evaluation
 ) -> None:
     for i in range(values.shape[0]):
-        evaluate_patient(
-            i, values, pre_taper, best, series_index, worse_sign, threshold, best_on_study,
-            both_sides, out,
-        )  # fmt: skip
+        evaluate_patient(i, values, pre_taper, best, criteria, out)
 
 
 def evaluate(rules: CompiledRules, values: Floats, pre_taper: Floats, best: Floats) -> Evaluation:
@@ -248,12 +250,8 @@ def evaluate(rules: CompiledRules, values: Floats, pre_taper: Floats, best: Floa
         np.asarray(values, dtype=np.float64),
         np.asarray(pre_taper, dtype=np.float64),
         np.asarray(best, dtype=np.float64),
-        rules.series_index,
-        rules.worse_sign,
-        rules.threshold,
-        rules.best_on_study,
-        rules.both_sides,
-        (result.worsening, result.fired, result.value, result.reference, result.side),
+        rules.arrays,
+        result,
     )
     return result
 
@@ -272,12 +270,14 @@ def _verdicts(fired: Bools, rescue: Bools, combine_all: bool, severe: bool) -> B
 
 def combined(rules: CompiledRules, fired: Bools) -> Bools:
     """The deterioration verdict per patient: the protocol's any/all over its criteria."""
-    return _verdicts(np.asarray(fired, dtype=bool), rules.rescue, rules.combine_all, False)
+    criteria = rules.arrays
+    return _verdicts(np.asarray(fired, dtype=bool), criteria.rescue, criteria.combine_all, False)
 
 
 def rescue_fired(rules: CompiledRules, fired: Bools) -> Bools:
     """Whether any severe (rescue) criterion fired, per patient."""
-    return _verdicts(np.asarray(fired, dtype=bool), rules.rescue, rules.combine_all, True)
+    criteria = rules.arrays
+    return _verdicts(np.asarray(fired, dtype=bool), criteria.rescue, criteria.combine_all, True)
 
 
 @jit
@@ -289,12 +289,13 @@ def _keep_best_all(best: Floats, values: Floats, series_sign: Floats) -> None:
 def update_best(rules: CompiledRules, best: Floats, values: Floats) -> Floats:
     """The best value so far per series: highest where a decrease is worse, else lowest."""
     result = np.array(best, dtype=np.float64)
-    _keep_best_all(result, np.asarray(values, dtype=np.float64), rules.series_sign)
+    _keep_best_all(result, np.asarray(values, dtype=np.float64), rules.arrays.series_sign)
     return result
 
 
 __all__ = [
     "CompiledRules",
+    "CriterionArrays",
     "Evaluation",
     "combined",
     "compile_rules",

@@ -32,7 +32,7 @@ from mmntrial.engine.states import Action, TaperState
 from mmntrial.errors import SimulationError
 from mmntrial.measures.ivig import grams_at_intensity
 from mmntrial.protocol.model import Protocol
-from mmntrial.simulate.course_step import Body, Schedule, step
+from mmntrial.simulate.course_step import Body, Progress, Schedule, step
 from mmntrial.simulate.disease import (
     MEASURED_SERIES,
     Exposure,
@@ -174,9 +174,17 @@ def run_course(
     given_level = state.level.copy()
     level_at_primary = np.full(n, -1, dtype=np.int64)
     moving = np.zeros(n, dtype=bool)
+    progress = Progress(
+        t=t,
+        need_now=need_now,
+        level=given_level,
+        level_at_primary=level_at_primary,
+        days_harmed=days_bad,
+        moving=moving,
+    )
     max_assessments = noise.shape[0]
 
-    while step(schedule, body, t, need_now, given_level, level_at_primary, days_bad, moving):
+    while step(schedule, body, progress):
         assessing = moving & ((visit_day[visit_index] == t) | (repeat_day == t))
         if assessing.any():
             at_visit = assessing & (visit_day[visit_index] == t)

@@ -19,7 +19,7 @@ on the primary endpoint day is kept as soon as a patient's next event is later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -35,9 +35,11 @@ from mmntrial.units import Bools, Floats, Ints
 
 HARM_POINTS = 5  # points per step where the deficit is judged against the harm threshold
 
+# Schedule, Body and Progress are NamedTuples: numba hands each to the compiled step
+# whole, and the step reads its fields by name.
 
-@dataclass(frozen=True, eq=False)
-class Schedule:
+
+class Schedule(NamedTuple):
     """When each patient's events fall: arrays changed in place by the course."""
 
     visit_day: Floats  # the protocol's visit days, then +inf
@@ -50,8 +52,7 @@ class Schedule:
     active: Bools
 
 
-@dataclass(frozen=True, eq=False)
-class Body:
+class Body(NamedTuple):
     """The model's per-patient state and parameters (see :mod:`.disease`)."""
 
     effect_modes: Floats  # (3, n), changed in place
@@ -66,114 +67,68 @@ class Body:
     harm: Floats  # deficit at which the patient is harmed
 
 
-def step(
-    schedule: Schedule,
-    body: Body,
-    t: Floats,
-    need_now: Floats,
-    level: npt.NDArray[np.int16],
-    level_at_primary: Ints,
-    days_harmed: Floats,
-    moving: Bools,
-) -> bool:
+class Progress(NamedTuple):
+    """Where each patient is in the course: arrays changed in place by :func:`step`."""
+
+    t: Floats  # the study day each patient has reached
+    need_now: Floats  # the dose need on day ``t``
+    level: npt.NDArray[np.int16]  # the taper level of the regimen in force
+    level_at_primary: Ints  # that level on the primary endpoint day (-1: not yet known)
+    days_harmed: Floats  # days spent at or above the harm deficit
+    moving: Bools  # the patients whose event is on their new ``t``
+
+
+class _Scratch(NamedTuple):
+    """Working arrays of one step, so that the compiled step allocates none."""
+
+    other: Floats  # each patient's earliest unscheduled event
+    own_visit: Floats  # each patient's next scheduled visit
+    samples: Floats  # the deficit at the harm points of a step
+
+
+def step(schedule: Schedule, body: Body, progress: Progress) -> bool:
     """Move every patient to their next event; return whether any patient has one.
 
-    Changes in place: ``t``, ``need_now`` (the need on day ``t``), the exposure in
-    ``body``, ``schedule.active`` (patients with nothing left leave the loop),
-    ``level_at_primary`` (from ``level`` once the primary day is passed),
-    ``days_harmed`` (days spent at or above the harm deficit), and ``moving`` (the
-    patients whose event is on their new ``t``).
+    Changes in place: ``progress`` (``t``, ``need_now``, ``level_at_primary`` from
+    ``level`` once the primary day is passed, ``days_harmed`` and ``moving``), the
+    exposure in ``body``, and ``schedule.active`` (patients with nothing left leave the
+    loop).
     """
-    n = t.shape[0]
-    return bool(
-        _step(
-            schedule.visit_day,
-            schedule.end_day,
-            schedule.primary_day,
-            schedule.visit_index,
-            schedule.repeat_day,
-            schedule.next_infusion,
-            schedule.leave,
-            schedule.active,
-            body.effect_modes,
-            body.pk_modes,
-            body.rates,
-            body.need_base,
-            body.on_drug,
-            body.leukopenia_day,
-            body.interruption_end_day,
-            body.onset_tau_days,
-            body.effect,
-            body.harm,
-            t,
-            need_now,
-            level,
-            level_at_primary,
-            days_harmed,
-            moving,
-            np.empty(n),
-            np.empty(n),
-            np.empty(HARM_POINTS),
-        )
-    )
+    n = progress.t.shape[0]
+    scratch = _Scratch(other=np.empty(n), own_visit=np.empty(n), samples=np.empty(HARM_POINTS))
+    return bool(_step(schedule, body, progress, scratch))
 
 
 @jit_in_place
-def need_on(
-    day: float,
-    i: int,
-    need_base: Floats,
-    on_drug: Bools,
-    leukopenia_day: Floats,
-    interruption_end_day: Floats,
-    tau: float,
-    effect: float,
-) -> float:
+def need_on(day: float, i: int, body: Body) -> float:
     """Patient ``i``'s dose need on ``day``: lowered by the drug as its onset rises."""
-    if effect == 0.0:
-        return float(need_base[i])
-    onset = onset_at(day, on_drug[i], leukopenia_day[i], interruption_end_day[i], tau)
-    return float(need_base[i] * (1.0 - effect * onset))
+    if body.effect == 0.0:
+        return float(body.need_base[i])
+    onset = onset_at(
+        day,
+        body.on_drug[i],
+        body.leukopenia_day[i],
+        body.interruption_end_day[i],
+        body.onset_tau_days,
+    )
+    return float(body.need_base[i] * (1.0 - body.effect * onset))
 
 
 @jit_in_place
-def _step(
-    visit_day: Floats,
-    end_day: float,
-    primary_day: float,
-    visit_index: Ints,
-    repeat_day: Floats,
-    next_infusion: Floats,
-    leave: Floats,
-    active: Bools,
-    effect_modes: Floats,
-    pk_modes: Floats,
-    rates: Floats,
-    need_base: Floats,
-    on_drug: Bools,
-    leukopenia_day: Floats,
-    interruption_end_day: Floats,
-    tau: float,
-    effect: float,
-    harm: Floats,
-    t: Floats,
-    need_now: Floats,
-    level: npt.NDArray[np.int16],
-    level_at_primary: Ints,
-    days_harmed: Floats,
-    moving: Bools,
-    other: Floats,  # scratch: each patient's earliest unscheduled event
-    own_visit: Floats,  # scratch: each patient's next scheduled visit
-    samples: Floats,  # scratch: the deficit at the harm points of a step
-) -> bool:
+def _step(schedule: Schedule, body: Body, progress: Progress, scratch: _Scratch) -> bool:
+    end_day, active = schedule.end_day, schedule.active
+    t, need_now, level_at_primary = progress.t, progress.need_now, progress.level_at_primary
+    moving, other, own_visit = progress.moving, scratch.other, scratch.own_visit
+    samples = scratch.samples
     n = t.shape[0]
     barrier = np.inf
     for i in range(n):
         other[i] = own_visit[i] = np.inf
         if active[i]:
-            infusion = next_infusion[i] if next_infusion[i] < end_day else np.inf
-            other[i] = min(repeat_day[i], infusion, leave[i])
-            own_visit[i] = visit_day[visit_index[i]]
+            next_infusion = schedule.next_infusion[i]
+            infusion = next_infusion if next_infusion < end_day else np.inf
+            other[i] = min(schedule.repeat_day[i], infusion, schedule.leave[i])
+            own_visit[i] = schedule.visit_day[schedule.visit_index[i]]
             barrier = min(barrier, own_visit[i])
     early = False
     for i in range(n):
@@ -183,8 +138,8 @@ def _step(
     any_moving = False
     for i in range(n):
         own_next = min(own_visit[i], other[i])
-        if level_at_primary[i] < 0 and own_next > primary_day:
-            level_at_primary[i] = level[i]
+        if level_at_primary[i] < 0 and own_next > schedule.primary_day:
+            level_at_primary[i] = progress.level[i]
         if early:
             upcoming = other[i] if other[i] < barrier else np.inf
         else:
@@ -199,17 +154,15 @@ def _step(
         else:
             continue
         dt = target - t[i]
-        need_next = need_on(
-            target, i, need_base, on_drug, leukopenia_day, interruption_end_day, tau, effect
-        )
-        advance_patient(effect_modes, pk_modes, rates, i, dt, samples)
+        need_next = need_on(target, i, body)
+        advance_patient(body.effect_modes, body.pk_modes, body.rates, i, dt, samples)
         for k in range(HARM_POINTS):
             need_k = need_now[i] + (need_next - need_now[i]) * (k / (HARM_POINTS - 1))
             samples[k] = deficit_at(samples[k], need_k)
-        days_harmed[i] += days_above_patient(samples, harm[i], dt)
+        progress.days_harmed[i] += days_above_patient(samples, body.harm[i], dt)
         t[i] = target
         need_now[i] = need_next
     return any_moving
 
 
-__all__ = ["HARM_POINTS", "Body", "Schedule", "need_on", "step"]
+__all__ = ["HARM_POINTS", "Body", "Progress", "Schedule", "need_on", "step"]
