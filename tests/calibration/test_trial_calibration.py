@@ -22,10 +22,10 @@ import numpy as np
 import pytest
 
 from mmntrial.protocol.loader import load_protocol
-from mmntrial.simulate.disease import Exposure, deficit, measured, true_strength
-from mmntrial.simulate.patients import build_patients, draw_trials
 from mmntrial.simulate.population import load_population
 from mmntrial.simulate.trials import run_trials
+from mmntrial.simulate.trials.disease import Exposure, deficit, measured, true_strength
+from mmntrial.simulate.trials.patients import build_patients, draw_trials
 
 PROTOCOL = load_protocol("piepers-2007")
 POP = load_population("mmn-default")

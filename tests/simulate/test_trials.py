@@ -11,11 +11,11 @@ from mmntrial.analysis.binary import wilson_interval
 from mmntrial.errors import SimulationError
 from mmntrial.protocol.loader import load_protocol, parse_protocol
 from mmntrial.protocol.serialize import protocol_to_dict
-from mmntrial.simulate.fisher import fisher_p_values, fisher_table
-from mmntrial.simulate.one_trial import simulate_one_trial, simulate_trial
-from mmntrial.simulate.patients import build_patients, draw_trials
 from mmntrial.simulate.population import load_population
 from mmntrial.simulate.trials import run_chunk, run_trials
+from mmntrial.simulate.trials.fisher import fisher_p_values, fisher_table
+from mmntrial.simulate.trials.one_trial import simulate_one_trial, simulate_trial
+from mmntrial.simulate.trials.patients import build_patients, draw_trials
 
 PROTOCOL = load_protocol("piepers-2007")
 POP = load_population("mmn-default")

@@ -82,8 +82,8 @@ def demo(
 ) -> None:
     """Engine decisions, a power analysis, and one simulated trial analysed into a report."""
     from mmntrial.dataset.io import write_dataset
-    from mmntrial.simulate.one_trial import simulate_trial
     from mmntrial.simulate.population import load_population
+    from mmntrial.simulate.trials.one_trial import simulate_trial
 
     console = Console()
     protocol = load_protocol(DEMO_PROTOCOL)

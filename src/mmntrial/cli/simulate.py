@@ -15,8 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mmntrial.errors import SimulationError
-from mmntrial.simulate.execute import dask_client
 from mmntrial.simulate.sweep import SWEEP_DEFAULTS, load_sweep, make_plan, run_sweep
+from mmntrial.simulate.sweep.execute import dask_client
 from mmntrial.simulate.trials import check_arguments
 
 
@@ -146,7 +146,7 @@ def _write_dataset(
     protocol: Any, population: Any, effect: float, seed: int, n_per_arm: int | None, path: Path
 ) -> None:
     from mmntrial.dataset.io import write_dataset
-    from mmntrial.simulate.one_trial import simulate_trial
+    from mmntrial.simulate.trials.one_trial import simulate_trial
 
     trial = simulate_trial(
         protocol,

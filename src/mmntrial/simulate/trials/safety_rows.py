@@ -2,7 +2,7 @@
 
 The events that change a patient's course were drawn with the patient (leukopenia,
 which interrupts the study drug; discontinuation for side effects, which ends the
-trial for them; see :mod:`mmntrial.simulate.patients`). Here they become rows, and the
+trial for them; see :mod:`mmntrial.simulate.trials.patients`). Here they become rows, and the
 events that change nothing in the model (infections, GI upset) are drawn from the
 dataset's own stream. Rates are the population's ``[drug]`` section [S47, S48].
 
@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from mmntrial.simulate.patients import DAYS_PER_YEAR, Patients
-from mmntrial.simulate.population_model import Population
+from mmntrial.simulate.population.model import Population
+from mmntrial.simulate.trials.patients import DAYS_PER_YEAR, Patients
 
 Floats = np.ndarray
 

@@ -34,9 +34,9 @@ from mmntrial.randomization.batch import (
     permuted_block_arms,
     simple_arms,
 )
-from mmntrial.simulate.pk import PkParameters
-from mmntrial.simulate.pk_step import PkModel, steady_state_mean_g_per_l
-from mmntrial.simulate.population_model import Population
+from mmntrial.simulate.pk.model import PkParameters
+from mmntrial.simulate.pk.step import PkModel, steady_state_mean_g_per_l
+from mmntrial.simulate.population.model import Population
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]

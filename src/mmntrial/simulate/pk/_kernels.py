@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
-    from mmntrial.simulate.pk import PkParameters
+    from mmntrial.simulate.pk.model import PkParameters
 
 FloatArray = npt.NDArray[np.float64]
 

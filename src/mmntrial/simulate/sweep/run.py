@@ -1,7 +1,7 @@
 """Sweeps: simulate a grid of designs and tabulate power, IVIg saved and harm per design.
 
 A sweep file (TOML) names the base protocol and population, the trials per design, the
-seed, and the grid (see :mod:`mmntrial.simulate.grid` for axis names)::
+seed, and the grid (see :mod:`mmntrial.simulate.sweep.grid` for axis names)::
 
     [sweep]
     protocol = "piepers-2007"
@@ -31,10 +31,10 @@ import pandas as pd
 from mmntrial.errors import SimulationError
 from mmntrial.protocol.loader import load_protocol
 from mmntrial.protocol.model import Protocol
-from mmntrial.simulate.execute import plan_tasks, run_local, run_on_client
-from mmntrial.simulate.grid import DesignPoint, design_points
-from mmntrial.simulate.population import Population, load_population
-from mmntrial.simulate.trials import TrialResults, arm_roles, check_arguments
+from mmntrial.simulate.population.loader import Population, load_population
+from mmntrial.simulate.sweep.execute import plan_tasks, run_local, run_on_client
+from mmntrial.simulate.sweep.grid import DesignPoint, design_points
+from mmntrial.simulate.trials.runner import TrialResults, arm_roles, check_arguments
 
 # The [sweep] settings and their defaults, for a file and for the command line alike.
 SWEEP_DEFAULTS: dict[str, Any] = {

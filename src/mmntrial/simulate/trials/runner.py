@@ -2,7 +2,7 @@
 
 Trials are processed in chunks of ``chunk_trials``; trial ``t`` of the run takes its
 randomness from child ``t`` of ``np.random.SeedSequence(seed)``
-(:func:`~mmntrial.simulate.patients.trial_generator`), so a trial's result depends only
+(:func:`~mmntrial.simulate.trials.patients.trial_generator`), so a trial's result depends only
 on the seed and its number: never on the chunk size, how many chunks there are, which
 worker runs them, or in which order. Memory stays flat: one chunk at a time.
 
@@ -28,10 +28,10 @@ import pandas as pd
 from mmntrial.analysis.binary import wilson_interval
 from mmntrial.errors import SimulationError
 from mmntrial.protocol.model import Protocol
-from mmntrial.simulate.course import Outcome, check_simulable, run_course
-from mmntrial.simulate.fisher import fisher_p_values
-from mmntrial.simulate.patients import Patients, build_patients, draw_trials
-from mmntrial.simulate.population_model import Population
+from mmntrial.simulate.population.model import Population
+from mmntrial.simulate.trials.course import Outcome, check_simulable, run_course
+from mmntrial.simulate.trials.fisher import fisher_p_values
+from mmntrial.simulate.trials.patients import Patients, build_patients, draw_trials
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]

@@ -10,7 +10,7 @@ import numpy.typing as npt
 from mmntrial.errors import SimulationError
 
 if TYPE_CHECKING:
-    from mmntrial.simulate.pk import PkParameters
+    from mmntrial.simulate.pk.model import PkParameters
 
 FloatArray = npt.NDArray[np.float64]
 
