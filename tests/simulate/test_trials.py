@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy.stats import fisher_exact
 
-from mmntrial.analysis.binary import wilson_interval
 from mmntrial.errors import SimulationError
+from mmntrial.intervals import wilson_interval
 from mmntrial.protocol.loader import load_protocol, parse_protocol
 from mmntrial.protocol.serialize import protocol_to_dict
 from mmntrial.simulate.population import load_population

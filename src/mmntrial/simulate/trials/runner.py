@@ -25,8 +25,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from mmntrial.analysis.binary import wilson_interval
 from mmntrial.errors import SimulationError
+from mmntrial.intervals import wilson_interval
 from mmntrial.protocol.model import Protocol
 from mmntrial.simulate.population.model import Population
 from mmntrial.simulate.trials.course import Outcome, check_simulable, run_course
