@@ -19,6 +19,7 @@ so a user error never prints a traceback. Anything else is a bug and keeps its t
      |    +-- ListExhausted       the allocation list has no slot left for a stratum
      |    +-- AlreadyRandomized   the subject holds an allocation already
      |    +-- ListTampered        the list on disk no longer matches its commitment
+     +-- SafetyError              a lab or grading table the safety rules do not know
      +-- SimulationError          bad simulation input: a population value, a seed, an array
      +-- AnalysisError            input a statistical test cannot use (empty arm, NaN, ...)
           +-- ModelFitError       a model that cannot be fitted to otherwise valid input
@@ -104,6 +105,10 @@ class ListTampered(RandomizationError):
     """The allocation list no longer matches its published commitment."""
 
 
+class SafetyError(MmntrialError, ValueError):
+    """A lab without a grading table, or a grading table that breaks its format."""
+
+
 class SimulationError(MmntrialError, ValueError):
     """Input the simulator cannot use; the message names the argument, value and expectation."""
 
@@ -132,5 +137,6 @@ __all__ = [
     "ProtocolError",
     "RandomizationError",
     "ReportError",
+    "SafetyError",
     "SimulationError",
 ]
