@@ -17,7 +17,7 @@ from mmntrial.simulate.sweep.execute import dask_client
 
 plan = make_plan(protocol="piepers-2007", population="mmn-default",
                  axes={"effect": [0.0, 0.5]}, trials=4, seed=3, chunk_trials=2)
-run_sweep(plan).table.to_dict()
+run_sweep(plan).to_frame()
 heavy = ("statsmodels", "lifelines", "mmntrial.analysis")
 
 def loaded():

@@ -8,6 +8,8 @@
   (:mod:`mmntrial._jit`).
 - :mod:`~mmntrial.simulate.trials.runner`: ``run_trials``, ``run_chunk``,
   ``TrialResults`` (re-exported here).
+- :mod:`~mmntrial.simulate.trials.summary`: ``DesignSummary`` and ``ArmSummary``, the
+  typed summary of a design's trials (re-exported here).
 - :mod:`~mmntrial.simulate.trials.fisher`: Fisher exact p-values from lookup tables.
 - :mod:`~mmntrial.simulate.trials.one_trial`: one trial as a full dataset;
   :mod:`~mmntrial.simulate.trials.safety_rows`: its adverse events and labs.
@@ -21,8 +23,11 @@ from mmntrial.simulate.trials.runner import (
     run_trials,
     summarize_trials,
 )
+from mmntrial.simulate.trials.summary import ArmSummary, DesignSummary
 
 __all__ = [
+    "ArmSummary",
+    "DesignSummary",
     "TrialResults",
     "arm_roles",
     "check_arguments",
