@@ -78,5 +78,6 @@ def test_the_sweep_table_is_points_settings_then_summaries() -> None:
     frame = result.to_frame()
     assert list(frame.columns[:2]) == ["point", "effect"]
     assert list(frame.columns[2:]) == list(result.summaries[0].to_row())
+    assert frame.to_dict(orient="records") == result.rows()
     assert frame["rejection_rate"].tolist() == [s.rejection_rate for s in result.summaries]
     assert [s.measure for s in result.summaries] == ["type I error", "power"]

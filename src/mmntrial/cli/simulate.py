@@ -130,8 +130,7 @@ def simulate(
     if dataset is not None:
         _write_dataset(plan.protocol, plan.population, effect, seed, n_per_arm, dataset)
     if as_json:
-        row = {"point": point.index, **point.settings, **summary.to_row()}
-        typer.echo(json.dumps(row, default=float))
+        typer.echo(json.dumps(result.rows()[0], default=float))
         return
     console = Console()
     console.print(

@@ -64,22 +64,25 @@ class SweepPlan:
 class SweepResult:
     """Per-trial rows of every design (``point`` column) and one summary per design point.
 
-    ``summaries[i]`` belongs to ``plan.points[i]``; :meth:`to_frame` lays them out as the
-    sweep table.
+    ``summaries[i]`` belongs to ``plan.points[i]``; :meth:`rows` and :meth:`to_frame` lay
+    them out as the sweep table.
     """
 
     plan: SweepPlan
     per_trial: pd.DataFrame
     summaries: tuple[DesignSummary, ...]
 
+    def rows(self) -> list[dict[str, Any]]:
+        """One flat row per design: ``point``, its value on every axis, then its summary's
+        row (:meth:`~mmntrial.simulate.trials.summary.DesignSummary.to_row`)."""
+        return [
+            {"point": point.index, **point.settings, **summary.to_row()}
+            for point, summary in zip(self.plan.points, self.summaries, strict=True)
+        ]
+
     def to_frame(self) -> pd.DataFrame:
-        """One row per design: ``point``, its value on every axis, then the summary's row."""
-        return pd.DataFrame(
-            [
-                {"point": point.index, **point.settings, **summary.to_row()}
-                for point, summary in zip(self.plan.points, self.summaries, strict=True)
-            ]
-        )
+        """The sweep table (``sweep.csv``): :meth:`rows` as a DataFrame."""
+        return pd.DataFrame(self.rows())
 
 
 def make_plan(
