@@ -21,7 +21,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from mmntrial.simulate._pk_kernels import modes  # the same constants for the baselines
 from mmntrial.simulate.pk import (
     PkParameters,
     PkPopulation,
@@ -29,6 +28,7 @@ from mmntrial.simulate.pk import (
     exogenous_window_mean,
     sample_pk_parameters,
 )
+from mmntrial.simulate.pk._kernels import modes  # the same constants for the baselines
 
 N_PATIENTS = 100_000
 CHUNK = 10_000

@@ -27,11 +27,11 @@ from collections.abc import Callable
 import numpy as np
 
 from mmntrial.protocol.loader import load_protocol
-from mmntrial.simulate.course import run_course
-from mmntrial.simulate.execute import dask_client, plan_tasks, run_on_client
-from mmntrial.simulate.grid import design_points
 from mmntrial.simulate.population import load_population
-from mmntrial.simulate.trials import draw_chunk, run_chunk
+from mmntrial.simulate.sweep.execute import dask_client, plan_tasks, run_on_client
+from mmntrial.simulate.sweep.grid import design_points
+from mmntrial.simulate.trials.course import run_course
+from mmntrial.simulate.trials.runner import draw_chunk, run_chunk
 
 DAYS = 365
 PATIENTS_PER_TRIAL = 28

@@ -53,7 +53,7 @@ import numba
 import numba.core.caching
 before = numba.config.CACHE_DIR
 import mmntrial._jit
-import mmntrial.engine.core, mmntrial.engine.rules, mmntrial.simulate.course_step
+import mmntrial.engine.core, mmntrial.engine.rules, mmntrial.simulate.trials.course_step
 print(numba.config.CACHE_DIR == before,
       numba.core.caching._hash_source_file.cache_info().misses,
       mmntrial._jit._process_cache_folder.cache_info().misses)

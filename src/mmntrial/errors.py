@@ -20,6 +20,7 @@ so a user error never prints a traceback. Anything else is a bug and keeps its t
      |    +-- AlreadyRandomized   the subject holds an allocation already
      |    +-- ListTampered        the list on disk no longer matches its commitment
      +-- StorageError             a database that cannot be opened: a bad URL, an unknown revision
+     +-- SafetyError              a lab or grading table the safety rules do not know
      +-- SimulationError          bad simulation input: a population value, a seed, an array
      +-- AnalysisError            input a statistical test cannot use (empty arm, NaN, ...)
           +-- ModelFitError       a model that cannot be fitted to otherwise valid input
@@ -109,6 +110,10 @@ class StorageError(MmntrialError):
     """A database that cannot be opened or used: a bad URL, no server, an unknown revision."""
 
 
+class SafetyError(MmntrialError, ValueError):
+    """A lab without a grading table, or a grading table that breaks its format."""
+
+
 class SimulationError(MmntrialError, ValueError):
     """Input the simulator cannot use; the message names the argument, value and expectation."""
 
@@ -137,6 +142,7 @@ __all__ = [
     "ProtocolError",
     "RandomizationError",
     "ReportError",
+    "SafetyError",
     "SimulationError",
     "StorageError",
 ]

@@ -22,10 +22,10 @@ import numpy as np
 import pytest
 
 from mmntrial.protocol.loader import load_protocol
-from mmntrial.simulate.disease import Exposure, deficit, measured, true_strength
-from mmntrial.simulate.patients import build_patients, draw_trials
 from mmntrial.simulate.population import load_population
 from mmntrial.simulate.trials import run_trials
+from mmntrial.simulate.trials.disease import Exposure, deficit, measured, true_strength
+from mmntrial.simulate.trials.patients import build_patients, draw_trials
 
 PROTOCOL = load_protocol("piepers-2007")
 POP = load_population("mmn-default")
@@ -88,21 +88,23 @@ def test_the_reference_trial_outcome_is_typical_under_no_drug_effect() -> None:
     print(
         f"\nreference trial under effect 0, {N_TRIALS} simulated trials of 14 + 14:\n"
         f"  responders per arm: MMF mean {mmf.mean():.2f}, placebo {placebo.mean():.2f} "
-        f"(proportion {summary['mmf']['proportion_reaching_primary']:.3f} / "
-        f"{summary['placebo']['proportion_reaching_primary']:.3f}); reference [S1]: 1 and 0\n"
+        f"(proportion {summary.arm('mmf').proportion_reaching_primary:.3f} / "
+        f"{summary.arm('placebo').proportion_reaching_primary:.3f}); reference [S1]: 1 and 0\n"
         f"  P(total <= 1) = {p_low:.3f}, P(total >= 1) = {p_high:.3f} (observed total 1)\n"
         f"  P(MMF <= 2 and placebo <= 2) = {both_small:.3f}\n"
         f"  P(exactly 1 vs 0, either arm) = {exactly:.3f}\n"
         f"  P(Fisher p >= 0.05) = {not_significant:.3f} (type I error "
-        f"{summary['rejection_rate']:.4f})\n"
-        f"  mean reduction: MMF {summary['mmf']['mean_reduction_pct']:.1f}%, placebo "
-        f"{summary['placebo']['mean_reduction_pct']:.1f}%; deteriorations per patient "
-        f"{summary['placebo']['deteriorations_per_patient']:.2f}, weeks deteriorated "
-        f"{summary['placebo']['weeks_deteriorated_per_patient']:.1f}"
+        f"{summary.rejection_rate:.4f})\n"
+        f"  mean reduction: MMF {summary.arm('mmf').mean_reduction_pct:.1f}%, placebo "
+        f"{summary.arm('placebo').mean_reduction_pct:.1f}%; deteriorations per patient "
+        f"{summary.arm('placebo').deteriorations_per_patient:.2f}, weeks deteriorated "
+        f"{summary.arm('placebo').weeks_deteriorated_per_patient:.1f}"
     )
     assert p_low >= 0.1
     assert p_high >= 0.1
     assert both_small >= 0.5
     assert not_significant >= 0.95
-    reduction_gap = summary["mmf"]["mean_reduction_pct"] - summary["placebo"]["mean_reduction_pct"]
+    reduction_gap = (
+        summary.arm("mmf").mean_reduction_pct - summary.arm("placebo").mean_reduction_pct
+    )
     assert abs(reduction_gap) < 3.0  # no difference in reduction, as found

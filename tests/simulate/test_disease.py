@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from mmntrial.protocol.loader import load_protocol
-from mmntrial.simulate.disease import (
+from mmntrial.simulate.population import load_population
+from mmntrial.simulate.trials.disease import (
     Exposure,
     days_above,
     deficit,
@@ -17,8 +18,7 @@ from mmntrial.simulate.disease import (
     onset_of,
     true_strength,
 )
-from mmntrial.simulate.patients import Patients, build_patients, draw_trials
-from mmntrial.simulate.population import load_population
+from mmntrial.simulate.trials.patients import Patients, build_patients, draw_trials
 
 PROTOCOL = load_protocol("piepers-2007")
 POP = load_population("mmn-default")

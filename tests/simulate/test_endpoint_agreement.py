@@ -20,8 +20,8 @@ from mmntrial.engine.endpoints import endpoint_values
 from mmntrial.engine.replay import replay
 from mmntrial.engine.states import Action
 from mmntrial.protocol.loader import builtin_names, load_protocol
-from mmntrial.simulate.one_trial import simulate_trial
 from mmntrial.simulate.population import load_population
+from mmntrial.simulate.trials.one_trial import simulate_trial
 
 CASES = [
     (name, seed, effect) for name in builtin_names() for seed in (0, 2) for effect in (0.0, 0.7)

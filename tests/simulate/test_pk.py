@@ -14,7 +14,6 @@ from scipy.linalg import expm
 
 from mmntrial.errors import SimulationError
 from mmntrial.simulate import pk
-from mmntrial.simulate._pk_kernels import modes
 from mmntrial.simulate.pk import (
     PkParameters,
     PkPopulation,
@@ -25,6 +24,8 @@ from mmntrial.simulate.pk import (
     sample_pk_parameters,
     terminal_half_life_days,
 )
+from mmntrial.simulate.pk import model as pk_model
+from mmntrial.simulate.pk._kernels import modes
 
 POP = PkPopulation.cheng_2025()
 
@@ -169,7 +170,7 @@ def test_results_do_not_depend_on_the_chunk_size(
     times, edges = np.arange(0.0, 100.0), np.arange(0.0, 100.0, 7.0)
     whole = exogenous_concentration(five_patients, day, dose_g, times)
     whole_auc = exogenous_auc(five_patients, day, dose_g, edges)
-    monkeypatch.setattr(pk, "_CHUNK_ELEMENTS", 50)  # one or two patients per chunk
+    monkeypatch.setattr(pk_model, "_CHUNK_ELEMENTS", 50)  # one or two patients per chunk
     np.testing.assert_allclose(
         exogenous_concentration(five_patients, day, dose_g, times), whole, rtol=1e-13
     )

@@ -1,4 +1,4 @@
-"""The stateful PK step against the whole-schedule functions of pk.py."""
+"""The stateful PK step against the whole-schedule functions of pk/model.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from mmntrial.simulate.pk import (
     exogenous_window_mean,
     sample_pk_parameters,
 )
-from mmntrial.simulate.pk_step import PkModel, PkState, steady_state_mean_g_per_l
+from mmntrial.simulate.pk.step import PkModel, PkState, steady_state_mean_g_per_l
 
 POP = PkPopulation.cheng_2025()
 

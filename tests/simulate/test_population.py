@@ -22,7 +22,11 @@ from mmntrial.simulate.population import (
 
 @pytest.fixture
 def raw() -> dict[str, Any]:
-    text = resources.files("mmntrial.simulate").joinpath("builtin/mmn-default.toml").read_text()
+    text = (
+        resources.files("mmntrial.simulate.population")
+        .joinpath("builtin/mmn-default.toml")
+        .read_text()
+    )
     return tomllib.loads(text)
 
 
@@ -40,7 +44,11 @@ def test_the_default_population_loads_with_a_source_for_every_value() -> None:
 
 
 def test_a_population_loads_from_a_path(tmp_path: Path) -> None:
-    text = resources.files("mmntrial.simulate").joinpath("builtin/mmn-default.toml").read_text()
+    text = (
+        resources.files("mmntrial.simulate.population")
+        .joinpath("builtin/mmn-default.toml")
+        .read_text()
+    )
     path = tmp_path / "mine.toml"
     path.write_text(text.replace('name = "mmn-default"', 'name = "mine"'))
     assert load_population(path).name == "mine"

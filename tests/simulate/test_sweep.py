@@ -7,16 +7,16 @@ import pytest
 
 from mmntrial.errors import ProtocolError, SimulationError
 from mmntrial.protocol.loader import load_protocol
-from mmntrial.simulate.execute import (
+from mmntrial.simulate.population import load_population
+from mmntrial.simulate.sweep import load_sweep, make_plan, run_sweep
+from mmntrial.simulate.sweep.execute import (
     chunk_sizes,
     dask_client,
     plan_tasks,
     run_local,
     run_on_client,
 )
-from mmntrial.simulate.grid import design_points
-from mmntrial.simulate.population import load_population
-from mmntrial.simulate.sweep import load_sweep, make_plan, run_sweep
+from mmntrial.simulate.sweep.grid import design_points
 from mmntrial.simulate.trials import run_trials
 
 PIEPERS = load_protocol("piepers-2007")

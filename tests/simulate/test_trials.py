@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 from scipy.stats import fisher_exact
 
-from mmntrial.analysis.binary import wilson_interval
 from mmntrial.errors import SimulationError
+from mmntrial.intervals import wilson_interval
 from mmntrial.protocol.loader import load_protocol, parse_protocol
 from mmntrial.protocol.serialize import protocol_to_dict
-from mmntrial.simulate.fisher import fisher_p_values, fisher_table
-from mmntrial.simulate.one_trial import simulate_one_trial, simulate_trial
-from mmntrial.simulate.patients import build_patients, draw_trials
 from mmntrial.simulate.population import load_population
 from mmntrial.simulate.trials import run_chunk, run_trials
+from mmntrial.simulate.trials.fisher import fisher_p_values, fisher_table
+from mmntrial.simulate.trials.one_trial import simulate_one_trial, simulate_trial
+from mmntrial.simulate.trials.patients import build_patients, draw_trials
 
 PROTOCOL = load_protocol("piepers-2007")
 POP = load_population("mmn-default")
@@ -95,14 +95,14 @@ def test_per_trial_columns_and_summary() -> None:
     ]
     np.testing.assert_allclose(frame["p_value"], expected_p, rtol=1e-9)
     summary = results.summary()
-    assert summary["measure"] == "type I error"
-    assert summary["n_trials"] == 30
-    low, high = summary["rejection_rate_ci95"]
-    assert low <= summary["rejection_rate"] <= high
+    assert summary.measure == "type I error"
+    assert summary.n_trials == 30
+    low, high = summary.rejection_rate_ci95
+    assert low <= summary.rejection_rate <= high
     for arm in ("mmf", "placebo"):
-        assert 0.0 <= summary[arm]["proportion_reaching_primary"] <= 1.0
-        assert summary[arm]["ivig_saved_g_per_patient_year"] > 0  # the taper saves IVIg
-        assert summary[arm]["deteriorations_per_patient"] > 0  # ... and causes harm
+        assert 0.0 <= summary.arm(arm).proportion_reaching_primary <= 1.0
+        assert summary.arm(arm).ivig_saved_g_per_patient_year > 0  # the taper saves IVIg
+        assert summary.arm(arm).deteriorations_per_patient > 0  # ... and causes harm
 
 
 def test_fisher_table_matches_scipy() -> None:

@@ -13,20 +13,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from mmntrial.errors import AnalysisError
 
+# The level check belongs to the base layer (the simulator needs it too); the analysis
+# modules keep importing it from here.
+from mmntrial.intervals import check_level as check_level
+
 
 def _preview(values: NDArray[np.generic], limit: int = 5) -> str:
     shown = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in values[:limit])
     return f"[{shown}{', ...' if len(values) > limit else ''}]"
-
-
-def check_level(level: float) -> float:
-    """The confidence level as a float strictly between 0 and 1."""
-    if not isinstance(level, int | float) or not 0.0 < float(level) < 1.0:
-        raise AnalysisError(
-            f"level: got {level!r}, expected a confidence level strictly between 0 and 1 "
-            "(for example 0.95)"
-        )
-    return float(level)
 
 
 def float_array(name: str, values: ArrayLike) -> NDArray[np.float64]:

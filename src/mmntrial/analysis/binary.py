@@ -3,7 +3,8 @@
 The risk difference gets the Newcombe hybrid score interval (method 10 of Newcombe,
 Stat Med 1998;17:873-890): it combines the Wilson score interval of each proportion and,
 unlike the Wald interval, keeps its coverage with small arms and with 0/n or n/n, which
-a 20-to-40-patient IVIg-sparing trial meets often.
+a 20-to-40-patient IVIg-sparing trial meets often. The Wilson interval itself lives in
+:mod:`mmntrial.intervals`, below the analysis, because the simulator uses it too.
 """
 
 from __future__ import annotations
@@ -14,36 +15,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from mmntrial.analysis._validate import bool_array, check_arms, check_level, label_array
+from mmntrial.analysis._validate import bool_array, check_arms, label_array
 from mmntrial.analysis.result import TestResult
-from mmntrial.errors import AnalysisError
-
-
-def _check_count(name: str, successes: int, n: int) -> None:
-    for label, value in ((f"{name} successes", successes), (f"{name} n", n)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise AnalysisError(f"{label}: got {value!r}, expected a whole number")
-    if n < 1 or not 0 <= successes <= n:
-        raise AnalysisError(
-            f"{name}: got {successes} successes out of {n}, expected n >= 1 and 0 <= successes <= n"
-        )
-
-
-def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of one proportion, without continuity correction.
-
-    >>> low, high = wilson_interval(0, 10)
-    >>> round(low, 4), round(high, 4)
-    (0.0, 0.2775)
-    """
-    _check_count("wilson_interval", successes, n)
-    z = float(stats.norm.ppf(0.5 + check_level(level) / 2))
-    centre = (successes + z * z / 2) / (n + z * z)
-    half = z * math.sqrt(successes * (n - successes) / n + z * z / 4) / (n + z * z)
-    # At 0/n and n/n the bound is 0 or 1 exactly; rounding would leave 1e-17 outside [0, 1].
-    low = 0.0 if successes == 0 else centre - half
-    high = 1.0 if successes == n else centre + half
-    return low, high
+from mmntrial.intervals import check_count, check_level, wilson_interval
 
 
 def newcombe_interval(
@@ -55,8 +29,8 @@ def newcombe_interval(
     >>> round(low, 4), round(high, 4)
     (0.0524, 0.3339)
     """
-    _check_count("group 1", successes_1, n_1)
-    _check_count("group 2", successes_2, n_2)
+    check_count("group 1", successes_1, n_1)
+    check_count("group 2", successes_2, n_2)
     p1, p2 = successes_1 / n_1, successes_2 / n_2
     l1, u1 = wilson_interval(successes_1, n_1, level)
     l2, u2 = wilson_interval(successes_2, n_2, level)

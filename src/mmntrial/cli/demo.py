@@ -45,7 +45,7 @@ def _power_table(console: Console) -> None:
         seed=DEMO_SEED,
     )
     with progress_bar(POWER_TRIALS * len(plan.points), "simulating", True) as tick:
-        table = run_sweep(plan, progress=tick).table
+        result = run_sweep(plan, progress=tick)
     out = Table(
         title=f"2. Power of the reference design ({POWER_TRIALS} simulated trials per row)",
         title_justify="left",
@@ -59,15 +59,15 @@ def _power_table(console: Console) -> None:
         "weeks deteriorated (mmf)",
     ):
         out.add_column(column, justify="right")
-    for row in table.to_dict(orient="records"):
+    for point, summary in zip(plan.points, result.summaries, strict=True):
+        low, high = summary.rejection_rate_ci95
         out.add_row(
-            str(row["n_per_arm"]),
-            f"{100 * row['effect']:.0f}%",
-            f"{100 * row['rejection_rate']:.0f}% ({100 * row['rejection_rate_low']:.0f}-"
-            f"{100 * row['rejection_rate_high']:.0f})",
-            f"{100 * row['drug_proportion_reaching_primary']:.0f}%",
-            f"{100 * row['control_proportion_reaching_primary']:.0f}%",
-            f"{row['drug_weeks_deteriorated_per_patient']:.1f}",
+            str(point.n_per_arm),
+            f"{100 * point.effect:.0f}%",
+            f"{100 * summary.rejection_rate:.0f}% ({100 * low:.0f}-{100 * high:.0f})",
+            f"{100 * summary.drug.proportion_reaching_primary:.0f}%",
+            f"{100 * summary.control.proportion_reaching_primary:.0f}%",
+            f"{summary.drug.weeks_deteriorated_per_patient:.1f}",
         )
     console.print(out)
     console.print(
@@ -82,8 +82,8 @@ def demo(
 ) -> None:
     """Engine decisions, a power analysis, and one simulated trial analysed into a report."""
     from mmntrial.dataset.io import write_dataset
-    from mmntrial.simulate.one_trial import simulate_trial
     from mmntrial.simulate.population import load_population
+    from mmntrial.simulate.trials.one_trial import simulate_trial
 
     console = Console()
     protocol = load_protocol(DEMO_PROTOCOL)

@@ -15,9 +15,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mmntrial.errors import SimulationError
-from mmntrial.simulate.execute import dask_client
-from mmntrial.simulate.sweep import SWEEP_DEFAULTS, load_sweep, make_plan, run_sweep
+from mmntrial.simulate.sweep import SWEEP_DEFAULTS, make_plan, run_sweep
+from mmntrial.simulate.sweep.execute import dask_client
+from mmntrial.simulate.sweep.syntax import parse_assignment, parse_values, sweep_plan
 from mmntrial.simulate.trials import check_arguments
+from mmntrial.simulate.trials.summary import ArmSummary, DesignSummary
 
 
 @contextmanager
@@ -47,29 +49,30 @@ def _percent(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
-def print_summary(console: Console, row: dict[str, Any], drug: str, control: str) -> None:
+def print_summary(console: Console, summary: DesignSummary) -> None:
     """The summary of one design as a table: power, endpoint, savings and harm per arm."""
-    measure = row["measure"]
+    low, high = summary.rejection_rate_ci95
     console.print(
-        f"[bold]{measure}[/]: {_percent(row['rejection_rate'])} "
-        f"(95% Monte-Carlo interval {_percent(row['rejection_rate_low'])} to "
-        f"{_percent(row['rejection_rate_high'])}) over {row['n_trials']:,} trials"
+        f"[bold]{summary.measure}[/]: {_percent(summary.rejection_rate)} "
+        f"(95% Monte-Carlo interval {_percent(low)} to "
+        f"{_percent(high)}) over {summary.n_trials:,} trials"
     )
+    drug, control = summary.drug, summary.control
     table = Table(title_justify="left")
     table.add_column("per arm")
-    table.add_column(drug, justify="right")
-    table.add_column(control, justify="right")
-    rows = (
-        ("reaching the primary endpoint", "proportion_reaching_primary", _percent),
-        ("mean reduction of IVIg", "mean_reduction_pct", lambda v: f"{v:.1f}%"),
-        ("median reduction of IVIg", "median_reduction_pct", lambda v: f"{v:.1f}%"),
-        ("IVIg saved per patient-year", "ivig_saved_g_per_patient_year", lambda v: f"{v:.0f} g"),
-        ("deteriorations per patient", "deteriorations_per_patient", lambda v: f"{v:.2f}"),
-        ("weeks deteriorated per patient", "weeks_deteriorated_per_patient", lambda v: f"{v:.1f}"),
-        ("dropouts per trial", "dropouts_per_trial", lambda v: f"{v:.2f}"),
+    table.add_column(drug.arm, justify="right")
+    table.add_column(control.arm, justify="right")
+    rows: tuple[tuple[str, Callable[[ArmSummary], str]], ...] = (
+        ("reaching the primary endpoint", lambda a: _percent(a.proportion_reaching_primary)),
+        ("mean reduction of IVIg", lambda a: f"{a.mean_reduction_pct:.1f}%"),
+        ("median reduction of IVIg", lambda a: f"{a.median_reduction_pct:.1f}%"),
+        ("IVIg saved per patient-year", lambda a: f"{a.ivig_saved_g_per_patient_year:.0f} g"),
+        ("deteriorations per patient", lambda a: f"{a.deteriorations_per_patient:.2f}"),
+        ("weeks deteriorated per patient", lambda a: f"{a.weeks_deteriorated_per_patient:.1f}"),
+        ("dropouts per trial", lambda a: f"{a.dropouts_per_trial:.2f}"),
     )
-    for label, key, fmt in rows:
-        table.add_row(label, fmt(row[f"drug_{key}"]), fmt(row[f"control_{key}"]))
+    for label, show in rows:
+        table.add_row(label, show(drug), show(control))
     console.print(table)
 
 
@@ -121,22 +124,20 @@ def simulate(
         _client(workers, scheduler) as client,
     ):
         result = run_sweep(plan, client=client, progress=tick)
-    row = {str(key): value for key, value in result.table.iloc[0].to_dict().items()}
+    point, summary = plan.points[0], result.summaries[0]
     if out is not None:
         result.per_trial.drop(columns=["point"]).to_parquet(out, index=False)
     if dataset is not None:
         _write_dataset(plan.protocol, plan.population, effect, seed, n_per_arm, dataset)
     if as_json:
-        typer.echo(json.dumps(row, default=float))
+        typer.echo(json.dumps(result.rows()[0], default=float))
         return
-    point = plan.points[0]
-    names = [arm.name for arm in point.protocol.arms]
     console = Console()
     console.print(
         f"[bold]{point.protocol.name}[/] with population [bold]{population}[/], effect {effect}, "
         f"seed {seed}"
     )
-    print_summary(console, row, names[0], names[1])
+    print_summary(console, summary)
     for path in (out, dataset):
         if path is not None:
             console.print(f"wrote {path}")
@@ -146,7 +147,7 @@ def _write_dataset(
     protocol: Any, population: Any, effect: float, seed: int, n_per_arm: int | None, path: Path
 ) -> None:
     from mmntrial.dataset.io import write_dataset
-    from mmntrial.simulate.one_trial import simulate_trial
+    from mmntrial.simulate.trials.one_trial import simulate_trial
 
     trial = simulate_trial(
         protocol,
@@ -157,24 +158,6 @@ def _write_dataset(
         created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     write_dataset(trial.dataset, path, format="parquet")
-
-
-def _values(text: str, name: str) -> list[Any]:
-    """``14,28`` -> [14, 28]; ``every_infusion`` stays text."""
-    values: list[Any] = []
-    for item in text.split(","):
-        item = item.strip()
-        try:
-            values.append(int(item))
-        except ValueError:
-            try:
-                values.append(float(item))
-            except ValueError:
-                if not item:
-                    message = f"{name}: got {text!r}, expected comma-separated values"
-                    raise SimulationError(message) from None
-                values.append(item)
-    return values
 
 
 def _default(setting: str) -> str:
@@ -237,25 +220,14 @@ def sweep(
         ("cadence_weeks", "--cadence-weeks", cadence_weeks),
     ):
         if text is not None:
-            axes[name] = _values(text, option)
-    for option, prefix, items in (
-        ("--threshold", "threshold.", threshold),
-        ("--set", "", set_),
-    ):
-        for item in items:
-            key, sep, text = item.partition("=")
-            if not sep or not key:
-                raise SimulationError(f"{option}: got {item!r}, expected KEY=v1,v2")
-            axes[prefix + key] = _values(text, option)
-    if grid is None:
-        plan = make_plan(axes=axes, **{**SWEEP_DEFAULTS, **settings})
-    elif axes:
-        raise SimulationError(
-            f"grid axes: got {sorted(axes)} as options and the sweep file {grid}, "
-            "expected the axes in one of them (the file's [grid], or the options)"
-        )
-    else:
-        plan = load_sweep(grid, settings)
+            axes[name] = parse_values(text, option)
+    for item in threshold:
+        key, values = parse_assignment(item, "--threshold", prefix="threshold.")
+        axes[key] = values
+    for item in set_:
+        key, values = parse_assignment(item, "--set")
+        axes[key] = values
+    plan = sweep_plan(grid, axes, settings)
     total = plan.trials * len(plan.points)
     with (
         progress_bar(total, f"{len(plan.points)} designs", not as_json) as tick,
@@ -263,10 +235,13 @@ def sweep(
     ):
         result = run_sweep(plan, client=client, progress=tick)
     out.mkdir(parents=True, exist_ok=True)
-    result.table.to_csv(out / "sweep.csv", index=False)
-    figures = save_sweep_figures(result.table, out)
+    frame = result.to_frame()
+    frame.to_csv(out / "sweep.csv", index=False)
+    figures = save_sweep_figures(result, out)
+    # The axes as sweep.csv shows them (a column of 0 and 0.5 reads 0.0 and 0.5).
+    records = frame.to_dict(orient="records")
     if as_json:
-        for record in result.table.to_dict(orient="records"):
+        for record in records:
             typer.echo(json.dumps(record, default=str))
         return
     console = Console()
@@ -274,13 +249,14 @@ def sweep(
     axes_names = list(plan.points[0].settings)
     for column in (*axes_names, "power", "drug reached", "saved g/pt-yr", "weeks deteriorated"):
         table.add_column(column, justify="right")
-    for row in result.table.to_dict(orient="records"):
+    for record, summary in zip(records, result.summaries, strict=True):
+        drug = summary.drug
         table.add_row(
-            *(str(row[name]) for name in axes_names),
-            f"{100 * row['rejection_rate']:.1f}%",
-            f"{100 * row['drug_proportion_reaching_primary']:.1f}%",
-            f"{row['drug_ivig_saved_g_per_patient_year']:.0f}",
-            f"{row['drug_weeks_deteriorated_per_patient']:.1f}",
+            *(str(record[name]) for name in axes_names),
+            f"{100 * summary.rejection_rate:.1f}%",
+            f"{100 * drug.proportion_reaching_primary:.1f}%",
+            f"{drug.ivig_saved_g_per_patient_year:.0f}",
+            f"{drug.weeks_deteriorated_per_patient:.1f}",
         )
     console.print(table)
     console.print(f"wrote {out / 'sweep.csv'} and {', '.join(p.name for p in figures)}")

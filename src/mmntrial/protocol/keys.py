@@ -8,7 +8,7 @@ and tuples of values (lists). :func:`table_fields` turns a dataclass into the
 :class:`~mmntrial.protocol.spec.Spec` of each of its keys, from which
 :data:`mmntrial.protocol.schema.ROOT` is assembled; :func:`build` reads checked data
 back into the dataclass. The population file follows the same pattern
-(:mod:`mmntrial.simulate._params`).
+(:mod:`mmntrial.simulate.population._params`).
 
 >>> from dataclasses import dataclass
 >>> from mmntrial.protocol.spec import describe_type

@@ -1,19 +1,21 @@
 """Figures of a design sweep: power by design, and harm against IVIg saved.
 
-Each function takes the sweep's summary table (one row per design point, see
-:func:`mmntrial.simulate.sweep.point_summary`) and returns a matplotlib Figure; the
-caller saves it as PNG and SVG. The Agg backend is chosen here, when a figure is made,
+Each function takes a sweep's result (its design points and one
+:class:`~mmntrial.simulate.trials.summary.DesignSummary` per point, see
+:func:`mmntrial.simulate.sweep.run_sweep`) and returns a matplotlib Figure; the caller
+saves it as PNG and SVG. The Agg backend is chosen here, when a figure is made,
 never at import time.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-_SPECIAL = ("point", "effect")
+if TYPE_CHECKING:
+    from mmntrial.simulate.sweep.grid import DesignPoint
+    from mmntrial.simulate.sweep.run import SweepResult
+    from mmntrial.simulate.trials.summary import DesignSummary
 
 
 def _figure(width: float = 7.0, height: float = 4.5) -> Any:
@@ -25,63 +27,65 @@ def _figure(width: float = 7.0, height: float = 4.5) -> Any:
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def _design_columns(table: pd.DataFrame) -> list[str]:
+def _design_axes(result: SweepResult) -> list[str]:
     """The grid axes other than the effect: one line per combination of them."""
-    metrics_start = list(table.columns).index("n_trials")
-    return [c for c in table.columns[:metrics_start] if c not in _SPECIAL]
+    return [name for name in result.plan.points[0].settings if name != "effect"]
 
 
-def _label(row: pd.Series, columns: list[str]) -> str:
-    return ", ".join(f"{c}={row[c]}" for c in columns) or "design"
+def _label(point: DesignPoint, axes: list[str]) -> str:
+    return ", ".join(f"{name}={point.settings[name]}" for name in axes) or "design"
 
 
-def power_figure(table: pd.DataFrame) -> Any:
+def power_figure(result: SweepResult) -> Any:
     """Rejection rate (power; type I error at effect 0) against the drug effect, per design."""
     figure = _figure()
     axes = figure.add_subplot()
-    columns = _design_columns(table)
-    groups = table.groupby(columns, sort=False) if columns else [((), table)]
-    x = "effect" if "effect" in table.columns else "point"
-    for _, group in groups:
-        group = group.sort_values(x)
+    names = _design_axes(result)
+    by_effect = "effect" in result.plan.points[0].settings
+    # One line per combination of the other axes, in the order the grid first gives it.
+    groups: dict[tuple[Any, ...], list[tuple[DesignPoint, DesignSummary]]] = {}
+    for point, summary in zip(result.plan.points, result.summaries, strict=True):
+        key = tuple(point.settings[name] for name in names)
+        groups.setdefault(key, []).append((point, summary))
+    for members in groups.values():
+        members.sort(key=lambda member: member[0].effect if by_effect else member[0].index)
+        x = [point.effect if by_effect else point.index for point, _ in members]
+        rate = [summary.rejection_rate for _, summary in members]
         errors = [
-            group["rejection_rate"] - group["rejection_rate_low"],
-            group["rejection_rate_high"] - group["rejection_rate"],
+            [s.rejection_rate - s.rejection_rate_ci95[0] for _, s in members],
+            [s.rejection_rate_ci95[1] - s.rejection_rate for _, s in members],
         ]
         axes.errorbar(
-            group[x],
-            group["rejection_rate"],
-            yerr=errors,
-            marker="o",
-            capsize=3,
-            label=_label(group.iloc[0], columns),
+            x, rate, yerr=errors, marker="o", capsize=3, label=_label(members[0][0], names)
         )
     axes.axhline(0.05, color="grey", linestyle=":", linewidth=1)
     axes.axhline(0.80, color="grey", linestyle="--", linewidth=1)
-    axes.set_xlabel("drug effect on the IVIg need (fraction)" if x == "effect" else "design point")
+    axes.set_xlabel("drug effect on the IVIg need (fraction)" if by_effect else "design point")
     axes.set_ylabel("power (type I error at effect 0)")
     axes.set_ylim(0, 1)
     axes.set_title("Power of the primary test, 95% Monte-Carlo intervals")
-    if columns:
+    if names:
         axes.legend(fontsize="small")
     return figure
 
 
-def harm_savings_figure(table: pd.DataFrame) -> Any:
+def harm_savings_figure(result: SweepResult) -> Any:
     """Weeks deteriorated per patient against IVIg saved per patient-year, per design."""
     figure = _figure()
     axes = figure.add_subplot()
-    for role, marker in (("drug", "o"), ("control", "s")):
+    drugs = [summary.drug for summary in result.summaries]
+    controls = [summary.control for summary in result.summaries]
+    for role, arms, marker in (("drug", drugs, "o"), ("control", controls, "s")):
         axes.scatter(
-            table[f"{role}_ivig_saved_g_per_patient_year"],
-            table[f"{role}_weeks_deteriorated_per_patient"],
+            [arm.ivig_saved_g_per_patient_year for arm in arms],
+            [arm.weeks_deteriorated_per_patient for arm in arms],
             marker=marker,
             label=f"{role} arm",
         )
-    for _, row in table.iterrows():
+    for point, drug in zip(result.plan.points, drugs, strict=True):
         axes.annotate(
-            str(row["point"]),
-            (row["drug_ivig_saved_g_per_patient_year"], row["drug_weeks_deteriorated_per_patient"]),
+            str(point.index),
+            (drug.ivig_saved_g_per_patient_year, drug.weeks_deteriorated_per_patient),
             textcoords="offset points",
             xytext=(4, 4),
             fontsize="small",
@@ -93,11 +97,11 @@ def harm_savings_figure(table: pd.DataFrame) -> Any:
     return figure
 
 
-def save_sweep_figures(table: pd.DataFrame, directory: Path) -> list[Path]:
+def save_sweep_figures(result: SweepResult, directory: Path) -> list[Path]:
     """Write power and harm-versus-savings figures as PNG and SVG; return the paths."""
     written = []
     for name, make in (("power", power_figure), ("harm_vs_savings", harm_savings_figure)):
-        figure = make(table)
+        figure = make(result)
         for suffix in ("png", "svg"):
             path = directory / f"{name}.{suffix}"
             # No date in the metadata: the same sweep gives the same files.

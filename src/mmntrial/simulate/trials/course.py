@@ -9,9 +9,9 @@ reference design). Within a day an assessment comes first, then a withdrawal, th
 infusion due, as in :mod:`mmntrial.engine.replay`.
 
 Between events the kinetics and the disease move in closed form
-(:class:`~mmntrial.simulate.disease.Exposure`), so the model does not depend on when it
+(:class:`~mmntrial.simulate.trials.disease.Exposure`), so the model does not depend on when it
 is observed; that half of each iteration is one compiled loop
-(:mod:`~mmntrial.simulate.course_step`). Decisions are the protocol engine's
+(:mod:`~mmntrial.simulate.trials.course_step`). Decisions are the protocol engine's
 (:mod:`mmntrial.engine.core`): the simulator never re-implements a rule. The engine
 skips the patients an event does not concern at the cost of one test each, so every
 event is one engine call over all patients. The loop owns its engine state and never
@@ -32,8 +32,9 @@ from mmntrial.engine.states import Action, TaperState
 from mmntrial.errors import SimulationError
 from mmntrial.measures.ivig import grams_at_intensity
 from mmntrial.protocol.model import Protocol
-from mmntrial.simulate.course_step import Body, Progress, Schedule, step
-from mmntrial.simulate.disease import (
+from mmntrial.simulate.population.model import Population
+from mmntrial.simulate.trials.course_step import Body, Progress, Schedule, step
+from mmntrial.simulate.trials.disease import (
     MEASURED_SERIES,
     Exposure,
     deficit,
@@ -42,8 +43,7 @@ from mmntrial.simulate.disease import (
     onset_of,
     true_strength,
 )
-from mmntrial.simulate.patients import Patients
-from mmntrial.simulate.population_model import Population
+from mmntrial.simulate.trials.patients import Patients
 from mmntrial.units import Bools, Floats, Ints
 
 SIMULATED_SERIES = frozenset(MEASURED_SERIES)

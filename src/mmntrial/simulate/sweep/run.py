@@ -1,7 +1,7 @@
 """Sweeps: simulate a grid of designs and tabulate power, IVIg saved and harm per design.
 
 A sweep file (TOML) names the base protocol and population, the trials per design, the
-seed, and the grid (see :mod:`mmntrial.simulate.grid` for axis names)::
+seed, and the grid (see :mod:`mmntrial.simulate.sweep.grid` for axis names)::
 
     [sweep]
     protocol = "piepers-2007"
@@ -31,10 +31,11 @@ import pandas as pd
 from mmntrial.errors import SimulationError
 from mmntrial.protocol.loader import load_protocol
 from mmntrial.protocol.model import Protocol
-from mmntrial.simulate.execute import plan_tasks, run_local, run_on_client
-from mmntrial.simulate.grid import DesignPoint, design_points
-from mmntrial.simulate.population import Population, load_population
-from mmntrial.simulate.trials import TrialResults, arm_roles, check_arguments
+from mmntrial.simulate.population.loader import Population, load_population
+from mmntrial.simulate.sweep.execute import plan_tasks, run_local, run_on_client
+from mmntrial.simulate.sweep.grid import DesignPoint, design_points
+from mmntrial.simulate.trials.runner import TrialResults, arm_roles, check_arguments
+from mmntrial.simulate.trials.summary import DesignSummary
 
 # The [sweep] settings and their defaults, for a file and for the command line alike.
 SWEEP_DEFAULTS: dict[str, Any] = {
@@ -61,11 +62,27 @@ class SweepPlan:
 
 @dataclass(frozen=True)
 class SweepResult:
-    """Per-trial rows of every design (``point`` column) and one summary row per design."""
+    """Per-trial rows of every design (``point`` column) and one summary per design point.
+
+    ``summaries[i]`` belongs to ``plan.points[i]``; :meth:`rows` and :meth:`to_frame` lay
+    them out as the sweep table.
+    """
 
     plan: SweepPlan
     per_trial: pd.DataFrame
-    table: pd.DataFrame
+    summaries: tuple[DesignSummary, ...]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One flat row per design: ``point``, its value on every axis, then its summary's
+        row (:meth:`~mmntrial.simulate.trials.summary.DesignSummary.to_row`)."""
+        return [
+            {"point": point.index, **point.settings, **summary.to_row()}
+            for point, summary in zip(self.plan.points, self.summaries, strict=True)
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The sweep table (``sweep.csv``): :meth:`rows` as a DataFrame."""
+        return pd.DataFrame(self.rows())
 
 
 def make_plan(
@@ -129,25 +146,11 @@ def load_sweep(path: str | Path, overrides: Mapping[str, Any] | None = None) -> 
     return make_plan(axes=data.get("grid", {}), **{**SWEEP_DEFAULTS, **sweep, **(overrides or {})})
 
 
-def point_summary(point: DesignPoint, per_trial: pd.DataFrame, seed: int) -> dict[str, Any]:
-    """One flat row: the design's settings, then power and the per-arm figures."""
+def point_summary(point: DesignPoint, per_trial: pd.DataFrame, seed: int) -> DesignSummary:
+    """The summary of one design point from its per-trial rows."""
     drug, control = arm_roles(point.protocol)
     names = tuple(arm.name for arm in point.protocol.arms)
-    results = TrialResults(per_trial, names, names[drug], names[control], point.effect, seed)
-    summary = results.summary()
-    row: dict[str, Any] = {"point": point.index, **point.settings}
-    low, high = summary["rejection_rate_ci95"]
-    row |= {
-        "n_trials": summary["n_trials"],
-        "measure": summary["measure"],
-        "rejection_rate": summary["rejection_rate"],
-        "rejection_rate_low": low,
-        "rejection_rate_high": high,
-    }
-    for role, arm in (("drug", names[drug]), ("control", names[control])):
-        for key, value in summary[arm].items():
-            row[f"{role}_{key}"] = value
-    return row
+    return TrialResults(per_trial, names, names[drug], names[control], point.effect, seed).summary()
 
 
 def run_sweep(
@@ -167,13 +170,11 @@ def run_sweep(
     per_trial = (
         run_local(tasks, progress) if client is None else run_on_client(client, tasks, progress)
     )
-    table = pd.DataFrame(
-        [
-            point_summary(point, per_trial[per_trial["point"] == point.index], plan.seed)
-            for point in plan.points
-        ]
+    summaries = tuple(
+        point_summary(point, per_trial[per_trial["point"] == point.index], plan.seed)
+        for point in plan.points
     )
-    return SweepResult(plan, per_trial, table)
+    return SweepResult(plan, per_trial, summaries)
 
 
 __all__ = ["SweepPlan", "SweepResult", "load_sweep", "make_plan", "point_summary", "run_sweep"]

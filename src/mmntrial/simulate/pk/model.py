@@ -42,10 +42,10 @@ import numpy.typing as npt
 from scipy.special import ndtr, ndtri
 
 from mmntrial.errors import SimulationError
-from mmntrial.simulate._checks import checked_grid, checked_infusions, checked_weights
-from mmntrial.simulate._pk_kernels import modes, recurse, window_recurse
-from mmntrial.simulate.pk_population import PkPopulation
-from mmntrial.simulate.randomness import SeedLike, as_generator
+from mmntrial.simulate.pk._checks import checked_grid, checked_infusions, checked_weights
+from mmntrial.simulate.pk._kernels import modes, recurse, window_recurse
+from mmntrial.simulate.pk.parameters import PkPopulation
+from mmntrial.simulate.pk.randomness import SeedLike, as_generator
 from mmntrial.units import Floats as FloatArray
 
 # Temporary arrays per chunk of patients hold at most this many float64 values (32 MB).

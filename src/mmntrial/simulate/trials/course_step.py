@@ -1,11 +1,11 @@
 """One step of the trial course: every patient to their own next event, compiled.
 
-:func:`mmntrial.simulate.course.run_course` alternates between this step (time moves;
+:func:`mmntrial.simulate.trials.course.run_course` alternates between this step (time moves;
 kinetics, dose need and harm in closed form) and the events of the day it reaches
 (assessments, withdrawals and infusions, decided by the protocol engine). This module
 is the time-moving half, one compiled loop over patients (see :mod:`mmntrial._jit`); each
 formula is the disease model's own per-patient function
-(:func:`~mmntrial.simulate.disease.advance_patient`, ``deficit_at``, ``onset_at``,
+(:func:`~mmntrial.simulate.trials.disease.advance_patient`, ``deficit_at``, ``onset_at``,
 ``days_above_patient``), so there is one implementation of the model.
 
 The rule for "next event" is the course's: each active patient's next event is the
@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mmntrial._jit import jit_in_place
-from mmntrial.simulate.disease import (
+from mmntrial.simulate.trials.disease import (
     advance_patient,
     days_above_patient,
     deficit_at,

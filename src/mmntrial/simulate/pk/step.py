@@ -8,7 +8,7 @@ concentration over the step, all in closed form.
 
 The state is modal: the exogenous concentration is the sum of two exponential modes
 (alpha, the distribution phase, and beta, the terminal phase; see
-:func:`mmntrial.simulate._pk_kernels.modes`), and each mode decays on its own, so a step
+:func:`mmntrial.simulate.pk._kernels.modes`), and each mode decays on its own, so a step
 of ``dt`` days multiplies mode ``k`` by ``exp(-rate_k dt)`` and a bolus of ``D`` grams
 adds ``D coef_k``. This is the same superposition that :mod:`~mmntrial.simulate.pk` uses,
 so the two agree to rounding (the tests compare them).
@@ -22,8 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from mmntrial.errors import SimulationError
-from mmntrial.simulate._pk_kernels import modes
-from mmntrial.simulate.pk import PkParameters
+from mmntrial.simulate.pk._kernels import modes
+from mmntrial.simulate.pk.model import PkParameters
 from mmntrial.units import Floats as FloatArray
 
 

@@ -14,7 +14,7 @@ import numpy.typing as npt
 from mmntrial.units import Floats as FloatArray
 
 if TYPE_CHECKING:
-    from mmntrial.simulate.pk import PkParameters
+    from mmntrial.simulate.pk.model import PkParameters
 
 
 def modes(params: PkParameters) -> tuple[FloatArray, FloatArray]:

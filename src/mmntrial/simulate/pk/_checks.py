@@ -11,7 +11,7 @@ from mmntrial.errors import SimulationError
 from mmntrial.units import Floats as FloatArray
 
 if TYPE_CHECKING:
-    from mmntrial.simulate.pk import PkParameters
+    from mmntrial.simulate.pk.model import PkParameters
 
 
 def checked_weights(weight_kg: npt.ArrayLike) -> FloatArray:

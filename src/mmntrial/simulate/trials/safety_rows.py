@@ -2,13 +2,12 @@
 
 The events that change a patient's course were drawn with the patient (leukopenia,
 which interrupts the study drug; discontinuation for side effects, which ends the
-trial for them; see :mod:`mmntrial.simulate.patients`). Here they become rows, and the
+trial for them; see :mod:`mmntrial.simulate.trials.patients`). Here they become rows, and the
 events that change nothing in the model (infections, GI upset) are drawn from the
 dataset's own stream. Rates are the population's ``[drug]`` section [S47, S48].
 
-Grading follows CTCAE v5.0 [S50]: neutrophils G1 < LLN (2.0) to 1.5, G2 < 1.5 to 1.0,
-G3 < 1.0 to 0.5, G4 < 0.5 x 10^9/L; WBC G1 < LLN (4.0) to 3.0, G2 < 3.0 to 2.0,
-G3 < 2.0 to 1.0, G4 < 1.0.
+Lab values are graded by :mod:`mmntrial.safety` (CTCAE v5.0 [S50]), on the value as
+shown (rounded to 0.01), as a site would grade it.
 """
 
 from __future__ import annotations
@@ -17,22 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from mmntrial.simulate.patients import Patients
-from mmntrial.simulate.population_model import Population
+from mmntrial.safety.grading import grade
+from mmntrial.safety.tables import ctcae_v5
+from mmntrial.simulate.population.model import Population
+from mmntrial.simulate.trials.patients import Patients
 from mmntrial.units import DAYS_PER_YEAR, Floats
-
-_NEUTROPHIL_GRADES = (2.0, 1.5, 1.0, 0.5)  # lower edges of normal, G1, G2, G3
-_WBC_GRADES = (4.0, 3.0, 2.0, 1.0)
-
-
-def ctcae_grade(value: float, edges: tuple[float, ...]) -> int | None:
-    """CTCAE grade of a low count: None when normal, else 1-4.
-
-    >>> ctcae_grade(1.2, _NEUTROPHIL_GRADES), ctcae_grade(3.1, _NEUTROPHIL_GRADES)
-    (2, None)
-    """
-    grade = sum(value < edge for edge in edges)
-    return grade or None
 
 
 def adverse_events(
@@ -124,10 +112,7 @@ def labs(
         low = patients.leukopenia_day[p] <= day <= patients.interruption_end_day[p]
         neutrophils = float(rng.uniform(0.6, 1.3)) if low else float(max(rng.normal(4.0, 1.0), 2.0))
         wbc = neutrophils + float(max(rng.normal(2.2, 0.5), 0.8))
-        for test, value, edges in (
-            ("neutrophils", neutrophils, _NEUTROPHIL_GRADES),
-            ("wbc", wbc, _WBC_GRADES),
-        ):
+        for test, value in (("neutrophils", neutrophils), ("wbc", wbc)):
             shown = round(value, 2)
             rows.append(
                 {
@@ -135,11 +120,11 @@ def labs(
                     "day": day,
                     "test": test,
                     "value": shown,
-                    "unit": "10^9/L",
-                    "grade": ctcae_grade(shown, edges),
+                    "unit": ctcae_v5().lab(test).unit,
+                    "grade": grade(test, shown),
                 }
             )
     return rows
 
 
-__all__ = ["adverse_events", "ctcae_grade", "labs"]
+__all__ = ["adverse_events", "labs"]

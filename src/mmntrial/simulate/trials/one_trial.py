@@ -25,12 +25,12 @@ from mmntrial.engine.states import Action
 from mmntrial.measures.catalogue import measure_spec
 from mmntrial.protocol.model import Protocol
 from mmntrial.randomization.blinding import kit_code, kit_key
-from mmntrial.simulate.course import run_course
-from mmntrial.simulate.patients import Patients
-from mmntrial.simulate.pk import measured_igg
-from mmntrial.simulate.population_model import Population
-from mmntrial.simulate.safety import adverse_events, labs
-from mmntrial.simulate.trials import check_arguments, draw_chunk, summarize_trials
+from mmntrial.simulate.pk.model import measured_igg
+from mmntrial.simulate.population.model import Population
+from mmntrial.simulate.trials.course import run_course
+from mmntrial.simulate.trials.patients import Patients
+from mmntrial.simulate.trials.runner import check_arguments, draw_chunk, summarize_trials
+from mmntrial.simulate.trials.safety_rows import adverse_events, labs
 from mmntrial.units import Floats, Ints
 
 Rows = list[dict[str, Any]]

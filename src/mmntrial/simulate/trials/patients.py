@@ -31,9 +31,9 @@ from mmntrial.measures.ivig import dose_intensity, grams_at_intensity
 from mmntrial.protocol.model import Protocol
 from mmntrial.randomization.allocators import ALLOCATORS
 from mmntrial.randomization.batch import Cohort, blocks_needed
-from mmntrial.simulate.pk import PkParameters
-from mmntrial.simulate.pk_step import PkModel, steady_state_mean_g_per_l
-from mmntrial.simulate.population_model import Population
+from mmntrial.simulate.pk.model import PkParameters
+from mmntrial.simulate.pk.step import PkModel, steady_state_mean_g_per_l
+from mmntrial.simulate.population.model import Population
 from mmntrial.units import DAYS_PER_YEAR, Bools, Floats, Ints
 
 # Columns of the per-patient uniform and normal blocks. Appending a column changes every

@@ -2,7 +2,7 @@
 
 Trials are processed in chunks of ``chunk_trials``; trial ``t`` of the run takes its
 randomness from child ``t`` of ``np.random.SeedSequence(seed)``
-(:func:`~mmntrial.simulate.patients.trial_generator`), so a trial's result depends only
+(:func:`~mmntrial.simulate.trials.patients.trial_generator`), so a trial's result depends only
 on the seed and its number: never on the chunk size, how many chunks there are, which
 worker runs them, or in which order. Memory stays flat: one chunk at a time.
 
@@ -10,7 +10,7 @@ worker runs them, or in which order. Memory stays flat: one chunk at a time.
 >>> from mmntrial.simulate.population import load_population
 >>> results = run_trials(load_protocol("piepers-2007"), load_population("mmn-default"),
 ...                      n_trials=20, effect=0.0, seed=1, chunk_trials=10)
->>> len(results.per_trial), results.summary()["n_trials"]
+>>> len(results.per_trial), results.summary().n_trials
 (20, 20)
 """
 
@@ -25,13 +25,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from mmntrial.analysis.binary import wilson_interval
 from mmntrial.errors import SimulationError
 from mmntrial.protocol.model import Protocol
-from mmntrial.simulate.course import Outcome, check_simulable, run_course
-from mmntrial.simulate.fisher import fisher_p_values
-from mmntrial.simulate.patients import Patients, build_patients, draw_trials
-from mmntrial.simulate.population_model import Population
+from mmntrial.simulate.population.model import Population
+from mmntrial.simulate.trials.course import Outcome, check_simulable, run_course
+from mmntrial.simulate.trials.fisher import fisher_p_values
+from mmntrial.simulate.trials.patients import Patients, build_patients, draw_trials
+from mmntrial.simulate.trials.summary import DesignSummary
 from mmntrial.units import DAYS_PER_WEEK, DAYS_PER_YEAR, Floats, Ints
 
 ALPHA = 0.05
@@ -212,7 +212,8 @@ def _group_median(group: Ints, values: Floats, n_groups: int) -> Floats:
 
 @dataclass(frozen=True)
 class TrialResults:
-    """Simulated trials: ``per_trial`` has one row per trial; :meth:`summary` sums them up.
+    """Simulated trials: ``per_trial`` has one row per trial; :meth:`summary` sums them up
+    (a :class:`~mmntrial.simulate.trials.summary.DesignSummary`).
 
     Per-trial columns (``<arm>`` is each protocol arm's name): ``trial``, ``n_<arm>``,
     ``responders_<arm>`` (primary endpoint reached), ``p_value`` (two-sided Fisher exact,
@@ -230,44 +231,16 @@ class TrialResults:
     effect: float
     seed: int
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> DesignSummary:
         """Power (type I error when effect = 0) with its Wilson 95% interval, and per arm means."""
-        frame = self.per_trial
-        n = len(frame)
-        rejections = int(frame["significant"].sum())
-        low, high = wilson_interval(rejections, n)
-        out: dict[str, Any] = {
-            "n_trials": n,
-            "effect": self.effect,
-            "seed": self.seed,
-            "measure": "type I error" if self.effect == 0 else "power",
-            "rejection_rate": rejections / n,
-            "rejection_rate_ci95": (low, high),
-            "rejection_favouring_drug_rate": float(
-                (frame["significant"] & frame["favours_drug"]).mean()
-            ),
-        }
-        for arm in self.arms:
-            patients = frame[f"n_{arm}"].sum()
-            saved = (
-                frame[f"baseline_ivig_g_per_patient_year_{arm}"]
-                - frame[f"ivig_g_per_patient_year_{arm}"]
-            )
-            out[arm] = {
-                "proportion_reaching_primary": float(frame[f"responders_{arm}"].sum() / patients),
-                "mean_reduction_pct": float(frame[f"mean_reduction_pct_{arm}"].mean()),
-                "median_reduction_pct": float(frame[f"median_reduction_pct_{arm}"].median()),
-                "ivig_g_per_patient_year": float(frame[f"ivig_g_per_patient_year_{arm}"].mean()),
-                "ivig_saved_g_per_patient_year": float(saved.mean()),
-                "deteriorations_per_patient": float(
-                    frame[f"deteriorations_per_patient_{arm}"].mean()
-                ),
-                "weeks_deteriorated_per_patient": float(
-                    frame[f"weeks_deteriorated_per_patient_{arm}"].mean()
-                ),
-                "dropouts_per_trial": float(frame[f"dropouts_{arm}"].mean()),
-            }
-        return out
+        return DesignSummary.from_trials(
+            self.per_trial,
+            arms=self.arms,
+            drug_arm=self.drug_arm,
+            control_arm=self.control_arm,
+            effect=self.effect,
+            seed=self.seed,
+        )
 
 
 def run_trials(

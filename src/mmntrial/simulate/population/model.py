@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mmntrial.simulate._params import param
-from mmntrial.simulate.pk_population import PkPopulation
+from mmntrial.simulate.pk.parameters import PkPopulation
+from mmntrial.simulate.population._params import param
 
 _FRACTION: dict[str, Any] = {"minimum": 0.0, "maximum": 1.0}
 _POSITIVE: dict[str, Any] = {"minimum": 0.0, "min_open": True}

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mmntrial.protocol.spec import Spec, integer, listing, number, table, text
-from mmntrial.simulate.pk_population import PkPopulation, _bounds
+from mmntrial.simulate.pk.parameters import PkPopulation, _bounds
 
 SOURCE_PATTERN = r"(S[0-9]+|ASSUMPTION)\b.*"
 SOURCE_TEXT = (

@@ -3,7 +3,7 @@
 A population file gives every parameter as ``{ value = ..., source = "..." }``, the
 source being a DOMAIN.md tag (``S44``) or ``ASSUMPTION: why``. Loading reuses the
 protocol's reader (:func:`mmntrial.protocol.reader.read`) on a schema generated from
-:mod:`mmntrial.simulate.population_model`, so that every problem of a file is reported
+:mod:`mmntrial.simulate.population.model`, so that every problem of a file is reported
 at once, each with a stable code (:data:`CODES`), the dotted key, the value received
 and what was expected.
 
@@ -13,7 +13,7 @@ and what was expected.
 >>> load_population("mmn-nonsense")
 Traceback (most recent call last):
 ...
-mmntrial.simulate.population.PopulationError: population mmn-nonsense: 1 problem
+mmntrial.simulate.population.loader.PopulationError: population mmn-nonsense: 1 problem
   POP-E001 population: got 'mmn-nonsense', expected a built-in population (...) or a path ...
 """
 
@@ -30,9 +30,9 @@ from typing import Any, Final
 from mmntrial.errors import Problem, SimulationError
 from mmntrial.protocol.reader import Data, read
 from mmntrial.protocol.spec import Spec, listing, name, table, text
-from mmntrial.simulate._params import pk_spec, section_spec, sources_of, values_of
-from mmntrial.simulate.pk_population import PkPopulation
-from mmntrial.simulate.population_model import SECTIONS, Population
+from mmntrial.simulate.pk.parameters import PkPopulation
+from mmntrial.simulate.population._params import pk_spec, section_spec, sources_of, values_of
+from mmntrial.simulate.population.model import SECTIONS, Population
 
 CODES: Final[dict[str, str]] = {
     "POP-E001": "unknown population name: neither a built-in population nor a file path",
@@ -90,7 +90,7 @@ ROOT: Final[Spec] = table(
 
 
 def _builtin_folder() -> Traversable:
-    return resources.files("mmntrial.simulate").joinpath("builtin")
+    return resources.files("mmntrial.simulate.population").joinpath("builtin")
 
 
 def population_names() -> list[str]:
@@ -150,14 +150,14 @@ def parse_population(data: Mapping[str, Any], source: str) -> Population:
 
     >>> import tomllib
     >>> from importlib import resources
-    >>> raw = resources.files("mmntrial.simulate").joinpath("builtin/mmn-default.toml")
+    >>> raw = resources.files("mmntrial.simulate.population").joinpath("builtin/mmn-default.toml")
     >>> data = tomllib.loads(raw.read_text(encoding="utf-8"))
     >>> data["covariates"]["male_fraction"]["value"] = 1.7
     >>> del data["noise"]["mrc_sum_sd"]["source"]
     >>> parse_population(data, "edited")
     Traceback (most recent call last):
     ...
-    mmntrial.simulate.population.PopulationError: population edited: 2 problems
+    mmntrial.simulate.population.loader.PopulationError: population edited: 2 problems
       POP-E007 covariates.male_fraction.value: got 1.7, expected a number >= 0 and <= 1
       POP-E005 noise.mrc_sum_sd.source: got nothing, expected string: ... (required)
     """

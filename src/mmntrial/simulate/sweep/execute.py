@@ -20,8 +20,8 @@ from typing import Any
 import pandas as pd
 
 from mmntrial.errors import SimulationError
-from mmntrial.simulate.grid import DesignPoint
-from mmntrial.simulate.population import Population
+from mmntrial.simulate.population.loader import Population
+from mmntrial.simulate.sweep.grid import DesignPoint
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def plan_tasks(
 
 def run_task(task: ChunkTask) -> pd.DataFrame:
     """Simulate one chunk; rows carry the design point and chunk so they can be merged."""
-    from mmntrial.simulate.trials import run_chunk
+    from mmntrial.simulate.trials.runner import run_chunk
 
     frame = run_chunk(
         task.point.protocol,

@@ -1,6 +1,6 @@
 """The disease model: strength follows IgG exposure above a personal need.
 
-- Exposure: the exogenous IgG concentration ``c(t)`` (:mod:`~mmntrial.simulate.pk_step`)
+- Exposure: the exogenous IgG concentration ``c(t)`` (:mod:`~mmntrial.simulate.pk.step`)
   drives an effect compartment, ``dCe/dt = ke0 (c - Ce)``: strength lags the serum
   level, so that it recovers within days after an infusion and wears off over weeks
   when the level falls [S54]. Being linear, ``Ce`` is a sum of three exponentials (the
@@ -26,9 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from mmntrial._jit import jit, jit_in_place
-from mmntrial.simulate.patients import Patients
-from mmntrial.simulate.pk_step import PkModel, PkState
-from mmntrial.simulate.population_model import Population
+from mmntrial.simulate.pk.step import PkModel, PkState
+from mmntrial.simulate.population.model import Population
+from mmntrial.simulate.trials.patients import Patients
 from mmntrial.units import Bools, Floats
 
 

@@ -28,7 +28,7 @@ from mmntrial.errors import SimulationError
 from mmntrial.protocol.loader import parse_protocol
 from mmntrial.protocol.model import Protocol
 from mmntrial.protocol.serialize import protocol_to_dict
-from mmntrial.simulate.trials import check_arguments
+from mmntrial.simulate.trials.runner import check_arguments
 
 # Axes that set how a design is run, not the protocol: they never rebuild it.
 RUN_AXES = ("n_per_arm", "effect")

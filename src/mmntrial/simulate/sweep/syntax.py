@@ -1,0 +1,83 @@
+"""How a user writes a grid: value lists and ``KEY=v1,v2`` on the command line, or a file.
+
+The command line only maps its options onto these functions, so the grid syntax has one
+owner: ``--n-per-arm 14,28`` is :func:`parse_values`, ``--set taper.step_percent=25,50``
+and ``--threshold grip_kpa=8,12`` are :func:`parse_assignment`, and :func:`sweep_plan`
+chooses between the axes given that way and a sweep file (see
+:mod:`mmntrial.simulate.sweep.run` for the file's format). ``label`` arguments name the
+option the user typed, so that errors point at it.
+
+>>> parse_values("14,28", "--n-per-arm"), parse_values("every_infusion", "--cadence")
+([14, 28], ['every_infusion'])
+>>> parse_assignment("grip_kpa=8,12.5", "--threshold", prefix="threshold.")
+('threshold.grip_kpa', [8, 12.5])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from mmntrial.errors import SimulationError
+from mmntrial.simulate.sweep.run import SWEEP_DEFAULTS, SweepPlan, load_sweep, make_plan
+
+
+def parse_values(text: str, label: str) -> list[Any]:
+    """``14,28`` -> [14, 28]; ``0,0.5`` -> [0, 0.5]; ``every_infusion`` stays text.
+
+    >>> parse_values("14,,28", "--n-per-arm")
+    Traceback (most recent call last):
+    mmntrial.errors.SimulationError: --n-per-arm: got '14,,28', expected comma-separated values
+    """
+    values: list[Any] = []
+    for item in text.split(","):
+        item = item.strip()
+        try:
+            values.append(int(item))
+        except ValueError:
+            try:
+                values.append(float(item))
+            except ValueError:
+                if not item:
+                    message = f"{label}: got {text!r}, expected comma-separated values"
+                    raise SimulationError(message) from None
+                values.append(item)
+    return values
+
+
+def parse_assignment(item: str, label: str, *, prefix: str = "") -> tuple[str, list[Any]]:
+    """``KEY=v1,v2`` -> (``prefix`` + KEY, its values).
+
+    >>> parse_assignment("taper.step_percent", "--set")
+    Traceback (most recent call last):
+    mmntrial.errors.SimulationError: --set: got 'taper.step_percent', expected KEY=v1,v2
+    """
+    key, sep, text = item.partition("=")
+    if not sep or not key:
+        raise SimulationError(f"{label}: got {item!r}, expected KEY=v1,v2")
+    return prefix + key, parse_values(text, label)
+
+
+def sweep_plan(
+    grid: str | Path | None,
+    axes: Mapping[str, Sequence[Any]],
+    settings: Mapping[str, Any],
+) -> SweepPlan:
+    """The plan of a sweep given as a file (``grid``) or as ``axes``, never both.
+
+    ``settings`` (protocol, population, trials, seed, chunk_trials) replace the file's
+    ``[sweep]`` values, or the defaults (:data:`~mmntrial.simulate.sweep.run.SWEEP_DEFAULTS`)
+    when there is no file.
+    """
+    if grid is None:
+        return make_plan(axes=axes, **{**SWEEP_DEFAULTS, **settings})
+    if axes:
+        raise SimulationError(
+            f"grid axes: got {sorted(axes)} as options and the sweep file {grid}, "
+            "expected the axes in one of them (the file's [grid], or the options)"
+        )
+    return load_sweep(grid, settings)
+
+
+__all__ = ["parse_assignment", "parse_values", "sweep_plan"]
