@@ -1,8 +1,9 @@
 """mmntrial: design, simulate, run and analyse IVIg-sparing add-on trials in MMN.
 
-The package is layered: a pure core (``protocol``, ``measures``, ``engine``,
-``randomization``, ``simulate``, ``analysis``) that takes values and returns values,
-and a thin shell (``cli``, dataset I/O, ``report``) that owns files and the terminal.
+The package is layered (docs/architecture.md): a pure core (``measures``, ``protocol``,
+``engine``, ``randomization``, ``safety``, ``simulate``, ``analysis``) that takes values
+and returns values, and a thin shell (``storage``, dataset I/O, ``report``, ``cli``) that
+owns the database, files and the terminal.
 """
 
 from functools import cache
