@@ -16,6 +16,7 @@ import mmntrial
 from mmntrial import units
 from mmntrial.dataset import schema
 from mmntrial.measures.catalogue import MEASURES
+from mmntrial.safety import ctcae_v5
 
 PACKAGE = Path(mmntrial.__file__).resolve().parent
 UNITS_MODULE = PACKAGE / "units.py"
@@ -164,3 +165,13 @@ def test_dataset_measure_units_agree_with_the_catalogue() -> None:
     assessments = schema.table_spec("assessments")
     assert assessments.column("measure").allowed == tuple(MEASURES)
     assert set(assessments.column("unit").allowed or ()) == {s.unit for s in MEASURES.values()}
+
+
+def test_graded_labs_use_the_dataset_lab_units() -> None:
+    # The grading table states each lab's unit beside its boundaries; the dataset schema
+    # owns the unit a lab is recorded in. A table in another unit would grade wrongly.
+    graded = ctcae_v5().labs
+    assert graded, "the CTCAE table grades no lab"
+    assert {lab: grading.unit for lab, grading in graded.items()} == {
+        lab: schema.LAB_UNITS[lab] for lab in graded
+    }

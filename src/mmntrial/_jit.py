@@ -171,8 +171,8 @@ def jit_in_place(function: F) -> F:
     """:func:`jit` for a function that creates no array, inlined into compiled callers.
 
     Without reference counting (numba's ``_nrt=False``; numba refuses to compile such a
-    function if it allocates), and inlined so that a step handed a tuple of the state's
-    arrays does not copy the tuple for every patient.
+    function if it allocates), and inlined so that a step handed the state (a NamedTuple of
+    arrays) does not copy it for every patient.
     """
     # _nrt is a private numba option (numba's own tests use it); the stubs do not list it.
     compile_ = numba.njit(error_model="numpy", inline="always", _nrt=False)  # type: ignore[call-overload]

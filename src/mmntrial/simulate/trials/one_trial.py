@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 import mmntrial
-from mmntrial.dataset.schema import MEASURE_UNITS, Dataset, DatasetMeta
+from mmntrial.dataset.schema import LAB_UNITS, MEASURE_UNITS, Dataset, DatasetMeta
 from mmntrial.engine import core
 from mmntrial.engine.rules import compile_rules
 from mmntrial.engine.states import Action
@@ -277,7 +277,7 @@ def _tables(
             "day": day,
             "test": "igg",
             "value": round(float(v), 1),
-            "unit": "g/L",
+            "unit": LAB_UNITS["igg"],
             "grade": None,
         }
         for (p, day, _), v in zip(igg_rows, measured, strict=True)
