@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from mmntrial.errors import RandomizationError
 from mmntrial.protocol.model import AllocationMethod, Imbalance, Minimization, Randomization
 from mmntrial.protocol.schema import ROOT
 from mmntrial.randomization.allocators import ALLOCATORS
@@ -31,14 +32,19 @@ def test_the_protocol_and_the_randomization_share_one_enum() -> None:
     assert method.choices == tuple(m.value for m in AllocationMethod)
 
 
-@pytest.mark.parametrize("method", list(AllocationMethod))
-def test_the_design_answers_from_its_allocator(method: AllocationMethod) -> None:
+def _options(method: AllocationMethod) -> dict[str, Any]:
+    """The least a design of ``method`` needs besides its arms."""
     options: dict[str, Any] = {}
     if ALLOCATORS[method].permuted_blocks:
         options["block_sizes"] = [2]
     if method in (AllocationMethod.STRATIFIED_BLOCKS, AllocationMethod.MINIMIZATION):
         options["factors"] = {"centre": ["A", "B"]}
-    design = make_design(method.value, [("a", 1), ("b", 1)], **options)
+    return options
+
+
+@pytest.mark.parametrize("method", list(AllocationMethod))
+def test_the_design_answers_from_its_allocator(method: AllocationMethod) -> None:
+    design = make_design(method.value, [("a", 1), ("b", 1)], **_options(method))
     assert design.allocator is ALLOCATORS[method]
     assert design.stratified is ALLOCATORS[method].stratified
 
@@ -98,3 +104,30 @@ def test_stratified_batch_arms_run_one_sequence_per_trial_and_stratum() -> None:
     arms = ALLOCATORS[AllocationMethod.STRATIFIED_BLOCKS].batch_arms(rand, fixed)
     stratum = cohort.trial * 2 + cohort.levels[:, 0]
     assert arms.tolist() == permuted_block_arms((2, 1), (3,), stratum, size_u, order_u).tolist()
+
+
+@pytest.mark.parametrize("method", [m for m in AllocationMethod if ALLOCATORS[m].arms_in_list])
+def test_a_method_whose_list_holds_the_arms_chooses_none_at_allocation(
+    method: AllocationMethod,
+) -> None:
+    with pytest.raises(RandomizationError, match="every list slot holds its arm"):
+        ALLOCATORS[method].arm_at_allocation(
+            make_design(method.value, [("a", 1), ("b", 1)], **_options(method)),
+            [],
+            {},
+            np.random.default_rng(1),
+        )
+
+
+def test_minimization_at_allocation_counts_every_earlier_allocation() -> None:
+    design = make_design(
+        "minimization", [("a", 1), ("b", 1)], factors={"centre": ["X", "Y"]}, p_preferred=1.0
+    )
+    allocator = ALLOCATORS[AllocationMethod.MINIMIZATION]
+    assert not allocator.arms_in_list
+    rng = np.random.default_rng(1)
+    # Two earlier subjects of centre X on arm a: the next of X goes to b, whatever Y holds.
+    earlier = [({"centre": "X"}, 0), ({"centre": "X"}, 0), ({"centre": "Y"}, 1)]
+    assert allocator.arm_at_allocation(design, earlier, {"centre": "X"}, rng) == 1
+    earlier = [({"centre": "X"}, 1), ({"centre": "X"}, 1)]
+    assert allocator.arm_at_allocation(design, earlier, {"centre": "X"}, rng) == 0

@@ -85,6 +85,20 @@ class Allocator(Protocol):
         """The arm indices of every subject of many simulated trials at once."""
         ...
 
+    def arm_at_allocation(
+        self,
+        design: AllocationDesign,
+        earlier: Sequence[tuple[Mapping[str, str], int]],
+        values: Mapping[str, str],
+        rng: np.random.Generator,
+    ) -> int:
+        """The arm index of a subject whose list slot holds no arm (``arms_in_list`` false).
+
+        ``earlier`` is every allocation the ledger has made, in order: the subject's factor
+        levels and arm index. The ledger calls this inside its write lock.
+        """
+        ...
+
 
 def _refuse_block_sizes(method: AllocationMethod, sizes: tuple[int, ...]) -> None:
     if sizes:
@@ -113,6 +127,13 @@ def _by_stratum(strata: Sequence[str], sequence: Callable[[int], list[int]]) -> 
         arms.append(sequences[stratum][position[stratum]])
         position[stratum] += 1
     return arms
+
+
+def _arm_is_in_the_list(method: AllocationMethod) -> RandomizationError:
+    return RandomizationError(
+        f"randomization.method {method.value!r}: every list slot holds its arm, so none is "
+        "chosen at allocation"
+    )
 
 
 class SimpleAllocator:
@@ -157,6 +178,16 @@ class SimpleAllocator:
     def batch_arms(self, randomization: Randomization, cohort: Cohort) -> Ints:
         """Independent draws from the first allocation uniform."""
         return simple_arms(cohort.ratios, cohort.uniforms[:, 0])
+
+    def arm_at_allocation(
+        self,
+        design: AllocationDesign,
+        earlier: Sequence[tuple[Mapping[str, str], int]],
+        values: Mapping[str, str],
+        rng: np.random.Generator,
+    ) -> int:
+        """Never: the list fixes every arm."""
+        raise _arm_is_in_the_list(self.method)
 
 
 class BlocksAllocator:
@@ -208,6 +239,16 @@ class BlocksAllocator:
         return permuted_block_arms(
             cohort.ratios, randomization.block_sizes, cohort.stratum(), size_u, order_u
         )
+
+    def arm_at_allocation(
+        self,
+        design: AllocationDesign,
+        earlier: Sequence[tuple[Mapping[str, str], int]],
+        values: Mapping[str, str],
+        rng: np.random.Generator,
+    ) -> int:
+        """Never: the list fixes every arm."""
+        raise _arm_is_in_the_list(self.method)
 
 
 class StratifiedBlocksAllocator(BlocksAllocator):
@@ -297,6 +338,19 @@ class MinimizationAllocator:
             p_preferred=settings.p_preferred,
             u=cohort.uniforms,
         )
+
+    def arm_at_allocation(
+        self,
+        design: AllocationDesign,
+        earlier: Sequence[tuple[Mapping[str, str], int]],
+        values: Mapping[str, str],
+        rng: np.random.Generator,
+    ) -> int:
+        """Minimize against the marginal counts of every earlier allocation."""
+        marginal = MarginalCounts(design)
+        for levels, arm in earlier:
+            marginal.add(levels, arm)
+        return minimize(marginal, values, rng)
 
 
 ALLOCATORS: Final[Mapping[AllocationMethod, Allocator]] = MappingProxyType(

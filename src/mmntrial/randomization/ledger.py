@@ -33,7 +33,6 @@ from sqlalchemy.exc import IntegrityError
 from mmntrial.errors import AlreadyRandomized, ListExhausted, ListTampered, RandomizationError
 from mmntrial.randomization.blinding import Revelation, check_reveal_request
 from mmntrial.randomization.lists import AllocationList, Row, verify
-from mmntrial.randomization.minimization import MarginalCounts, minimize
 from mmntrial.randomization.store import allocations, list_versions, unblindings
 from mmntrial.randomization.streams import stream
 from mmntrial.storage.database import Database
@@ -199,7 +198,7 @@ class Ledger:
                     "rows stay unchanged), then restart allocation with the extended list"
                 )
             row = slots[used]
-            arm = row.arm if row.arm is not None else self._minimize(conn, values, row.seq)
+            arm = row.arm if row.arm is not None else self._arm_at_allocation(conn, values, row.seq)
             at = self._now()
             try:
                 conn.execute(
@@ -223,17 +222,20 @@ class Ledger:
                 ) from None
         return Allocation(subject, stratum, row.seq, row.kit, by, datetime.fromisoformat(at))
 
-    def _minimize(self, conn: Connection, values: Mapping[str, str], seq: int) -> str:
+    def _arm_at_allocation(self, conn: Connection, values: Mapping[str, str], seq: int) -> str:
+        # A method whose list leaves the arm open (minimization) chooses it from every
+        # earlier allocation; the ledger only reads them and draws one stream per slot, so
+        # the draw depends on the seed and the slot, not on the process.
         design = self.list.design
-        counts = MarginalCounts(design)
         index = {arm: k for k, arm in enumerate(design.arms)}
-        for strata_json, arm in conn.execute(
-            select(allocations.c.strata_json, allocations.c.arm).order_by(allocations.c.id)
-        ):
-            counts.add(json.loads(strata_json), index[arm])
-        # One stream per slot: the draw depends on the seed and the slot, not on the process.
-        k = minimize(counts, values, stream(self.list.seed, "minimization", str(seq)))
-        return design.arms[k]
+        earlier = [
+            (json.loads(strata_json), index[arm])
+            for strata_json, arm in conn.execute(
+                select(allocations.c.strata_json, allocations.c.arm).order_by(allocations.c.id)
+            )
+        ]
+        rng = stream(self.list.seed, design.method.value, str(seq))
+        return design.arms[design.allocator.arm_at_allocation(design, earlier, values, rng)]
 
     def allocations(self) -> list[Allocation]:
         """Every allocation, blinded, in the order made."""
