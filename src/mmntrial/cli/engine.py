@@ -125,18 +125,25 @@ def print_endpoints(console: Console, protocol: Protocol, values: list[EndpointV
         title=f"Primary endpoint: reduction >= {primary.reduction_percent:g}% on day {primary.day}",
         title_justify="left",
     )
-    for column in ("subject", "reduction", "reached", "deteriorations", "withdrawn", "state"):
+    for column in ("subject", "reduction", "primary", "deteriorations", "withdrawn", "state"):
         table.add_column(column)
     for v in values:
         table.add_row(
             v.subject,
             "-" if v.reduction_percent is None else f"{v.reduction_percent:.0f}%",
-            "yes" if v.reached_primary else "no",
+            v.primary_status,
             str(v.deteriorations),
             "-" if v.withdrawn_day is None else f"day {v.withdrawn_day}",
             v.final_state.label,
         )
     console.print(table)
+    for v in values:
+        if v.pending:
+            console.print(
+                f"{v.subject}: the history ends on day {v.last_day}; the primary endpoint "
+                f"(day {v.primary_day}) is not yet assessable.",
+                highlight=False,
+            )
 
 
 @app.command("replay")

@@ -3,7 +3,9 @@
 The primary endpoint is judged on the regimen in force on the primary endpoint day: the
 one decided at the last infusion on or before that day. A patient withdrawn before that
 day has not reached it when the protocol says ``withdrawal = "failure"``; with
-``"last_regimen"`` the regimen in force at withdrawal is judged instead.
+``"last_regimen"`` the regimen in force at withdrawal is judged instead. A history that
+ends before that day, of a patient who has not withdrawn, says nothing yet about the
+regimen on that day: its primary endpoint is pending, neither reached nor missed.
 
 :func:`reaches_primary` is the one statement of that rule: the engine here, the
 simulator and the analysis of a dataset each find the reductions their own way, then
@@ -33,7 +35,17 @@ REDUCTION_TOLERANCE_PERCENT = 1e-9
 
 @dataclass(frozen=True)
 class EndpointValues:
-    """One patient's endpoint values as the engine sees them."""
+    """One patient's endpoint values as the engine sees them.
+
+    ``pending``: the history ends (``last_day``) before the primary endpoint day
+    (``primary_day``) and the patient has not withdrawn, so the endpoint cannot be judged
+    yet; ``reached_primary`` is then False and the regimen on that day unknown (None).
+
+    >>> v = EndpointValues("P1", 0.3, None, None, False, None, None, 0, TaperState.TAPERING,
+    ...                    pending=True, last_day=200, primary_day=365)
+    >>> v.primary_status
+    'pending until day 365'
+    """
 
     subject: str
     baseline_intensity_g_per_kg_week: float
@@ -44,6 +56,16 @@ class EndpointValues:
     first_deterioration_day: int | None
     deteriorations: int
     final_state: TaperState
+    pending: bool
+    last_day: int
+    primary_day: int
+
+    @property
+    def primary_status(self) -> str:
+        """``"reached"``, ``"not reached"`` or ``"pending until day N"``."""
+        if self.pending:
+            return f"pending until day {self.primary_day}"
+        return "reached" if self.reached_primary else "not reached"
 
 
 def reaches_primary(
@@ -80,7 +102,11 @@ def _in_force(decisions: tuple[DecisionRecord, ...], day: int) -> DecisionRecord
 
 
 def endpoint_values(protocol: Protocol, result: Replay) -> list[EndpointValues]:
-    """Endpoint values per patient, in the replay's order."""
+    """Endpoint values per patient, in the replay's order.
+
+    A patient whose history ends before the primary endpoint day without a withdrawal is
+    pending: never reached, whatever the dose so far (a later visit may still restore it).
+    """
     primary = protocol.endpoints.primary
     final = result.final
     values = []
@@ -88,7 +114,9 @@ def endpoint_values(protocol: Protocol, result: Replay) -> list[EndpointValues]:
         withdrawn = final.withdrawn_day[p]
         withdrawn_day = None if withdrawn != withdrawn else int(withdrawn)  # NaN check
         early_withdrawal = withdrawn_day is not None and withdrawn_day < primary.day
-        in_force = _in_force(decisions, primary.day)
+        last_day = result.last_days[p]
+        pending = withdrawn_day is None and last_day < primary.day
+        in_force = None if pending else _in_force(decisions, primary.day)
         reduction = in_force.reduction_percent if in_force else None
         reached = bool(
             reaches_primary(primary, np.nan if reduction is None else reduction, early_withdrawal)
@@ -105,6 +133,9 @@ def endpoint_values(protocol: Protocol, result: Replay) -> list[EndpointValues]:
                 first_deterioration_day=None if first != first else int(first),
                 deteriorations=int(final.deteriorations[p]),
                 final_state=TaperState(int(final.state[p])),
+                pending=pending,
+                last_day=last_day,
+                primary_day=primary.day,
             )
         )
     return values

@@ -69,11 +69,16 @@ class DecisionRecord:
 
 @dataclass(frozen=True)
 class Replay:
-    """The decisions of a replay, per patient in input order, and the final engine state."""
+    """The decisions of a replay, per patient in input order, and the final engine state.
+
+    ``last_days`` is, per patient, the last study day the history covers (its latest
+    infusion, assessment or withdrawal): nothing is known about the days after it.
+    """
 
     subjects: tuple[str, ...]
     decisions: tuple[tuple[DecisionRecord, ...], ...]
     final: core.EngineState
+    last_days: tuple[int, ...]
 
     def all_decisions(self) -> list[DecisionRecord]:
         """Every decision, patient by patient, in day order."""
@@ -91,6 +96,14 @@ def _baselines(
             raise HistoryError(f"subject {history.subject}: {error}") from None
         intervals.append(float(history.baseline_infusions[-1].interval_days))
     return np.array(intensities), np.array(intervals)
+
+
+def _last_day(history: PatientHistory) -> int:
+    """The latest day of any event of the history, baseline infusions included."""
+    days = [i.day for i in history.infusions] + [a.day for a in history.assessments]
+    if history.withdrawal_day is not None:
+        days.append(history.withdrawal_day)
+    return max(days)
 
 
 def _events(history: PatientHistory) -> list[tuple[int, int, int]]:
@@ -152,6 +165,7 @@ def replay(protocol: Protocol, histories: Sequence[PatientHistory]) -> Replay:
         subjects=tuple(h.subject for h in histories),
         decisions=tuple(tuple(r) for r in records),
         final=state,
+        last_days=tuple(_last_day(h) for h in histories),
     )
 
 
