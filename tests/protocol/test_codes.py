@@ -15,6 +15,7 @@ import pytest
 from mmntrial.errors import ProtocolError
 from mmntrial.protocol.codes import CODES
 from mmntrial.protocol.loader import load_protocol
+from mmntrial.sources import references
 from tests.protocol.helpers import messages, piepers_data
 
 Edit = Callable[[dict[str, Any]], None]
@@ -127,6 +128,12 @@ CASES: list[tuple[str, Edit, str]] = [
         "PROTO-E009",
         _set("protocol.sources", ["S1", "Piepers"]),
         "PROTO-E009 protocol.sources[1]: got 'Piepers', expected a source tag such as 'S1'",
+    ),
+    (
+        "PROTO-E009",
+        _set("protocol.sources", ["S1", "S6"]),
+        "PROTO-E009 protocol.sources[1]: got 'S6', expected a source tag listed in "
+        f"docs/sources.md ({', '.join(references())})",
     ),
     (
         "PROTO-E010",

@@ -22,6 +22,7 @@ from typing import Any
 from mmntrial.errors import Problem
 from mmntrial.measures.catalogue import MEASURES
 from mmntrial.protocol.reader import MISSING, Data
+from mmntrial.sources import references
 
 
 def _table(data: Data, *path: str) -> Data:
@@ -339,6 +340,23 @@ def check_randomization(data: Data) -> Iterator[Problem]:
             )
 
 
+def check_sources(data: Data) -> Iterator[Problem]:
+    """Every source tag is in the reference list shipped with the package (PROTO-E009).
+
+    The reader has already dropped a list with a tag in the wrong format.
+    """
+    known = references()
+    tags = _table(data, "protocol").get("sources")
+    for i, tag in enumerate(tags if isinstance(tags, list) else []):
+        if tag not in known:
+            yield Problem(
+                "PROTO-E009",
+                f"protocol.sources[{i}]",
+                tag,
+                f"a source tag listed in docs/sources.md ({', '.join(known)})",
+            )
+
+
 def check(data: Data, given: frozenset[str] = frozenset()) -> list[Problem]:
     """Every contradiction in ``data`` (the reader's output), in a stable order.
 
@@ -355,6 +373,7 @@ def check(data: Data, given: frozenset[str] = frozenset()) -> list[Problem]:
         *check_endpoints(data),
         *check_eligibility(data),
         *check_randomization(data),
+        *check_sources(data),
     ]
 
 

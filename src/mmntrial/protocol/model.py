@@ -536,7 +536,7 @@ class Protocol:
     )
     description: str = key("free text: the design in a few sentences", default="")
     sources: tuple[str, ...] = key(
-        "DOMAIN.md source tags the values come from",
+        "source tags the values come from (docs/sources.md)",
         item=text("a source tag", pattern=r"S[0-9]+", pattern_text="a source tag such as 'S1'"),
         default=[],
     )
