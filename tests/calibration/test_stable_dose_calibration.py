@@ -28,6 +28,7 @@ import numpy as np
 import pytest
 
 from mmntrial.engine import core
+from mmntrial.engine.rules import compile_rules
 from mmntrial.protocol.loader import parse_protocol
 from mmntrial.protocol.model import Protocol
 from mmntrial.simulate.population import load_population
@@ -61,7 +62,7 @@ class _Watch:
 
     n: int
     mrc: list[tuple[Ints, Floats, Floats]] = field(default_factory=list)  # scheduled visits
-    confirmed: list[tuple[Ints, Floats]] = field(default_factory=list)
+    confirmed: list[tuple[Ints, Floats, np.ndarray]] = field(default_factory=list)
     lowest_dose_g: Floats = field(init=False)
 
     def __post_init__(self) -> None:
@@ -78,7 +79,11 @@ class _Watch:
 
     def engine_change(self, day: Floats, before: core.EngineState, after: core.EngineState) -> None:
         rows = np.flatnonzero(after.deteriorations > before.deteriorations)
-        self.confirmed.append((rows, day[rows]))
+        # The criteria that fired, as the dataset's recorder reads them (one_trial.py).
+        today = (after.evaluation_day[rows] == day[rows])[:, None]
+        fired = np.where(today, after.evaluation.fired[rows], False)
+        fired = np.where(fired.any(axis=1)[:, None], fired, before.pending_fired[rows])
+        self.confirmed.append((rows, day[rows], fired))
 
     def withdrawal(self, rows: Ints, day: Floats) -> None:
         pass
@@ -115,14 +120,23 @@ def test_at_most_5_percent_confirmed_deteriorated_in_12_weeks_on_an_unchanged_do
     stable: StableRun,
 ) -> None:
     start = stable.protocol.taper.start_day
+    criteria = [c.measure for c in compile_rules(stable.protocol).criteria]
     first = np.full(stable.n, np.inf)
-    for rows, day in stable.watch.confirmed:
+    first_fired = np.zeros((stable.n, len(criteria)), dtype=bool)
+    for rows, day, fired in stable.watch.confirmed:
+        earlier = day < first[rows]
+        first_fired[rows[earlier]] = fired[earlier]
         first[rows] = np.minimum(first[rows], day)
-    rate = float(((first > start) & (first <= start + WINDOW_DAYS)).mean())
+    alarmed = (first > start) & (first <= start + WINDOW_DAYS)
+    rate = float(alarmed.mean())
+    shares = ", ".join(
+        f"{name} {first_fired[alarmed, c].sum() / stable.n:.3f}" for c, name in enumerate(criteria)
+    )
     print(
         f"\nfalse alarms on an unchanged dose, {stable.n} patients, days {start + 1}-"
         f"{start + WINDOW_DAYS} after a taper start on day {start}:\n"
-        f"  simulated {rate:.3f} of patients confirmed deteriorated; over the whole year "
+        f"  simulated {rate:.3f} of patients confirmed deteriorated (by criterion of the "
+        f"first episode: {shares}); over the whole year "
         f"{np.isfinite(first).mean():.3f} of patients, "
         f"{stable.deteriorations.mean():.2f} episodes per patient\n"
         f"  target (issue 11) at most {FALSE_ALARM_TARGET:.2f}"
