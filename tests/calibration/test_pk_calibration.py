@@ -1,9 +1,10 @@
-"""Does the published PK model [S32] reproduce what was measured in patients?
+"""Does the IgG kinetics of ``mmn-default`` reproduce what was measured in patients?
 
-Virtual population: 20,000 adults, weight log-normal with mean 70 kg and SD 15 kg
-(median 68 kg, 95% range about 45-104 kg), drawn from a fixed seed. The weights are an
-assumption for adults, mostly men (2.7:1 [S9]); no MMN weight data were found.
-Parameters from :meth:`PkPopulation.cheng_2025`.
+Virtual population: 20,000 patients of ``mmn-default`` as the simulator builds them
+(``draw_trials`` and ``build_patients`` under ``piepers-2007``): their own weights
+(log-normal, median 78 kg, CV 18%) and their own PK parameters, i.e. the population
+file's ``[pk]`` section, two of whose values (``cl_cv``, ``v2_cv``) are tuned to these
+tests (the file says why).
 
 Check values and how they were measured:
 
@@ -11,35 +12,40 @@ Check values and how they were measured:
   0.4 g/kg on 5 consecutive days; total serum IgG "immediately before and 2 weeks after
   the start of IVIg". Rise (delta IgG) mean 7.8 g/L, SD 5.6 g/L. We give the same course
   (days 0-4) and compare measured IgG (with residual error) on day 14 with day -0.5.
-- [S32, S35] terminal half-life of IgG: derived about 28 days, reported 17-30 (DOMAIN.md
-  section 4 quotes 21-30 as the target).
+- [S32, S35] terminal half-life of IgG: derived about 28 days, reported 17-30. The
+  median must lie in 21-30 days (DOMAIN.md section 4) and the spread must be plausible:
+  5-95% range within 14-50 days and at most 10% of patients above 45 days (ASSUMPTION:
+  the reported 17-30 days are typical values of studies; individuals may spread about
+  1.2x below and 1.7x above them; 45 days is 1.5x the top of the reported range).
 
 Run with ``pytest -s tests/calibration`` to see the figures.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
+from mmntrial.protocol.loader import load_protocol
 from mmntrial.simulate.pk import (
     PkParameters,
     PkPopulation,
     exogenous_concentration,
     measured_igg,
-    sample_pk_parameters,
     terminal_half_life_days,
 )
+from mmntrial.simulate.population import load_population
+from mmntrial.simulate.trials.patients import build_patients, draw_trials
 
-N_PATIENTS = 20_000
-WEIGHT_MEAN_KG, WEIGHT_SD_KG = 70.0, 15.0
+N_PER_ARM, N_TRIALS = 500, 20  # 20,000 patients
 SEED = 20250601
 
 RISE_TARGET_MEAN_G_PER_L, RISE_TARGET_SD_G_PER_L = 7.8, 5.6  # [S30]
-HALF_LIFE_TARGET_DAYS = (21.0, 30.0)  # [S32, S35]
+HALF_LIFE_MEDIAN_TARGET_DAYS = (21.0, 30.0)  # [S32, S35], DOMAIN.md section 4
+HALF_LIFE_5_95_BOUND_DAYS = (14.0, 50.0)  # ASSUMPTION, see the module docstring
+LONG_HALF_LIFE_DAYS, LONG_HALF_LIFE_MAX_FRACTION = 45.0, 0.10  # ASSUMPTION, idem
 
 
 @dataclass(frozen=True)
@@ -53,11 +59,10 @@ class VirtualPopulation:
 
 @pytest.fixture(scope="module")
 def virtual() -> VirtualPopulation:
-    rng = np.random.default_rng(SEED)
-    sigma = math.sqrt(math.log1p((WEIGHT_SD_KG / WEIGHT_MEAN_KG) ** 2))
-    weight_kg = rng.lognormal(math.log(WEIGHT_MEAN_KG) - sigma**2 / 2, sigma, N_PATIENTS)
-    pop = PkPopulation.cheng_2025()
-    return VirtualPopulation(pop, weight_kg, sample_pk_parameters(pop, weight_kg, rng))
+    protocol, population = load_protocol("piepers-2007"), load_population("mmn-default")
+    draws = draw_trials(protocol, population, N_PER_ARM, seed=SEED, trials=range(N_TRIALS))
+    patients = build_patients(protocol, population, draws)
+    return VirtualPopulation(population.pk, patients.weight_kg, patients.pk)
 
 
 def rise_in_measured_igg(
@@ -88,7 +93,7 @@ def test_rise_in_igg_two_weeks_after_2_g_per_kg(virtual: VirtualPopulation) -> N
     mean, sd = float(rise.mean()), float(rise.std(ddof=1))
     print(
         f"\nrise in measured IgG at day 14 after 2 g/kg (5 x 0.4 g/kg, days 0-4), "
-        f"n={N_PATIENTS}:\n"
+        f"n={virtual.params.n_patients}:\n"
         f"  simulated mean {mean:.2f} g/L, SD {sd:.2f} g/L, median {np.median(rise):.2f}, "
         f"5-95% {np.percentile(rise, 5):.2f} to {np.percentile(rise, 95):.2f}\n"
         f"  target [S30]   mean {RISE_TARGET_MEAN_G_PER_L} g/L, SD {RISE_TARGET_SD_G_PER_L} g/L\n"
@@ -99,25 +104,31 @@ def test_rise_in_igg_two_weeks_after_2_g_per_kg(virtual: VirtualPopulation) -> N
     assert abs(sd - RISE_TARGET_SD_G_PER_L) <= 0.5 * RISE_TARGET_SD_G_PER_L
 
 
-def test_terminal_half_life(virtual: VirtualPopulation) -> None:
-    """Median terminal half-life within 17-30 days; the typical 70-kg patient within 21-30.
+def test_terminal_half_life_median_and_spread(virtual: VirtualPopulation) -> None:
+    """Median 21-30 days; 5-95% within 14-50 days; at most 10% above 45 days.
 
-    17-30 days is the reported range [S32, S35]. The population median is asserted
-    against the wide band because between-patient variability moves it away from the
-    typical patient's value (it is not a parameter of the model); the typical patient
-    is asserted against the target range itself.
+    The typical 70-kg patient is printed too: between-patient variability moves the
+    population median away from it (the median is not a parameter of the model).
     """
     half_life = terminal_half_life_days(virtual.params)
     typical = PkParameters.from_population_typical(virtual.pop, [70.0])
     typical_days = float(terminal_half_life_days(typical)[0])
     median = float(np.median(half_life))
     p5, p25, p75, p95 = np.percentile(half_life, [5, 25, 75, 95])
+    long = float((half_life > LONG_HALF_LIFE_DAYS).mean())
+    low, high = HALF_LIFE_MEDIAN_TARGET_DAYS
+    bound_low, bound_high = HALF_LIFE_5_95_BOUND_DAYS
+    n = virtual.params.n_patients
     print(
-        f"\nterminal half-life, n={N_PATIENTS}:\n"
+        f"\nterminal half-life, n={n}, weights median {np.median(virtual.weight_kg):.1f} kg:\n"
         f"  simulated median {median:.1f} days (IQR {p25:.1f}-{p75:.1f}, "
-        f"5-95% {p5:.1f}-{p95:.1f}); typical 70-kg patient {typical_days:.1f} days\n"
-        f"  target [S32, S35] {HALF_LIFE_TARGET_DAYS[0]:.0f}-{HALF_LIFE_TARGET_DAYS[1]:.0f} "
-        "days (reported range 17-30)"
+        f"5-95% {p5:.1f}-{p95:.1f}), {long:.3f} above {LONG_HALF_LIFE_DAYS:.0f} days; "
+        f"typical 70-kg patient {typical_days:.1f} days\n"
+        f"  target [S32, S35] median {low:.0f}-{high:.0f} days (reported 17-30); 5-95% within "
+        f"{bound_low:.0f}-{bound_high:.0f} days, at most {LONG_HALF_LIFE_MAX_FRACTION:.2f} "
+        f"above {LONG_HALF_LIFE_DAYS:.0f} (ASSUMPTION)"
     )
-    assert 17.0 <= median <= 30.0
-    assert HALF_LIFE_TARGET_DAYS[0] <= typical_days <= HALF_LIFE_TARGET_DAYS[1]
+    assert low <= median <= high
+    assert bound_low <= p5
+    assert p95 <= bound_high
+    assert long <= LONG_HALF_LIFE_MAX_FRACTION

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from scipy.special import ndtri
 
 from mmntrial.protocol.loader import load_protocol
 from mmntrial.simulate.population import load_population
@@ -108,12 +109,40 @@ def test_measures_move_only_with_real_change(patients: Patients) -> None:
     zero = np.zeros(50)
     start = true_strength(POP, some, zero, zero)
     capacity = start.grip_kpa.mean(axis=1)
-    calm = measured(POP, some, start, capacity, some.titre0_log2, np.zeros((50, 5)))
+    calm = measured(POP, some, start, capacity, some.titre0_log2, np.zeros((50, 7)))
     assert (calm["gnds_upper"] == some.gnds_upper0).all()
     weak = true_strength(POP, some, np.ones(50), zero)
-    worse = measured(POP, some, weak, capacity, some.titre0_log2, np.zeros((50, 5)))
+    worse = measured(POP, some, weak, capacity, some.titre0_log2, np.zeros((50, 7)))
     assert (worse["mrc_sum"] <= calm["mrc_sum"]).all()
     lost = 1 - weak.grip_kpa.mean(axis=1) / capacity
     expected = np.clip(some.gnds_upper0 + np.trunc(lost / 0.15), 0, 5)
     np.testing.assert_array_equal(worse["gnds_upper"], expected)
     assert (harm_threshold(POP, some) > 0).all()
+
+
+def test_gnds_is_scored_one_grade_off_at_the_population_rate(patients: Patients) -> None:
+    zero = np.zeros(patients.n)
+    strength = true_strength(POP, patients, zero, zero)
+    capacity = strength.grip_kpa.mean(axis=1)
+    noise = np.random.default_rng(3).standard_normal((40, patients.n, 7))
+    off = {"gnds_upper": [], "gnds_lower": []}
+    for draw in noise:
+        values = measured(POP, patients, strength, capacity, patients.titre0_log2, draw)
+        off["gnds_upper"].append(values["gnds_upper"] - patients.gnds_upper0)
+        off["gnds_lower"].append(values["gnds_lower"] - patients.gnds_lower0)
+    p = POP.noise.gnds_misgrade_probability
+    for key, diffs in off.items():
+        d = np.array(diffs)
+        assert set(np.unique(d)) <= {-1.0, 0.0, 1.0}, key
+        # Up and down each p / 2, less where the scale's end (0 or 5) cuts a grade off.
+        assert 0.5 * p / 2 < (d > 0).mean() <= p / 2 + 0.005, key
+        assert (d < 0).mean() <= p / 2 + 0.005, key
+    # The quantile rule: a normal beyond the p / 2 tails moves the grade, none else does.
+    inner = np.zeros((patients.n, 7))
+    inner[:, 5:] = 0.9 * abs(float(ndtri(p / 2)))
+    calm = measured(POP, patients, strength, capacity, patients.titre0_log2, inner)
+    np.testing.assert_array_equal(calm["gnds_upper"], patients.gnds_upper0)
+    inner[:, 5:] = 10.0
+    up = measured(POP, patients, strength, capacity, patients.titre0_log2, inner)
+    np.testing.assert_array_equal(up["gnds_upper"], np.minimum(patients.gnds_upper0 + 1, 5))
+    np.testing.assert_array_equal(up["gnds_lower"], np.minimum(patients.gnds_lower0 + 1, 5))

@@ -144,8 +144,11 @@ class Noise:
         min_open=True,
         maximum=1.0,
     )
+    gnds_misgrade_probability: float = param(
+        "chance that a GNDS limb score is one grade off (half up, half down)", **_FRACTION
+    )
     mmn_rods_centile_sd: float = param("MMN-RODS (centile)", minimum=0.0)
-    anti_gm1_log2_sd: float = param("anti-GM1 titre (log2 steps)", minimum=0.0)
+    anti_gm1_log2_sd: float = param("anti-GM1 titre, assay variation (log2 steps)", minimum=0.0)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,13 @@
 - Drug onset: ``onset(t)`` rises as ``1 - exp(-t / tau)`` from day 0, decays during an
   interruption for leukopenia and rises again after it (closed form).
 - Progression: MRC sum falls linearly (axonal loss [S7]); grip follows by a ratio.
-- Measures: MRC sum and grip per hand with normal noise (rounded like the instruments),
-  GNDS upper limb moving one grade per ``gnds_capacity_step`` of real loss of arm
-  capacity (mean true grip), MMN-RODS centile linear in that loss with noise, GNDS
-  lower limb constant (MMN spares the legs), anti-GM1 titre with noise.
+- Measures: MRC sum and grip per hand with normal test-retest noise (rounded like the
+  instruments), GNDS upper limb moving one grade per ``gnds_capacity_step`` of real loss
+  of arm capacity (mean true grip), GNDS lower limb constant (MMN spares the legs), each
+  GNDS limb scored one grade off with probability ``gnds_misgrade_probability`` (half
+  up, half down, kept within 0-5), MMN-RODS centile linear in that loss with noise,
+  anti-GM1 titre with assay noise. Every value of the population's ``[noise]`` section
+  gives its source in the population file.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtri
 
 from mmntrial._jit import jit, jit_in_place
 from mmntrial.simulate.pk.step import PkModel, PkState
@@ -240,9 +244,12 @@ def measured(
 ) -> dict[str, Floats]:
     """The measured values of one assessment per patient, by catalogue series key.
 
-    ``noise`` is ``(n, 5)`` standard normals in the order of ``patients.NOISE_SERIES``.
-    Values are rounded like the instruments report them and clipped to their scales;
-    the dictionary's arrays are the columns of one ``(n, len(MEASURED_SERIES))`` matrix.
+    ``noise`` is ``(n, 7)`` standard normals in the order of ``patients.NOISE_SERIES``;
+    a GNDS score is one grade higher when its normal is above the ``1 - p / 2`` quantile
+    and one lower when below the ``p / 2`` quantile (``p`` the misgrade probability), so
+    the same draws give the same patients whatever ``p``. Values are rounded like the
+    instruments report them and clipped to their scales; the dictionary's arrays are the
+    columns of one ``(n, len(MEASURED_SERIES))`` matrix.
     """
     sd, n = population.noise, patients.n
     out = np.empty((n, len(MEASURED_SERIES)))
@@ -264,6 +271,7 @@ def measured(
                 sd.mmn_rods_centile_sd,
                 sd.anti_gm1_log2_sd,
                 population.need.mmn_rods_centile_per_capacity,
+                float(ndtri(sd.gnds_misgrade_probability / 2.0)),
             ]
         ),
         out,
@@ -274,6 +282,16 @@ def measured(
 @jit_in_place
 def _clip(x: float, low: float, high: float) -> float:
     return min(max(x, low), high)
+
+
+@jit_in_place
+def _misgrade(z: float, low_z: float) -> float:
+    """-1, 0 or +1 grade: below ``low_z`` one lower, above ``-low_z`` one higher."""
+    if z < low_z:
+        return -1.0
+    if z > -low_z:
+        return 1.0
+    return 0.0
 
 
 @jit_in_place
@@ -290,7 +308,7 @@ def _measure_all(
     settings: Floats,
     out: Floats,
 ) -> None:
-    mrc_sd, grip_sd, gnds_step, rods_sd, titre_sd, rods_per_capacity = settings
+    mrc_sd, grip_sd, gnds_step, rods_sd, titre_sd, rods_per_capacity, misgrade_z = settings
     for i in range(out.shape[0]):
         out[i, 0] = _clip(np.rint(mrc_true[i] + mrc_sd * noise[i, 0]), 0.0, mrc_max)
         for side in range(2):  # grip to 0.1 kPa, as np.round(x, 1): rint(10 x) / 10
@@ -298,8 +316,9 @@ def _measure_all(
             out[i, 1 + side] = _clip(np.rint(grip * 10.0) / 10.0, 0.0, 250.0)
         capacity = (grip_true[i, 0] + grip_true[i, 1]) / 2.0
         loss = (reference_capacity[i] - capacity) / reference_capacity[i]
-        out[i, 3] = _clip(gnds_upper0[i] + np.trunc(loss / gnds_step), 0.0, 5.0)
-        out[i, 4] = gnds_lower0[i]
+        upper = gnds_upper0[i] + np.trunc(loss / gnds_step)
+        out[i, 3] = _clip(upper + _misgrade(noise[i, 5], misgrade_z), 0.0, 5.0)
+        out[i, 4] = _clip(gnds_lower0[i] + _misgrade(noise[i, 6], misgrade_z), 0.0, 5.0)
         rods = rods0[i] - rods_per_capacity * loss + rods_sd * noise[i, 3]
         out[i, 5] = _clip(np.rint(rods * 10.0) / 10.0, 0.0, 100.0)
         out[i, 6] = _clip(np.rint(titre[i] + titre_sd * noise[i, 4]), 0.0, 24.0)

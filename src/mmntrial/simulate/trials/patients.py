@@ -48,7 +48,15 @@ _Z = (  # noqa: SIM905
 ).split()
 U_COLUMNS = {name: i for i, name in enumerate(_U)}
 Z_COLUMNS = {name: i for i, name in enumerate(_Z)}
-NOISE_SERIES = ("mrc_sum", "grip_left", "grip_right", "mmn_rods_centile", "anti_gm1_log2")
+NOISE_SERIES = (
+    "mrc_sum",
+    "grip_left",
+    "grip_right",
+    "mmn_rods_centile",
+    "anti_gm1_log2",
+    "gnds_upper",
+    "gnds_lower",
+)
 # Stratification and minimization factors the simulator can allocate on, by the name a
 # protocol gives them, and the patient covariate each one reads.
 SIMULATED_FACTORS = {
