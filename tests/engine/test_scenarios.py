@@ -103,23 +103,36 @@ def test_no_reduction_while_a_drop_awaits_confirmation() -> None:
     assert days[196].action is Action.REDUCE  # refuted on day 172: tapering again
 
 
-def test_missed_visits_do_not_block_the_taper_and_a_missed_repeat_counts() -> None:
-    # Visits 122 and 152 missed: steps go on. A drop on day 213 is never repeated within
-    # 14 days; with unrepeated = "counts" it is confirmed at the next event after day 227.
+def test_missed_visits_hold_the_taper_and_a_missed_repeat_counts() -> None:
+    # Visits 122 and 152 missed: no assessment since the step of day 112, so the engine
+    # holds at 140 and 168 (missing data never lowers a dose) and steps again once day 182
+    # is assessed. A drop on day 213 is never repeated within 14 days; with unrepeated =
+    # "counts" it is confirmed at the next event after day 227.
     p = piepers()
     visits = tuple(d for d in (0, 30, 61, 91, 182, 213, 243, 274, 304, 335, 365))
     patient = history(visit_days=visits, changes={213: {"mrc_sum": 83.0}, 243: {"mrc_sum": 83.0}})
     days = by_day(replay(p, [patient]).decisions[0])
-    assert [days[d].action for d in (112, 140, 168, 196)] == [Action.REDUCE] * 4
+    assert [days[d].action for d in (112, 140, 168, 196)] == [
+        Action.REDUCE,
+        Action.HOLD,
+        Action.HOLD,
+        Action.REDUCE,
+    ]
+    assert [c.measure for c in days[140].criteria if c.unassessed] == [
+        "mrc_sum",
+        "grip_kpa",
+        "gnds_upper",
+    ]
+    assert pct(days[196]) == 50
     assert days[224].action is Action.HOLD
     assert days[224].state is TaperState.CONFIRMING
     assert days[252].action is Action.RESTORE
     assert days[252].restored_day == 243
     # The drop still seen on day 243 is the same episode, not a second deterioration:
-    # nothing more is restored, and the patient holds at 25% to the end.
+    # nothing more is restored, and the patient holds at 75% to the end.
     assert days[280].action is Action.HOLD
     assert days[364].deteriorations == 1
-    assert pct(days[364]) == 25
+    assert pct(days[364]) == 75
 
 
 def test_a_missed_repeat_is_dismissed_when_the_protocol_says_so() -> None:

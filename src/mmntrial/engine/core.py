@@ -39,6 +39,7 @@ from mmntrial.engine.rules import (
     CriterionArrays,
     Evaluation,
     compile_rules,
+    criterion_measured,
     drop_verdict,
     empty_evaluation,
     evaluate_patient,
@@ -59,7 +60,9 @@ class EngineState(NamedTuple):
     """Everything the engine remembers about each patient (one row per patient).
 
     Days are float arrays so that "never" can be NaN. ``resume_state`` is the state a
-    refuted drop returns to. ``evaluation`` holds the criteria at the latest assessment.
+    refuted drop returns to. ``evaluation`` holds the criteria at the latest assessment;
+    ``assessed_day`` (patients, criteria) the last day each criterion's measure was
+    assessed (before the taper) or judged (after it), which a taper step needs.
     The public functions never change a state they are given: they work on a copy.
     """
 
@@ -81,6 +84,7 @@ class EngineState(NamedTuple):
     best: Floats
     evaluation: Evaluation
     evaluation_day: Floats
+    assessed_day: Floats
     withdrawn_day: Floats
 
     @property
@@ -101,7 +105,9 @@ class Decision(NamedTuple):
     """The engine's answer for the infusions due, one row per patient.
 
     Rows outside the event's mask, and withdrawn patients, carry NaN regimens and
-    ``Action.NONE``.
+    ``Action.NONE``. ``unassessed`` (patients, criteria) marks the criteria whose
+    measure was not assessed in time for a taper step that was otherwise due: the engine
+    held instead of reducing (see ``deterioration.assessed_within_days``).
     """
 
     day: Floats
@@ -113,6 +119,7 @@ class Decision(NamedTuple):
     intensity_g_per_kg_week: Floats
     percent_of_baseline: Floats
     reduction_percent: Floats
+    unassessed: Bools
 
 
 def start(
@@ -155,6 +162,7 @@ def start(
         best=np.full((n, n_series), np.nan),
         evaluation=empty_evaluation(n, rules.n_criteria),
         evaluation_day=nan.copy(),
+        assessed_day=np.full((n, rules.n_criteria), np.nan),
         withdrawn_day=nan.copy(),
     )
 
@@ -179,6 +187,7 @@ class _Settings(NamedTuple):
     every_n_weeks: bool  # the taper steps on a cadence, not at every infusion
     cadence_days: float
     rescue_dose_g_per_kg: float  # NaN: no rescue dose
+    assessed_within_days: float  # NaN: a step needs each measure assessed since the last step
     dose_percent: Floats  # ladder.ladder_table: percent of baseline dose per level
     interval_step_days: float  # ladder.ladder_table: interval lengthening per level
 
@@ -197,6 +206,9 @@ def _settings(protocol: Protocol) -> _Settings:
         every_n_weeks=taper.cadence is Cadence.EVERY_N_WEEKS,
         cadence_days=float(DAYS_PER_WEEK) * (taper.cadence_weeks or 0),
         rescue_dose_g_per_kg=np.nan if taper.rescue is None else float(taper.rescue.dose_g_per_kg),
+        assessed_within_days=np.nan
+        if det.assessed_within_days is None
+        else float(det.assessed_within_days),
         dose_percent=dose_percent,
         interval_step_days=interval_step,
     )
@@ -342,9 +354,15 @@ def _observe_all(
             for j in range(values.shape[1]):
                 if not np.isnan(values[i, j]):
                     pre_taper[i, j] = values[i, j]
+            for c in range(r.series_index.shape[0]):
+                if criterion_measured(i, c, values, r):
+                    w.assessed_day[i, c] = day[i]
         else:
             evaluate_patient(i, values, pre_taper, best, r, w.evaluation)
             w.evaluation_day[i] = day[i]
+            for c in range(r.series_index.shape[0]):
+                if not np.isnan(w.evaluation.worsening[i, c]):
+                    w.assessed_day[i, c] = day[i]
             _judge(w, r, s, i, day[i], allowed, error)
         # Best on study counts from day 0 and includes this assessment for the next one.
         if day[i] >= 0:
@@ -352,8 +370,29 @@ def _observe_all(
 
 
 @jit_in_place
+def _unassessed(
+    w: EngineState, r: CriterionArrays, s: _Settings, i: int, day: float, out: Bools
+) -> bool:
+    """Mark in row ``i`` of ``out`` each deterioration criterion not assessed in time for a
+    taper step on ``day``; return whether any is. In time: within the protocol's window
+    before ``day``, or else after the last step (for the first step: at all, before the
+    taper). A criterion that could not be judged does not count as assessed."""
+    since = w.last_step_day[i]
+    if not np.isnan(s.assessed_within_days):
+        since = day - s.assessed_within_days - 0.5  # the window's first day counts
+    missing = False
+    for c in range(r.series_index.shape[0]):
+        assessed = w.assessed_day[i, c]
+        late = np.isnan(assessed) or (not np.isnan(since) and assessed <= since)
+        out[i, c] = late and not r.rescue[c]
+        missing = missing or out[i, c]
+    return missing
+
+
+@jit_in_place
 def _decide_all(
     w: EngineState,
+    r: CriterionArrays,
     s: _Settings,
     day: Floats,
     weight_kg: Floats,
@@ -371,6 +410,8 @@ def _decide_all(
         out.day[i] = day[i] if where[i] else np.nan
         act = Action.NONE
         dose[i] = interval[i] = intensity[i] = percent[i] = reduction[i] = np.nan
+        for c in range(out.unassessed.shape[1]):
+            out.unassessed[i, c] = False
         if where[i] and state[i] != TaperState.WITHDRAWN:
             _settle_overdue(w, s, i, day[i], allowed, error)
             if state[i] == TaperState.RUN_IN and day[i] >= s.start_day:
@@ -384,12 +425,13 @@ def _decide_all(
             if state[i] == TaperState.TAPERING:
                 since = day[i] - last_step_day[i]
                 if not s.every_n_weeks or np.isnan(since) or since >= s.cadence_days:
-                    if level[i] < max_level[i]:
+                    if level[i] >= max_level[i]:
+                        _move(state, i, TaperState.STABILISED, allowed, error)
+                    # Missing data never lowers a dose: hold, marking what is missing.
+                    elif not _unassessed(w, r, s, i, day[i], out.unassessed):
                         level[i] += 1
                         act = Action.REDUCE
                         last_step_day[i] = day[i]
-                    else:
-                        _move(state, i, TaperState.STABILISED, allowed, error)
             rescue = rescue_due[i]
             if restore_due[i] or rescue:
                 act = Action.RESCUE if rescue else Action.RESTORE
@@ -512,7 +554,8 @@ def decide(
     """Recommend the regimen for the infusion due on ``day`` where ``where`` holds.
 
     Priority: withdrawn (none) > rescue > restore > run-in (baseline) > the taper step
-    (reduce when a step is due and a lower level exists, else hold).
+    (reduce when a step is due, a lower level exists and every deterioration criterion's
+    measure was assessed in time, else hold; ``Decision.unassessed`` says what is missing).
     """
     w = state.copy()
     return w, decide_in_place(protocol, w, day, weight_kg, where)
@@ -534,10 +577,12 @@ def decide_in_place(
         intensity_g_per_kg_week=np.empty(n),
         percent_of_baseline=np.empty(n),
         reduction_percent=np.empty(n),
+        unassessed=np.empty((n, compile_rules(protocol).n_criteria), dtype=bool),
     )
     error = np.full(3, -1, dtype=np.int64)
     _decide_all(
         w,
+        compile_rules(protocol).arrays,
         _settings(protocol),
         day_in,
         np.ascontiguousarray(np.broadcast_to(np.asarray(weight_kg, dtype=np.float64), (n,))),

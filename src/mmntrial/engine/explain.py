@@ -82,6 +82,31 @@ def _quiet_text(result: CriterionResult) -> str:
     )
 
 
+def _unassessed_text(protocol: Protocol, record: DecisionRecord) -> str:
+    """Why a due taper step was held: which measures are missing since when, what to do."""
+    missing = [c for c in record.criteria if c.unassessed]
+    labels = list(dict.fromkeys(_LABELS.get(c.measure, c.measure) for c in missing))
+    names = " and ".join((", ".join(labels[:-1]), labels[-1])) if len(labels) > 1 else labels[0]
+    window = protocol.deterioration.assessed_within_days
+    if window is not None:
+        since = f"since day {record.day - window} ({window} days before this infusion)"
+    elif record.last_step_day is not None:
+        since = f"since day {record.last_step_day}"
+    else:
+        since = "before the taper (no pre-taper reference)"
+    unjudged = [c for c in missing if c.value is not None and c.reference is None]
+    note = (
+        f" ({_LABELS.get(unjudged[0].measure, unjudged[0].measure)} was measured but has no "
+        "reference to be judged against)"
+        if unjudged
+        else ""
+    )
+    return (
+        f"Hold at {regimen_text(record)}: {names} not assessed {since}{note}; assess before "
+        "the next infusion. Missing data never lowers a dose."
+    )
+
+
 def _action_text(protocol: Protocol, record: DecisionRecord) -> str:
     regimen = regimen_text(record)
     confirm_by = (
@@ -111,6 +136,8 @@ def _action_text(protocol: Protocol, record: DecisionRecord) -> str:
             f"Hold at {regimen}: a drop seen on day {record.pending_day} must be confirmed "
             f"by a repeat assessment by day {confirm_by}; no reduction until then."
         )
+    if any(c.unassessed for c in record.criteria):
+        return _unassessed_text(protocol, record)
     if record.state is TaperState.STABILISED:
         return f"Hold at {regimen}: the taper reached its lowest level without deterioration."
     if record.state is TaperState.RESTORED:
@@ -131,8 +158,10 @@ def explain(protocol: Protocol, record: DecisionRecord) -> str:
     >>> p = load_protocol("piepers-2007")
     >>> infusions = tuple(Infusion(d, 40, 70, 28, "Kiovig", "IV") for d in range(-84, 120, 28))
     >>> print(explain(p, replay(p, [PatientHistory("P1", infusions)]).decisions[0][-1]))
-    Day 112: Taper step 1 of 4: reduce to 30 g every 28 days (0.107 g/kg/week, 75% of
-    baseline). No assessment judged since the taper started.
+    Day 112: Hold at 40 g every 28 days (0.143 g/kg/week, 100% of baseline): MRC sum,
+    grip and GNDS upper limb not assessed before the taper (no pre-taper reference);
+    assess before the next infusion. Missing data never lowers a dose. No assessment
+    judged since the taper started.
     """
     action = _action_text(protocol, record)
     judged = [c for c in record.criteria if c.worsening is not None]

@@ -27,7 +27,11 @@ _ASSESSMENT, _WITHDRAWAL, _INFUSION = 0, 1, 2  # also the order of events on one
 
 @dataclass(frozen=True)
 class CriterionResult:
-    """One criterion at the latest judged assessment."""
+    """One criterion at the latest judged assessment.
+
+    ``assessed_day`` is the last day its measure was assessed (before the taper) or
+    judged (after it); ``unassessed`` that a taper step was due but held for want of it.
+    """
 
     measure: str
     side: str | None
@@ -39,6 +43,8 @@ class CriterionResult:
     worsening: float | None
     fired: bool
     rescue: bool
+    assessed_day: int | None
+    unassessed: bool
 
 
 @dataclass(frozen=True)
@@ -110,8 +116,8 @@ def replay(protocol: Protocol, histories: Sequence[PatientHistory]) -> Replay:
     >>> p = load_protocol("piepers-2007")
     >>> infusions = tuple(Infusion(d, 40, 70, 28, "Kiovig", "IV") for d in range(-84, 200, 28))
     >>> result = replay(p, [PatientHistory("P1", infusions)])
-    >>> [(r.day, r.action.label) for r in result.decisions[0]][2:5]
-    [(56, 'baseline'), (84, 'baseline'), (112, 'reduce')]
+    >>> [(r.day, r.action.label) for r in result.decisions[0]][2:5]  # nothing assessed
+    [(56, 'baseline'), (84, 'baseline'), (112, 'hold')]
     """
     if not histories:
         raise HistoryError("no patient histories to replay")
@@ -189,6 +195,8 @@ def _record(
                 worsening=_number(evaluation.worsening[p, c]),
                 fired=bool(evaluation.fired[p, c]),
                 rescue=rules.is_rescue[c],
+                assessed_day=_day(state.assessed_day[p, c]),
+                unassessed=bool(decision.unassessed[p, c]),
             )
         )
     return DecisionRecord(

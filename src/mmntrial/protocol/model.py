@@ -386,6 +386,14 @@ class Deterioration:
         "what a drop never re-assessed in the window counts as",
         default=Unrepeated.COUNTS.value,
     )
+    assessed_within_days: int | None = key(
+        "a taper step needs every criterion's measure assessed within this many days "
+        "before the infusion; left out: assessed since the last step (or, for the first "
+        "step, before the taper)",
+        minimum=1,
+        required=False,
+        field_default=None,
+    )  # otherwise the engine holds: missing data never lowers a dose
 
 
 @dataclass(frozen=True)
