@@ -167,3 +167,22 @@ def test_an_unconfirmed_drop_never_stops_the_taper(patient: PatientHistory) -> N
     records = replay(protocol, [subject]).decisions[0]
     assert all(r.action is not Action.RESTORE for r in records)
     assert all(r.deteriorations == 0 for r in records)
+
+
+@_SETTINGS
+@given(patients, st.sampled_from(VARIANTS))
+def test_a_reduction_needs_every_criterion_judged_since_the_last_step(
+    group: list[PatientHistory], protocol: Protocol
+) -> None:
+    # Missing data never lowers a dose: before each reduction, every deterioration
+    # criterion was judged after the previous step or restore (the first: assessed at all).
+    for patient in replay(protocol, group).decisions:
+        since: int | None = None
+        for record in patient:
+            if record.action is Action.REDUCE:
+                for criterion in record.criteria:
+                    if criterion.rescue:
+                        continue
+                    assert criterion.assessed_day is not None
+                    assert since is None or criterion.assessed_day > since
+            since = record.last_step_day

@@ -26,7 +26,14 @@ from mmntrial.protocol.model import (
     TaperMode,
     Unrepeated,
 )
-from tests.engine.builders import history, infusions, piepers, with_deterioration, with_taper
+from tests.engine.builders import (
+    history,
+    infusions,
+    one_level,
+    piepers,
+    with_deterioration,
+    with_taper,
+)
 
 
 def timeline(records: tuple[DecisionRecord, ...]) -> list[tuple[int, str, str, int]]:
@@ -62,7 +69,7 @@ def test_stable_patient_tapers_to_the_floor_and_stabilises() -> None:
 def test_deterioration_at_the_third_step_is_confirmed_and_restored() -> None:
     # Step 3 (25%) on day 168; grip left falls 10 kPa at the day-182 visit; a repeat on
     # day 189 shows it again: confirmed on day 189, restored to 50% at the day-196 infusion.
-    p = piepers()
+    p = one_level(piepers())  # restore_to = one_level; last_stable: test_restore.py
     patient = history(changes={182: {"grip_kpa:left": 42.0}, 189: {"grip_kpa:left": 41.0}})
     result = replay(p, [patient])
     days = by_day(result.decisions[0])
@@ -108,7 +115,7 @@ def test_missed_visits_hold_the_taper_and_a_missed_repeat_counts() -> None:
     # holds at 140 and 168 (missing data never lowers a dose) and steps again once day 182
     # is assessed. A drop on day 213 is never repeated within 14 days; with unrepeated =
     # "counts" it is confirmed at the next event after day 227.
-    p = piepers()
+    p = one_level(piepers())
     visits = tuple(d for d in (0, 30, 61, 91, 182, 213, 243, 274, 304, 335, 365))
     patient = history(visit_days=visits, changes={213: {"mrc_sum": 83.0}, 243: {"mrc_sum": 83.0}})
     days = by_day(replay(p, [patient]).decisions[0])
@@ -211,7 +218,7 @@ def test_levels_every_12_weeks_then_resume_after_stable_weeks() -> None:
 
 def test_severe_deterioration_triggers_rescue_without_confirmation() -> None:
     severe = Criterion("mrc_sum", 6.0, Worse.DECREASE, Reference.PRE_TAPER)
-    p = with_taper(piepers(), rescue=Rescue(dose_g_per_kg=2.0, criteria=(severe,)))
+    p = with_taper(one_level(piepers()), rescue=Rescue(dose_g_per_kg=2.0, criteria=(severe,)))
     patient = history(changes={182: {"mrc_sum": 78.0}})
     days = by_day(replay(p, [patient]).decisions[0])
     assert days[196].action is Action.RESCUE

@@ -48,7 +48,7 @@ from mmntrial.engine.rules import (
 )
 from mmntrial.engine.states import ALLOWED_TABLE, Action, TaperState, transition
 from mmntrial.errors import EngineError
-from mmntrial.protocol.model import AfterDeterioration, Cadence, Protocol, Unrepeated
+from mmntrial.protocol.model import AfterDeterioration, Cadence, Protocol, RestoreTo, Unrepeated
 
 # The engine's own names: taper levels (Ints) and taper state codes (States).
 from mmntrial.units import DAYS_PER_WEEK, Bools, Floats
@@ -63,12 +63,18 @@ class EngineState(NamedTuple):
     refuted drop returns to. ``evaluation`` holds the criteria at the latest assessment;
     ``assessed_day`` (patients, criteria) the last day each criterion's measure was
     assessed (before the taper) or judged (after it), which a taper step needs.
+    ``stable_level`` is the last level the patient was shown stable at (level 0 until a
+    lower one is); ``quiet_count`` counts the assessments in a row at ``quiet_level``
+    that judged every criterion without a drop.
     The public functions never change a state they are given: they work on a copy.
     """
 
     state: States
     level: Ints
     max_level: Ints
+    stable_level: Ints
+    quiet_level: Ints
+    quiet_count: Ints
     baseline_intensity: Floats
     baseline_interval_days: Floats
     last_step_day: Floats
@@ -147,6 +153,9 @@ def start(
         state=np.full(n, TaperState.RUN_IN, dtype=np.int8),
         level=np.zeros(n, dtype=np.int16),
         max_level=ladder.max_levels(protocol.taper, interval),
+        stable_level=np.zeros(n, dtype=np.int16),
+        quiet_level=np.full(n, -1, dtype=np.int16),
+        quiet_count=np.zeros(n, dtype=np.int16),
         baseline_intensity=intensity.copy(),
         baseline_interval_days=interval.copy(),
         last_step_day=nan.copy(),
@@ -183,6 +192,8 @@ class _Settings(NamedTuple):
     confirmation_days: float
     unrepeated_counts: bool  # a drop never assessed again counts as confirmed
     restore_and_resume: bool  # the taper resumes after a restore
+    restore_to: int  # _ONE_LEVEL, _LAST_STABLE or _BASELINE
+    stable_assessments: int  # quiet assessments in a row at one level that show it stable
     resume_after_days: float
     every_n_weeks: bool  # the taper steps on a cadence, not at every infusion
     cadence_days: float
@@ -190,6 +201,14 @@ class _Settings(NamedTuple):
     assessed_within_days: float  # NaN: a step needs each measure assessed since the last step
     dose_percent: Floats  # ladder.ladder_table: percent of baseline dose per level
     interval_step_days: float  # ladder.ladder_table: interval lengthening per level
+
+
+_ONE_LEVEL, _LAST_STABLE, _BASELINE = 0, 1, 2
+_RESTORE_CODES = {
+    RestoreTo.ONE_LEVEL: _ONE_LEVEL,
+    RestoreTo.LAST_STABLE: _LAST_STABLE,
+    RestoreTo.BASELINE: _BASELINE,
+}
 
 
 @per_protocol
@@ -202,6 +221,8 @@ def _settings(protocol: Protocol) -> _Settings:
         confirmation_days=float(det.confirmation_days),
         unrepeated_counts=det.unrepeated is Unrepeated.COUNTS,
         restore_and_resume=taper.after_deterioration is AfterDeterioration.RESTORE_AND_RESUME,
+        restore_to=_RESTORE_CODES[taper.restore_to],
+        stable_assessments=int(det.stable_assessments),
         resume_after_days=float(DAYS_PER_WEEK) * (taper.resume_after_weeks or 0),
         every_n_weeks=taper.cadence is Cadence.EVERY_N_WEEKS,
         cadence_days=float(DAYS_PER_WEEK) * (taper.cadence_weeks or 0),
@@ -240,17 +261,35 @@ def _close_pending(w: EngineState, i: int) -> None:
 
 
 @jit_in_place
+def _restored_level(w: EngineState, s: _Settings, i: int) -> int:
+    """The level a confirmed deterioration returns patient ``i`` to: at least one level
+    up (the level that failed is not stable), and further as the protocol says."""
+    up = max(int(w.level[i]) - 1, 0)
+    if s.restore_to == _BASELINE:
+        return 0
+    if s.restore_to == _LAST_STABLE:
+        return min(up, int(w.stable_level[i]))
+    return up
+
+
+@jit_in_place
 def _confirm(
     w: EngineState,
+    s: _Settings,
     i: int,
     day: float,
     rescue: bool,
     allowed: Bools,
     error: npt.NDArray[np.int64],
 ) -> None:
-    """A confirmed deterioration: one level back up, and a restore (or rescue) is due."""
+    """A confirmed deterioration: the dose goes back up (see :func:`_restored_level`),
+    and a restore (or rescue) is due."""
     _move(w.state, i, TaperState.RESTORED, allowed, error)
-    w.level[i] = max(w.level[i] - 1, 0)
+    w.level[i] = _restored_level(w, s, i)
+    # Stability must be shown again from here: the restored level is the last one shown.
+    w.stable_level[i] = min(w.stable_level[i], w.level[i])
+    w.quiet_level[i] = -1
+    w.quiet_count[i] = 0
     if rescue:
         w.rescue_due[i] = True
     else:
@@ -283,7 +322,7 @@ def _settle_overdue(
     """A drop whose confirmation window closed without a usable repeat assessment."""
     if w.state[i] == TaperState.CONFIRMING and day > w.pending_day[i] + s.confirmation_days:
         if s.unrepeated_counts:
-            _confirm(w, i, day, False, allowed, error)
+            _confirm(w, s, i, day, False, allowed, error)
         else:
             _refute(w, i, allowed, error)
 
@@ -302,7 +341,7 @@ def _judge(
     state, pending_fired, fired = w.state, w.pending_fired, w.evaluation.fired
     if severe_verdict(i, fired, r.rescue):
         # Severe deterioration needs no confirmation: rescue at the next infusion.
-        _confirm(w, i, day, True, allowed, error)
+        _confirm(w, s, i, day, True, allowed, error)
         return
     drop = drop_verdict(i, fired, r.rescue, r.combine_all)
     if state[i] == TaperState.CONFIRMING:
@@ -313,7 +352,7 @@ def _judge(
             if pending_fired[i, c] and np.isnan(w.evaluation.worsening[i, c]):
                 rejudged = False
         if drop:
-            _confirm(w, i, day, False, allowed, error)
+            _confirm(w, s, i, day, False, allowed, error)
         elif rejudged:
             _refute(w, i, allowed, error)
         return
@@ -323,13 +362,38 @@ def _judge(
     if not (drop and opens) or w.restore_due[i] or w.rescue_due[i]:
         return
     if s.confirmation_days == 0.0:  # no confirmation window: confirmed at once
-        _confirm(w, i, day, False, allowed, error)
+        _confirm(w, s, i, day, False, allowed, error)
         return
     w.resume_state[i] = state[i]
     _move(state, i, TaperState.CONFIRMING, allowed, error)
     w.pending_day[i] = day
     for c in range(fired.shape[1]):
         pending_fired[i, c] = fired[i, c]
+
+
+@jit_in_place
+def _note_stability(w: EngineState, r: CriterionArrays, s: _Settings, i: int) -> None:
+    """Count patient ``i``'s latest assessment towards stability at the level in force.
+
+    Quiet: every deterioration criterion judged, none fired (nor a rescue criterion),
+    and no restore pending. ``stable_assessments`` quiet assessments in a row at one
+    level show the patient stable at it; anything else starts the count again.
+    """
+    fired, worsening = w.evaluation.fired, w.evaluation.worsening
+    quiet = not (w.restore_due[i] or w.rescue_due[i])
+    for c in range(fired.shape[1]):
+        if fired[i, c] or (not r.rescue[c] and np.isnan(worsening[i, c])):
+            quiet = False
+    if not quiet:
+        w.quiet_level[i] = -1
+        w.quiet_count[i] = 0
+        return
+    if w.quiet_level[i] != w.level[i]:
+        w.quiet_level[i] = w.level[i]
+        w.quiet_count[i] = 0
+    w.quiet_count[i] += 1
+    if w.quiet_count[i] >= s.stable_assessments:
+        w.stable_level[i] = w.level[i]
 
 
 @jit_in_place
@@ -364,6 +428,7 @@ def _observe_all(
                 if not np.isnan(w.evaluation.worsening[i, c]):
                     w.assessed_day[i, c] = day[i]
             _judge(w, r, s, i, day[i], allowed, error)
+            _note_stability(w, r, s, i)
         # Best on study counts from day 0 and includes this assessment for the next one.
         if day[i] >= 0:
             keep_best(i, best, values, r.series_sign)

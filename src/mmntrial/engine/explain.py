@@ -10,7 +10,7 @@ from __future__ import annotations
 from mmntrial.engine.replay import CriterionResult, DecisionRecord
 from mmntrial.engine.states import Action, TaperState
 from mmntrial.measures.catalogue import measure_spec
-from mmntrial.protocol.model import Cadence, Protocol
+from mmntrial.protocol.model import Cadence, Protocol, RestoreTo
 
 _LABELS = {
     "mrc_sum": "MRC sum",
@@ -23,6 +23,11 @@ _LABELS = {
     "irods_centile": "I-RODS",
     "mmn_rods_centile": "MMN-RODS",
     "anti_gm1_log2": "anti-GM1 titre",
+}
+_RESTORES = {
+    RestoreTo.ONE_LEVEL: "one level",
+    RestoreTo.LAST_STABLE: "the last level the patient was stable at",
+    RestoreTo.BASELINE: "the full baseline dose",
 }
 _REFERENCES = {"pre_taper": "the pre-taper reference", "best_on_study": "the best value on study"}
 
@@ -122,8 +127,8 @@ def _action_text(protocol: Protocol, record: DecisionRecord) -> str:
         return f"Taper step {record.level} of {record.max_level}: reduce to {regimen}."
     if record.action is Action.RESTORE:
         return (
-            f"Deterioration confirmed on day {record.restored_day}: restore the last level "
-            f"without deterioration (level {record.level}), {regimen}."
+            f"Deterioration confirmed on day {record.restored_day}: restore "
+            f"{_RESTORES[protocol.taper.restore_to]} (level {record.level}), {regimen}."
         )
     if record.action is Action.RESCUE:
         return (

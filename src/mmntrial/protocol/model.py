@@ -54,6 +54,14 @@ class AfterDeterioration(StrEnum):
     RESTORE_AND_RESUME = "restore_and_resume"  # same, then taper again after K stable weeks
 
 
+class RestoreTo(StrEnum):
+    """Where a confirmed deterioration returns the dose."""
+
+    ONE_LEVEL = "one_level"  # one taper level back up
+    LAST_STABLE = "last_stable"  # the last level the patient was shown stable at
+    BASELINE = "baseline"  # the full baseline regimen
+
+
 class Reference(StrEnum):
     """The value a deterioration criterion compares the latest assessment with."""
 
@@ -303,6 +311,12 @@ class Taper:
     after_deterioration: AfterDeterioration = key(
         "what the taper does after a confirmed deterioration"
     )
+    restore_to: RestoreTo = key(
+        "where a confirmed deterioration returns the dose: one level back, the last level "
+        "the patient was shown stable at, or the full baseline",
+        default=RestoreTo.LAST_STABLE.value,
+        field_default=RestoreTo.LAST_STABLE,
+    )
     step_percent: float | None = key(
         "percent of baseline removed per step",
         minimum=0,
@@ -385,6 +399,13 @@ class Deterioration:
     unrepeated: Unrepeated = key(
         "what a drop never re-assessed in the window counts as",
         default=Unrepeated.COUNTS.value,
+    )
+    stable_assessments: int = key(
+        "assessments in a row at one dose level, each judging every criterion without a "
+        "drop, that show the patient stable at that level",
+        minimum=1,
+        default=2,
+        field_default=2,
     )
     assessed_within_days: int | None = key(
         "a taper step needs every criterion's measure assessed within this many days "
@@ -585,6 +606,7 @@ __all__ = [
     "Randomization",
     "Reference",
     "Rescue",
+    "RestoreTo",
     "Schedule",
     "SecondaryEndpoint",
     "SideRule",
