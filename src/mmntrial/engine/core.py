@@ -48,7 +48,14 @@ from mmntrial.engine.rules import (
 )
 from mmntrial.engine.states import ALLOWED_TABLE, Action, TaperState, transition
 from mmntrial.errors import EngineError
-from mmntrial.protocol.model import AfterDeterioration, Cadence, Protocol, RestoreTo, Unrepeated
+from mmntrial.protocol.model import (
+    AfterDeterioration,
+    Cadence,
+    Protocol,
+    RestoreTo,
+    Statistic,
+    Unrepeated,
+)
 
 # The engine's own names: taper levels (Ints) and taper state codes (States).
 from mmntrial.units import DAYS_PER_WEEK, Bools, Floats
@@ -65,7 +72,9 @@ class EngineState(NamedTuple):
     assessed (before the taper) or judged (after it), which a taper step needs.
     ``stable_level`` is the last level the patient was shown stable at (level 0 until a
     lower one is); ``quiet_count`` counts the assessments in a row at ``quiet_level``
-    that judged every criterion without a drop.
+    that judged every criterion without a drop. ``recent`` (patients, series, N) keeps
+    the last N values of each series that a reference is made of, ``recent_count`` how
+    many it holds and ``recent_next`` the slot the next one takes.
     The public functions never change a state they are given: they work on a copy.
     """
 
@@ -87,6 +96,9 @@ class EngineState(NamedTuple):
     first_deterioration_day: Floats
     deteriorations: Ints
     pre_taper: Floats
+    recent: Floats
+    recent_count: Ints
+    recent_next: Ints
     best: Floats
     evaluation: Evaluation
     evaluation_day: Floats
@@ -168,6 +180,9 @@ def start(
         first_deterioration_day=nan.copy(),
         deteriorations=np.zeros(n, dtype=np.int16),
         pre_taper=np.full((n, n_series), np.nan),
+        recent=np.full((n, n_series, protocol.deterioration.reference_assessments), np.nan),
+        recent_count=np.zeros((n, n_series), dtype=np.int16),
+        recent_next=np.zeros((n, n_series), dtype=np.int16),
         best=np.full((n, n_series), np.nan),
         evaluation=empty_evaluation(n, rules.n_criteria),
         evaluation_day=nan.copy(),
@@ -194,6 +209,7 @@ class _Settings(NamedTuple):
     restore_and_resume: bool  # the taper resumes after a restore
     restore_to: int  # _ONE_LEVEL, _LAST_STABLE or _BASELINE
     stable_assessments: int  # quiet assessments in a row at one level that show it stable
+    reference_median: bool  # a reference is the median of recent values, not the mean
     resume_after_days: float
     every_n_weeks: bool  # the taper steps on a cadence, not at every infusion
     cadence_days: float
@@ -223,6 +239,7 @@ def _settings(protocol: Protocol) -> _Settings:
         restore_and_resume=taper.after_deterioration is AfterDeterioration.RESTORE_AND_RESUME,
         restore_to=_RESTORE_CODES[taper.restore_to],
         stable_assessments=int(det.stable_assessments),
+        reference_median=det.reference_statistic is Statistic.MEDIAN,
         resume_after_days=float(DAYS_PER_WEEK) * (taper.resume_after_weeks or 0),
         every_n_weeks=taper.cadence is Cadence.EVERY_N_WEEKS,
         cadence_days=float(DAYS_PER_WEEK) * (taper.cadence_weeks or 0),
@@ -397,6 +414,43 @@ def _note_stability(w: EngineState, r: CriterionArrays, s: _Settings, i: int) ->
 
 
 @jit_in_place
+def _remember(w: EngineState, s: _Settings, i: int, values: Floats) -> None:
+    """Keep patient ``i``'s measured values among the last N of each series, and make
+    the pre-taper reference of each series their mean (or median)."""
+    recent, count, slot = w.recent, w.recent_count, w.recent_next
+    size = recent.shape[2]
+    for j in range(values.shape[1]):
+        if np.isnan(values[i, j]):
+            continue
+        recent[i, j, slot[i, j]] = values[i, j]
+        slot[i, j] = (slot[i, j] + 1) % size
+        count[i, j] = min(count[i, j] + 1, size)
+        kept = recent[i, j, : count[i, j]]
+        w.pre_taper[i, j] = _median(kept) if s.reference_median else np.mean(kept)
+
+
+@jit_in_place
+def _ranked(values: Floats, rank: int) -> float:
+    """The value of rank ``rank`` (0 = smallest) among a few ``values``, without sorting
+    them (compiled code keeps to the arrays it is given)."""
+    for x in values:
+        below = equal = 0
+        for y in values:
+            below += y < x
+            equal += y == x
+        if below <= rank < below + equal:
+            return float(x)
+    return np.nan
+
+
+@jit_in_place
+def _median(values: Floats) -> float:
+    """The median of a few values: the middle one, or the mean of the middle two."""
+    k = values.shape[0]
+    return 0.5 * (_ranked(values, (k - 1) // 2) + _ranked(values, k // 2))
+
+
+@jit_in_place
 def _observe_all(
     w: EngineState,
     r: CriterionArrays,
@@ -415,9 +469,7 @@ def _observe_all(
         if state[i] == TaperState.RUN_IN and day[i] > s.start_day:
             _move(state, i, TaperState.TAPERING, allowed, error)
         if state[i] == TaperState.RUN_IN:  # before the taper: the pre-taper reference
-            for j in range(values.shape[1]):
-                if not np.isnan(values[i, j]):
-                    pre_taper[i, j] = values[i, j]
+            _remember(w, s, i, values)
             for c in range(r.series_index.shape[0]):
                 if criterion_measured(i, c, values, r):
                     w.assessed_day[i, c] = day[i]

@@ -65,8 +65,15 @@ class RestoreTo(StrEnum):
 class Reference(StrEnum):
     """The value a deterioration criterion compares the latest assessment with."""
 
-    PRE_TAPER = "pre_taper"  # last value on or before the taper start day
+    PRE_TAPER = "pre_taper"  # the last values up to the taper start day (Deterioration)
     BEST_ON_STUDY = "best_on_study"  # best value from day 0 up to the previous assessment
+
+
+class Statistic(StrEnum):
+    """How several assessments make one reference value."""
+
+    MEAN = "mean"
+    MEDIAN = "median"
 
 
 class Combine(StrEnum):
@@ -400,6 +407,19 @@ class Deterioration:
         "what a drop never re-assessed in the window counts as",
         default=Unrepeated.COUNTS.value,
     )
+    reference_assessments: int = key(
+        "the pre-taper reference of each measure summarizes its last this many assessments "
+        "up to the taper start day (fewer if fewer were made)",
+        minimum=1,
+        maximum=12,
+        default=3,
+        field_default=3,
+    )
+    reference_statistic: Statistic = key(
+        "how those assessments make the reference",
+        default=Statistic.MEAN.value,
+        field_default=Statistic.MEAN,
+    )
     stable_assessments: int = key(
         "assessments in a row at one dose level, each judging every criterion without a "
         "drop, that show the patient stable at that level",
@@ -610,6 +630,7 @@ __all__ = [
     "Schedule",
     "SecondaryEndpoint",
     "SideRule",
+    "Statistic",
     "Taper",
     "TaperMode",
     "Unrepeated",
