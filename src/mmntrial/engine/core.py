@@ -74,7 +74,9 @@ class EngineState(NamedTuple):
     lower one is); ``quiet_count`` counts the assessments in a row at ``quiet_level``
     that judged every criterion without a drop. ``recent`` (patients, series, N) keeps
     the last N values of each series that a reference is made of, ``recent_count`` how
-    many it holds and ``recent_next`` the slot the next one takes.
+    many it holds and ``recent_next`` the slot the next one takes. ``renewing`` marks a
+    patient whose reference awaits renewal after a restore; ``renewed_day`` is the day
+    it was last renewed.
     The public functions never change a state they are given: they work on a copy.
     """
 
@@ -99,6 +101,8 @@ class EngineState(NamedTuple):
     recent: Floats
     recent_count: Ints
     recent_next: Ints
+    renewing: Bools
+    renewed_day: Floats
     best: Floats
     evaluation: Evaluation
     evaluation_day: Floats
@@ -183,6 +187,8 @@ def start(
         recent=np.full((n, n_series, protocol.deterioration.reference_assessments), np.nan),
         recent_count=np.zeros((n, n_series), dtype=np.int16),
         recent_next=np.zeros((n, n_series), dtype=np.int16),
+        renewing=np.zeros(n, dtype=bool),
+        renewed_day=nan.copy(),
         best=np.full((n, n_series), np.nan),
         evaluation=empty_evaluation(n, rules.n_criteria),
         evaluation_day=nan.copy(),
@@ -210,6 +216,7 @@ class _Settings(NamedTuple):
     restore_to: int  # _ONE_LEVEL, _LAST_STABLE or _BASELINE
     stable_assessments: int  # quiet assessments in a row at one level that show it stable
     reference_median: bool  # a reference is the median of recent values, not the mean
+    renew_after: int  # quiet assessments after a restore that renew the reference (0: never)
     resume_after_days: float
     every_n_weeks: bool  # the taper steps on a cadence, not at every infusion
     cadence_days: float
@@ -240,6 +247,7 @@ def _settings(protocol: Protocol) -> _Settings:
         restore_to=_RESTORE_CODES[taper.restore_to],
         stable_assessments=int(det.stable_assessments),
         reference_median=det.reference_statistic is Statistic.MEDIAN,
+        renew_after=int(det.renew_reference_after),
         resume_after_days=float(DAYS_PER_WEEK) * (taper.resume_after_weeks or 0),
         every_n_weeks=taper.cadence is Cadence.EVERY_N_WEEKS,
         cadence_days=float(DAYS_PER_WEEK) * (taper.cadence_weeks or 0),
@@ -307,6 +315,9 @@ def _confirm(
     w.stable_level[i] = min(w.stable_level[i], w.level[i])
     w.quiet_level[i] = -1
     w.quiet_count[i] = 0
+    # The reference is renewed from the assessments at the restored dose, once stable.
+    w.renewing[i] = s.renew_after > 0
+    _forget(w, i)
     if rescue:
         w.rescue_due[i] = True
     else:
@@ -389,34 +400,42 @@ def _judge(
 
 
 @jit_in_place
-def _note_stability(w: EngineState, r: CriterionArrays, s: _Settings, i: int) -> None:
+def _note_stability(
+    w: EngineState, r: CriterionArrays, s: _Settings, i: int, day: float, values: Floats
+) -> None:
     """Count patient ``i``'s latest assessment towards stability at the level in force.
 
     Quiet: every deterioration criterion judged, none fired (nor a rescue criterion),
     and no restore pending. ``stable_assessments`` quiet assessments in a row at one
-    level show the patient stable at it; anything else starts the count again.
+    level show the patient stable at it; anything else starts the count again. After a
+    restore, ``renew_after`` quiet assessments in a row renew the reference from them.
     """
     fired, worsening = w.evaluation.fired, w.evaluation.worsening
     quiet = not (w.restore_due[i] or w.rescue_due[i])
     for c in range(fired.shape[1]):
         if fired[i, c] or (not r.rescue[c] and np.isnan(worsening[i, c])):
             quiet = False
-    if not quiet:
-        w.quiet_level[i] = -1
+    if not quiet or w.quiet_level[i] != w.level[i]:
+        w.quiet_level[i] = w.level[i] if quiet else -1
         w.quiet_count[i] = 0
-        return
-    if w.quiet_level[i] != w.level[i]:
-        w.quiet_level[i] = w.level[i]
-        w.quiet_count[i] = 0
+        if w.renewing[i]:
+            _forget(w, i)  # "in a row": start collecting again
+        if not quiet:
+            return
     w.quiet_count[i] += 1
     if w.quiet_count[i] >= s.stable_assessments:
         w.stable_level[i] = w.level[i]
+    if w.renewing[i]:
+        _keep(w, i, values)
+        if w.quiet_count[i] >= s.renew_after:
+            _summarize(w, s, i)
+            w.renewing[i] = False
+            w.renewed_day[i] = day
 
 
 @jit_in_place
-def _remember(w: EngineState, s: _Settings, i: int, values: Floats) -> None:
-    """Keep patient ``i``'s measured values among the last N of each series, and make
-    the pre-taper reference of each series their mean (or median)."""
+def _keep(w: EngineState, i: int, values: Floats) -> None:
+    """Keep patient ``i``'s measured values among the last N of each series."""
     recent, count, slot = w.recent, w.recent_count, w.recent_next
     size = recent.shape[2]
     for j in range(values.shape[1]):
@@ -425,8 +444,23 @@ def _remember(w: EngineState, s: _Settings, i: int, values: Floats) -> None:
         recent[i, j, slot[i, j]] = values[i, j]
         slot[i, j] = (slot[i, j] + 1) % size
         count[i, j] = min(count[i, j] + 1, size)
-        kept = recent[i, j, : count[i, j]]
-        w.pre_taper[i, j] = _median(kept) if s.reference_median else np.mean(kept)
+
+
+@jit_in_place
+def _forget(w: EngineState, i: int) -> None:
+    """Empty patient ``i``'s kept values (a renewed reference starts from none)."""
+    for j in range(w.recent_count.shape[1]):
+        w.recent_count[i, j] = 0
+        w.recent_next[i, j] = 0
+
+
+@jit_in_place
+def _summarize(w: EngineState, s: _Settings, i: int) -> None:
+    """The reference of each series with kept values: their mean (or median)."""
+    for j in range(w.recent_count.shape[1]):
+        if w.recent_count[i, j] > 0:
+            kept = w.recent[i, j, : w.recent_count[i, j]]
+            w.pre_taper[i, j] = _median(kept) if s.reference_median else np.mean(kept)
 
 
 @jit_in_place
@@ -469,7 +503,8 @@ def _observe_all(
         if state[i] == TaperState.RUN_IN and day[i] > s.start_day:
             _move(state, i, TaperState.TAPERING, allowed, error)
         if state[i] == TaperState.RUN_IN:  # before the taper: the pre-taper reference
-            _remember(w, s, i, values)
+            _keep(w, i, values)
+            _summarize(w, s, i)
             for c in range(r.series_index.shape[0]):
                 if criterion_measured(i, c, values, r):
                     w.assessed_day[i, c] = day[i]
@@ -480,7 +515,7 @@ def _observe_all(
                 if not np.isnan(w.evaluation.worsening[i, c]):
                     w.assessed_day[i, c] = day[i]
             _judge(w, r, s, i, day[i], allowed, error)
-            _note_stability(w, r, s, i)
+            _note_stability(w, r, s, i, day[i], values)
         # Best on study counts from day 0 and includes this assessment for the next one.
         if day[i] >= 0:
             keep_best(i, best, values, r.series_sign)

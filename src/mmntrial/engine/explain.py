@@ -55,11 +55,12 @@ def _name(result: CriterionResult) -> str:
     return f"{name} ({result.side} hand)" if result.side else name
 
 
-def criterion_text(result: CriterionResult) -> str:
+def criterion_text(result: CriterionResult, renewed_day: int | None = None) -> str:
     """A fired criterion in words, with the values and the threshold.
 
     For example ``grip (left hand) fell 9 kPa from the pre-taper reference of 52 kPa
-    to 43 kPa (threshold 8 kPa)``.
+    to 43 kPa (threshold 8 kPa)``. ``renewed_day``: the day the pre-taper reference was
+    renewed after a restore, if it was.
     """
     unit = measure_spec(result.measure).unit
     if result.value is None or result.reference is None:
@@ -68,6 +69,8 @@ def criterion_text(result: CriterionResult) -> str:
     verb = "rose" if moved > 0 else "fell" if moved < 0 else "did not change"
     amount = f" {_g(abs(moved))} {unit}" if moved else ""
     reference = _REFERENCES.get(result.reference_kind, result.reference_kind)
+    if renewed_day is not None and result.reference_kind == "pre_taper":
+        reference = f"the reference renewed on day {renewed_day}"
     severe = ", severe: rescue" if result.rescue else ""
     return (
         f"{_name(result)} {verb}{amount} from {reference} of {_g(result.reference)} {unit} "
@@ -178,7 +181,7 @@ def explain(protocol: Protocol, record: DecisionRecord) -> str:
     else:
         fired = [c for c in record.criteria if c.fired]
         if fired:
-            findings = "; ".join(criterion_text(c) for c in fired)
+            findings = "; ".join(criterion_text(c, record.reference_renewed_day) for c in fired)
             basis = f"Assessment of day {record.evaluation_day}: {findings}."
         else:
             quiet = "; ".join(_quiet_text(c) for c in record.criteria)

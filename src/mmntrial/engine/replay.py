@@ -71,6 +71,7 @@ class DecisionRecord:
     last_step_day: int | None
     withdrawn_day: int | None
     deteriorations: int
+    reference_renewed_day: int | None
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,7 @@ def _record(
         last_step_day=_day(state.last_step_day[p]),
         withdrawn_day=_day(state.withdrawn_day[p]),
         deteriorations=int(state.deteriorations[p]),
+        reference_renewed_day=_day(state.renewed_day[p]),
     )
 
 

@@ -427,6 +427,15 @@ class Deterioration:
         default=2,
         field_default=2,
     )
+    renew_reference_after: int = key(
+        "after a restore, the pre-taper reference is renewed from the assessments at the "
+        "restored dose once this many in a row judge every criterion without a drop "
+        "(0 = never renewed)",
+        minimum=0,
+        maximum=12,
+        default=3,
+        field_default=3,
+    )
     assessed_within_days: int | None = key(
         "a taper step needs every criterion's measure assessed within this many days "
         "before the infusion; left out: assessed since the last step (or, for the first "
