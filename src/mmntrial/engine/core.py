@@ -76,7 +76,10 @@ class EngineState(NamedTuple):
     the last N values of each series that a reference is made of, ``recent_count`` how
     many it holds and ``recent_next`` the slot the next one takes. ``renewing`` marks a
     patient whose reference awaits renewal after a restore; ``renewed_day`` is the day
-    it was last renewed.
+    it was last renewed. ``deteriorations`` counts the taper failures: confirmed episodes
+    below the baseline dose; ``baseline_episodes`` the episodes confirmed at the full
+    baseline dose (the disease, not the taper), and ``at_baseline`` marks a patient whose
+    latest episode was one.
     The public functions never change a state they are given: they work on a copy.
     """
 
@@ -97,6 +100,8 @@ class EngineState(NamedTuple):
     restored_day: Floats
     first_deterioration_day: Floats
     deteriorations: Ints
+    baseline_episodes: Ints
+    at_baseline: Bools
     pre_taper: Floats
     recent: Floats
     recent_count: Ints
@@ -183,6 +188,8 @@ def start(
         restored_day=nan.copy(),
         first_deterioration_day=nan.copy(),
         deteriorations=np.zeros(n, dtype=np.int16),
+        baseline_episodes=np.zeros(n, dtype=np.int16),
+        at_baseline=np.zeros(n, dtype=bool),
         pre_taper=np.full((n, n_series), np.nan),
         recent=np.full((n, n_series, protocol.deterioration.reference_assessments), np.nan),
         recent_count=np.zeros((n, n_series), dtype=np.int16),
@@ -310,6 +317,15 @@ def _confirm(
     """A confirmed deterioration: the dose goes back up (see :func:`_restored_level`),
     and a restore (or rescue) is due."""
     _move(w.state, i, TaperState.RESTORED, allowed, error)
+    # At the full baseline dose (level 0 in force) an episode is the disease, not a
+    # failure of the taper: counted apart, and not the first deterioration.
+    w.at_baseline[i] = w.level[i] == 0
+    if w.at_baseline[i]:
+        w.baseline_episodes[i] += 1
+    else:
+        w.deteriorations[i] += 1
+        if np.isnan(w.first_deterioration_day[i]):
+            w.first_deterioration_day[i] = day
     w.level[i] = _restored_level(w, s, i)
     # Stability must be shown again from here: the restored level is the last one shown.
     w.stable_level[i] = min(w.stable_level[i], w.level[i])
@@ -323,9 +339,6 @@ def _confirm(
     else:
         w.restore_due[i] = True
     w.restored_day[i] = day
-    if np.isnan(w.first_deterioration_day[i]):
-        w.first_deterioration_day[i] = day
-    w.deteriorations[i] += 1
     _close_pending(w, i)
 
 

@@ -128,6 +128,11 @@ def _action_text(protocol: Protocol, record: DecisionRecord) -> str:
         return f"Run-in until day {protocol.taper.start_day}: baseline regimen, {regimen}."
     if record.action is Action.REDUCE:
         return f"Taper step {record.level} of {record.max_level}: reduce to {regimen}."
+    if record.action is Action.RESTORE and record.at_baseline:
+        return (
+            f"Deterioration confirmed on day {record.restored_day} at the full baseline "
+            f"dose: the disease, not a taper failure; keep the baseline regimen, {regimen}."
+        )
     if record.action is Action.RESTORE:
         return (
             f"Deterioration confirmed on day {record.restored_day}: restore "

@@ -49,7 +49,12 @@ class CriterionResult:
 
 @dataclass(frozen=True)
 class DecisionRecord:
-    """The engine's decision for one infusion of one patient, with what it rests on."""
+    """The engine's decision for one infusion of one patient, with what it rests on.
+
+    ``deteriorations`` counts the taper failures so far, ``baseline_episodes`` the
+    episodes confirmed at the full baseline dose; ``at_baseline`` says the latest episode
+    was one of those.
+    """
 
     subject: str
     day: int
@@ -71,6 +76,8 @@ class DecisionRecord:
     last_step_day: int | None
     withdrawn_day: int | None
     deteriorations: int
+    baseline_episodes: int
+    at_baseline: bool
     reference_renewed_day: int | None
 
 
@@ -221,6 +228,8 @@ def _record(
         last_step_day=_day(state.last_step_day[p]),
         withdrawn_day=_day(state.withdrawn_day[p]),
         deteriorations=int(state.deteriorations[p]),
+        baseline_episodes=int(state.baseline_episodes[p]),
+        at_baseline=bool(state.at_baseline[p]),
         reference_renewed_day=_day(state.renewed_day[p]),
     )
 
