@@ -51,6 +51,7 @@ from mmntrial.errors import EngineError
 from mmntrial.protocol.model import (
     AfterDeterioration,
     Cadence,
+    ConfirmBy,
     Protocol,
     RestoreTo,
     Statistic,
@@ -94,6 +95,7 @@ class EngineState(NamedTuple):
     last_step_day: Floats
     pending_day: Floats
     pending_fired: Bools
+    pending_values: Floats
     resume_state: States
     restore_due: Bools
     rescue_due: Bools
@@ -182,6 +184,7 @@ def start(
         last_step_day=nan.copy(),
         pending_day=nan.copy(),
         pending_fired=np.zeros((n, rules.n_criteria), dtype=bool),
+        pending_values=np.full((n, n_series), np.nan),
         resume_state=np.full(n, TaperState.TAPERING, dtype=np.int8),
         restore_due=np.zeros(n, dtype=bool),
         rescue_due=np.zeros(n, dtype=bool),
@@ -224,6 +227,7 @@ class _Settings(NamedTuple):
     stable_assessments: int  # quiet assessments in a row at one level that show it stable
     reference_median: bool  # a reference is the median of recent values, not the mean
     renew_after: int  # quiet assessments after a restore that renew the reference (0: never)
+    confirm_by_mean: bool  # a repeat confirms by the mean of the two values, not its own
     resume_after_days: float
     every_n_weeks: bool  # the taper steps on a cadence, not at every infusion
     cadence_days: float
@@ -255,6 +259,7 @@ def _settings(protocol: Protocol) -> _Settings:
         stable_assessments=int(det.stable_assessments),
         reference_median=det.reference_statistic is Statistic.MEDIAN,
         renew_after=int(det.renew_reference_after),
+        confirm_by_mean=det.confirm_by is ConfirmBy.MEAN_OF_TWO,
         resume_after_days=float(DAYS_PER_WEEK) * (taper.resume_after_weeks or 0),
         every_n_weeks=taper.cadence is Cadence.EVERY_N_WEEKS,
         cadence_days=float(DAYS_PER_WEEK) * (taper.cadence_weeks or 0),
@@ -523,11 +528,24 @@ def _observe_all(
                     w.assessed_day[i, c] = day[i]
         else:
             evaluate_patient(i, values, pre_taper, best, r, w.evaluation)
+            if (
+                s.confirm_by_mean
+                and state[i] == TaperState.CONFIRMING
+                and not severe_verdict(i, w.evaluation.fired, r.rescue)
+            ):
+                # The repeat is judged by the mean of the first and the repeat values (a
+                # value missing at either makes its mean missing: not judged again).
+                for j in range(values.shape[1]):
+                    w.pending_values[i, j] = 0.5 * (w.pending_values[i, j] + values[i, j])
+                evaluate_patient(i, w.pending_values, pre_taper, best, r, w.evaluation)
             w.evaluation_day[i] = day[i]
             for c in range(r.series_index.shape[0]):
                 if not np.isnan(w.evaluation.worsening[i, c]):
                     w.assessed_day[i, c] = day[i]
             _judge(w, r, s, i, day[i], allowed, error)
+            if state[i] == TaperState.CONFIRMING and w.pending_day[i] == day[i]:
+                for j in range(values.shape[1]):  # the first values of a drop to confirm
+                    w.pending_values[i, j] = values[i, j]
             _note_stability(w, r, s, i, day[i], values)
         # Best on study counts from day 0 and includes this assessment for the next one.
         if day[i] >= 0:

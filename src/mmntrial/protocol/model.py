@@ -76,6 +76,13 @@ class Statistic(StrEnum):
     MEDIAN = "median"
 
 
+class ConfirmBy(StrEnum):
+    """What the repeat assessment of a drop must show to confirm it."""
+
+    REPEAT = "repeat"  # the repeat value itself shows the drop against the reference
+    MEAN_OF_TWO = "mean_of_two"  # the mean of the first and the repeat value shows it
+
+
 class Combine(StrEnum):
     """How several deterioration criteria combine into one verdict."""
 
@@ -407,6 +414,12 @@ class Deterioration:
         "what a drop never re-assessed in the window counts as",
         default=Unrepeated.COUNTS.value,
     )
+    confirm_by: ConfirmBy = key(
+        "what confirms a drop: the repeat assessment shows it against the reference too, "
+        "or the mean of the first and the repeat values does",
+        default=ConfirmBy.REPEAT.value,
+        field_default=ConfirmBy.REPEAT,
+    )
     reference_assessments: int = key(
         "the pre-taper reference of each measure summarizes its last this many assessments "
         "up to the taper start day (fewer if fewer were made)",
@@ -620,6 +633,7 @@ __all__ = [
     "BaselineRule",
     "Cadence",
     "Combine",
+    "ConfirmBy",
     "Criterion",
     "Deterioration",
     "DrugStep",
