@@ -3,11 +3,14 @@
 The engine sees three kinds of events per patient, each at a study day:
 
 - :func:`observe` an assessment (values of the watched measures, NaN where missing):
-  before the taper it records the pre-taper reference; from then on it evaluates the
-  deterioration and rescue criteria, opens or settles a confirmation, and confirms a
-  deterioration (which schedules a restore) or a severe one (which schedules rescue);
+  before the taper it builds the pre-taper reference (the mean or median of the last N
+  values); from then on it evaluates the deterioration and rescue criteria, opens or
+  settles a confirmation, confirms a deterioration (which schedules a restore) or a
+  severe one (which schedules rescue), counts quiet assessments towards stability at
+  the level in force, and renews the reference once a restored patient is stable;
 - :func:`decide` an infusion that is due: it returns the recommended regimen and the
-  action (baseline, reduce, hold, restore, rescue, none);
+  action (baseline, reduce, hold, restore, rescue, none); a step is held, never taken,
+  when a criterion's measure was not assessed in time;
 - :func:`withdraw` a withdrawal.
 
 Every function takes an :class:`EngineState` (arrays over patients), a day per patient
