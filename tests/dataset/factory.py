@@ -170,12 +170,12 @@ def make_frames(*, deteriorations: bool = True) -> tuple[DatasetMeta, dict[str, 
     episodes = pd.DataFrame(
         [{"subject_id": sid, "day_detected": d, "day_confirmed": c,
           "criteria": "grip_kpa:left,grip_kpa:right,mrc_sum,gnds_upper", "severe": False,
-          "level_before": lb, "level_after": la}
+          "level_before": lb, "level_after": la, "at_baseline": False}
          for sid, (d, c), (lb, la) in zip(EPISODES, EPISODES.values(),
                                           ((3, 2), (2, 1), (1, 0), (4, 3)), strict=True)
          if deteriorations],
         columns=["subject_id", "day_detected", "day_confirmed", "criteria", "severe",
-                 "level_before", "level_after"],
+                 "level_before", "level_after", "at_baseline"],
     )  # fmt: skip
     adverse_events = pd.DataFrame(
         [("S01", "AE1", "diarrhoea", 20, 30, 1, False, "study_drug", "none"),

@@ -32,7 +32,7 @@ SPEC_COLUMNS = {
     "infusions": "subject_id day dose_g weight_kg interval_days product route action level",
     "assessments": "subject_id visit day measure side value unit",
     "deteriorations": "subject_id day_detected day_confirmed criteria severe level_before "
-    "level_after",
+    "level_after at_baseline",
     "adverse_events": "subject_id ae_id term day_onset day_resolved grade serious related_to "
     "action_taken",
     "labs": "subject_id day test value unit grade",

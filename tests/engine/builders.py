@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from mmntrial.measures.history import Assessment, PatientHistory
 from mmntrial.measures.ivig import Infusion
 from mmntrial.protocol.loader import load_protocol
-from mmntrial.protocol.model import Protocol
+from mmntrial.protocol.model import Protocol, RestoreTo
 
 VISIT_DAYS = (0, 30, 61, 91, 122, 152, 182, 213, 243, 274, 304, 335, 365)
 STABLE = {"mrc_sum": 86.0, "grip_kpa:left": 52.0, "grip_kpa:right": 60.0, "gnds_upper": 2.0}
@@ -16,6 +16,11 @@ STABLE = {"mrc_sum": 86.0, "grip_kpa:left": 52.0, "grip_kpa:right": 60.0, "gnds_
 
 def piepers() -> Protocol:
     return load_protocol("piepers-2007")
+
+
+def one_level(protocol: Protocol) -> Protocol:
+    """The protocol restoring one level after a confirmed deterioration (the old rule)."""
+    return with_taper(protocol, restore_to=RestoreTo.ONE_LEVEL)
 
 
 def with_taper(protocol: Protocol, **changes: object) -> Protocol:

@@ -10,7 +10,7 @@ import numpy.typing as npt
 from mmntrial.engine import core
 from mmntrial.engine.rules import Evaluation
 from mmntrial.engine.states import Action, TaperState
-from tests.engine.builders import piepers
+from tests.engine.builders import STABLE, piepers
 
 N = 2
 EVERYONE = np.ones(N, dtype=bool)
@@ -30,7 +30,8 @@ def tapering() -> core.EngineState:
     """Two patients after the pre-taper assessment and the first taper step."""
     protocol = piepers()
     state = core.start(protocol, np.array([0.143, 0.2]), np.array([28.0, 21.0]))
-    stable = core.series_matrix(protocol, {"mrc_sum": np.full(N, 86.0)}, N)
+    # Every criterion's measure, or the engine holds (missing data never lowers a dose).
+    stable = core.series_matrix(protocol, {k: np.full(N, v) for k, v in STABLE.items()}, N)
     state = core.observe(protocol, state, np.full(N, 91.0), stable, EVERYONE)
     state, decision = core.decide(protocol, state, np.full(N, 112.0), WEIGHT_KG, EVERYONE)
     assert (decision.action == Action.REDUCE).all()

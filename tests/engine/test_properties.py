@@ -19,13 +19,16 @@ from mmntrial.measures.ivig import Infusion
 from mmntrial.protocol.model import (
     AfterDeterioration,
     Cadence,
+    ConfirmBy,
     Criterion,
     Protocol,
     Reference,
     Rescue,
+    RestoreTo,
+    Statistic,
     TaperMode,
 )
-from tests.engine.builders import STABLE, VISIT_DAYS, piepers, with_taper
+from tests.engine.builders import STABLE, VISIT_DAYS, piepers, with_deterioration, with_taper
 
 _BASE = piepers()
 _SEVERE = Rescue(2.0, (Criterion("mrc_sum", 6.0, Worse.DECREASE, Reference.PRE_TAPER),))
@@ -50,6 +53,17 @@ VARIANTS: tuple[Protocol, ...] = (
         max_interval_days=70,
         floor_percent=40.0,
     ),
+    # Every other engine setting away from its default.
+    with_deterioration(
+        with_taper(_BASE, restore_to=RestoreTo.BASELINE, rescue=_SEVERE),
+        confirm_by=ConfirmBy.MEAN_OF_TWO,
+        reference_assessments=2,
+        reference_statistic=Statistic.MEDIAN,
+        stable_assessments=1,
+        renew_reference_after=1,
+        assessed_within_days=35,
+    ),
+    with_taper(_BASE, restore_to=RestoreTo.ONE_LEVEL),
 )
 
 
@@ -167,3 +181,27 @@ def test_an_unconfirmed_drop_never_stops_the_taper(patient: PatientHistory) -> N
     records = replay(protocol, [subject]).decisions[0]
     assert all(r.action is not Action.RESTORE for r in records)
     assert all(r.deteriorations == 0 for r in records)
+
+
+@_SETTINGS
+@given(patients, st.sampled_from(VARIANTS))
+def test_a_reduction_needs_every_criterion_judged_since_the_last_step(
+    group: list[PatientHistory], protocol: Protocol
+) -> None:
+    # Missing data never lowers a dose: before each reduction, every deterioration
+    # criterion was judged after the previous step or restore (the first: assessed at
+    # all), or within the protocol's window before the infusion.
+    window = protocol.deterioration.assessed_within_days
+    for patient in replay(protocol, group).decisions:
+        since: int | None = None
+        for record in patient:
+            if record.action is Action.REDUCE:
+                for criterion in record.criteria:
+                    if criterion.rescue:
+                        continue
+                    assert criterion.assessed_day is not None
+                    if window is not None:
+                        assert criterion.assessed_day >= record.day - window
+                    else:
+                        assert since is None or criterion.assessed_day > since
+            since = record.last_step_day

@@ -26,7 +26,14 @@ from mmntrial.protocol.model import (
     TaperMode,
     Unrepeated,
 )
-from tests.engine.builders import history, infusions, piepers, with_deterioration, with_taper
+from tests.engine.builders import (
+    history,
+    infusions,
+    one_level,
+    piepers,
+    with_deterioration,
+    with_taper,
+)
 
 
 def timeline(records: tuple[DecisionRecord, ...]) -> list[tuple[int, str, str, int]]:
@@ -62,7 +69,7 @@ def test_stable_patient_tapers_to_the_floor_and_stabilises() -> None:
 def test_deterioration_at_the_third_step_is_confirmed_and_restored() -> None:
     # Step 3 (25%) on day 168; grip left falls 10 kPa at the day-182 visit; a repeat on
     # day 189 shows it again: confirmed on day 189, restored to 50% at the day-196 infusion.
-    p = piepers()
+    p = one_level(piepers())  # restore_to = one_level; last_stable: test_restore.py
     patient = history(changes={182: {"grip_kpa:left": 42.0}, 189: {"grip_kpa:left": 41.0}})
     result = replay(p, [patient])
     days = by_day(result.decisions[0])
@@ -103,23 +110,36 @@ def test_no_reduction_while_a_drop_awaits_confirmation() -> None:
     assert days[196].action is Action.REDUCE  # refuted on day 172: tapering again
 
 
-def test_missed_visits_do_not_block_the_taper_and_a_missed_repeat_counts() -> None:
-    # Visits 122 and 152 missed: steps go on. A drop on day 213 is never repeated within
-    # 14 days; with unrepeated = "counts" it is confirmed at the next event after day 227.
-    p = piepers()
+def test_missed_visits_hold_the_taper_and_a_missed_repeat_counts() -> None:
+    # Visits 122 and 152 missed: no assessment since the step of day 112, so the engine
+    # holds at 140 and 168 (missing data never lowers a dose) and steps again once day 182
+    # is assessed. A drop on day 213 is never repeated within 14 days; with unrepeated =
+    # "counts" it is confirmed at the next event after day 227.
+    p = one_level(piepers())
     visits = tuple(d for d in (0, 30, 61, 91, 182, 213, 243, 274, 304, 335, 365))
     patient = history(visit_days=visits, changes={213: {"mrc_sum": 83.0}, 243: {"mrc_sum": 83.0}})
     days = by_day(replay(p, [patient]).decisions[0])
-    assert [days[d].action for d in (112, 140, 168, 196)] == [Action.REDUCE] * 4
+    assert [days[d].action for d in (112, 140, 168, 196)] == [
+        Action.REDUCE,
+        Action.HOLD,
+        Action.HOLD,
+        Action.REDUCE,
+    ]
+    assert [c.measure for c in days[140].criteria if c.unassessed] == [
+        "mrc_sum",
+        "grip_kpa",
+        "gnds_upper",
+    ]
+    assert pct(days[196]) == 50
     assert days[224].action is Action.HOLD
     assert days[224].state is TaperState.CONFIRMING
     assert days[252].action is Action.RESTORE
     assert days[252].restored_day == 243
     # The drop still seen on day 243 is the same episode, not a second deterioration:
-    # nothing more is restored, and the patient holds at 25% to the end.
+    # nothing more is restored, and the patient holds at 75% to the end.
     assert days[280].action is Action.HOLD
     assert days[364].deteriorations == 1
-    assert pct(days[364]) == 25
+    assert pct(days[364]) == 75
 
 
 def test_a_missed_repeat_is_dismissed_when_the_protocol_says_so() -> None:
@@ -198,7 +218,7 @@ def test_levels_every_12_weeks_then_resume_after_stable_weeks() -> None:
 
 def test_severe_deterioration_triggers_rescue_without_confirmation() -> None:
     severe = Criterion("mrc_sum", 6.0, Worse.DECREASE, Reference.PRE_TAPER)
-    p = with_taper(piepers(), rescue=Rescue(dose_g_per_kg=2.0, criteria=(severe,)))
+    p = with_taper(one_level(piepers()), rescue=Rescue(dose_g_per_kg=2.0, criteria=(severe,)))
     patient = history(changes={182: {"mrc_sum": 78.0}})
     days = by_day(replay(p, [patient]).decisions[0])
     assert days[196].action is Action.RESCUE

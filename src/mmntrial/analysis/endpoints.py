@@ -206,8 +206,10 @@ def primary_endpoint(
 
 def time_to_deterioration(dataset: Dataset, protocol: Protocol) -> pd.DataFrame:
     """Rule: the event day is ``day_detected`` of the subject's first confirmed
-    deterioration episode (the day the drop was first seen; confirmation proves it real);
-    a subject without an episode is censored at the last day on study (disposition day).
+    deterioration episode below the baseline dose (the day the drop was first seen;
+    confirmation proves it real; an episode at the full baseline dose is the disease,
+    not a taper failure); a subject without one is censored at the last day on study
+    (disposition day).
 
     ``protocol`` is taken for a uniform signature; the rule needs only the dataset.
 
@@ -219,7 +221,9 @@ def time_to_deterioration(dataset: Dataset, protocol: Protocol) -> pd.DataFrame:
     """
     del protocol
     subjects = subjects_with_arms(dataset)
-    episodes = dataset.deteriorations.sort_values(["subject_id", "day_detected"], kind="stable")
+    # An episode at the full baseline dose is the disease, not a taper failure.
+    failures = dataset.deteriorations[~dataset.deteriorations["at_baseline"].astype(bool)]
+    episodes = failures.sort_values(["subject_id", "day_detected"], kind="stable")
     first = episodes.drop_duplicates("subject_id").set_index("subject_id")
     detected = subjects["subject_id"].map(first["day_detected"])
     confirmed = subjects["subject_id"].map(first["day_confirmed"])

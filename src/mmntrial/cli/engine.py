@@ -53,6 +53,8 @@ def decision_json(protocol: Protocol, record: DecisionRecord) -> dict[str, Any]:
         "reduction_percent": record.reduction_percent,
         "baseline_intensity_g_per_kg_week": record.baseline_intensity_g_per_kg_week,
         "fired": fired_names(record),
+        # The criteria whose measure was missing when a taper step was due (a hold).
+        "unassessed": [c.measure for c in record.criteria if c.unassessed],
         "criteria": [
             {
                 "measure": c.measure,
@@ -64,6 +66,7 @@ def decision_json(protocol: Protocol, record: DecisionRecord) -> dict[str, Any]:
                 "threshold": c.threshold,
                 "fired": c.fired,
                 "rescue": c.rescue,
+                "assessed_day": c.assessed_day,
             }
             for c in record.criteria
         ],

@@ -192,6 +192,11 @@ TABLES: tuple[Table, ...] = (
             _c("severe", "bool", "a rescue criterion fired"),
             _c("level_before", "int", "taper level before the episode"),
             _c("level_after", "int", "taper level after the episode"),
+            _c(
+                "at_baseline",
+                "bool",
+                "confirmed at the full baseline dose: the disease, not a taper failure",
+            ),
         ),
     ),
     Table(

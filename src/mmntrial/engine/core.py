@@ -3,11 +3,14 @@
 The engine sees three kinds of events per patient, each at a study day:
 
 - :func:`observe` an assessment (values of the watched measures, NaN where missing):
-  before the taper it records the pre-taper reference; from then on it evaluates the
-  deterioration and rescue criteria, opens or settles a confirmation, and confirms a
-  deterioration (which schedules a restore) or a severe one (which schedules rescue);
+  before the taper it builds the pre-taper reference (the mean or median of the last N
+  values); from then on it evaluates the deterioration and rescue criteria, opens or
+  settles a confirmation, confirms a deterioration (which schedules a restore) or a
+  severe one (which schedules rescue), counts quiet assessments towards stability at
+  the level in force, and renews the reference once a restored patient is stable;
 - :func:`decide` an infusion that is due: it returns the recommended regimen and the
-  action (baseline, reduce, hold, restore, rescue, none);
+  action (baseline, reduce, hold, restore, rescue, none); a step is held, never taken,
+  when a criterion's measure was not assessed in time;
 - :func:`withdraw` a withdrawal.
 
 Every function takes an :class:`EngineState` (arrays over patients), a day per patient
@@ -39,6 +42,7 @@ from mmntrial.engine.rules import (
     CriterionArrays,
     Evaluation,
     compile_rules,
+    criterion_measured,
     drop_verdict,
     empty_evaluation,
     evaluate_patient,
@@ -47,7 +51,15 @@ from mmntrial.engine.rules import (
 )
 from mmntrial.engine.states import ALLOWED_TABLE, Action, TaperState, transition
 from mmntrial.errors import EngineError
-from mmntrial.protocol.model import AfterDeterioration, Cadence, Protocol, Unrepeated
+from mmntrial.protocol.model import (
+    AfterDeterioration,
+    Cadence,
+    ConfirmBy,
+    Protocol,
+    RestoreTo,
+    Statistic,
+    Unrepeated,
+)
 
 # The engine's own names: taper levels (Ints) and taper state codes (States).
 from mmntrial.units import DAYS_PER_WEEK, Bools, Floats
@@ -59,28 +71,52 @@ class EngineState(NamedTuple):
     """Everything the engine remembers about each patient (one row per patient).
 
     Days are float arrays so that "never" can be NaN. ``resume_state`` is the state a
-    refuted drop returns to. ``evaluation`` holds the criteria at the latest assessment.
+    refuted drop returns to. ``evaluation`` holds the criteria at the latest assessment;
+    ``assessed_day`` (patients, criteria) the last day each criterion's measure was
+    assessed (before the taper) or judged (after it), which a taper step needs.
+    ``stable_level`` is the last level the patient was shown stable at (level 0 until a
+    lower one is); ``quiet_count`` counts the assessments in a row at ``quiet_level``
+    that judged every criterion without a drop. ``recent`` (patients, series, N) keeps
+    the last N values of each series that a reference is made of, ``recent_count`` how
+    many it holds and ``recent_next`` the slot the next one takes. ``renewing`` marks a
+    patient whose reference awaits renewal after a restore; ``renewed_day`` is the day
+    it was last renewed. ``deteriorations`` counts the taper failures: confirmed episodes
+    below the baseline dose; ``baseline_episodes`` the episodes confirmed at the full
+    baseline dose (the disease, not the taper), and ``at_baseline`` marks a patient whose
+    latest episode was one.
     The public functions never change a state they are given: they work on a copy.
     """
 
     state: States
     level: Ints
     max_level: Ints
+    stable_level: Ints
+    quiet_level: Ints
+    quiet_count: Ints
     baseline_intensity: Floats
     baseline_interval_days: Floats
     last_step_day: Floats
     pending_day: Floats
     pending_fired: Bools
+    pending_values: Floats
     resume_state: States
     restore_due: Bools
     rescue_due: Bools
     restored_day: Floats
     first_deterioration_day: Floats
     deteriorations: Ints
+    baseline_episodes: Ints
+    at_baseline: Bools
     pre_taper: Floats
+    recent: Floats
+    recent_count: Ints
+    recent_next: Ints
+    renewing: Bools
+    renewed_day: Floats
     best: Floats
     evaluation: Evaluation
     evaluation_day: Floats
+    assessed_day: Floats
     withdrawn_day: Floats
 
     @property
@@ -101,7 +137,9 @@ class Decision(NamedTuple):
     """The engine's answer for the infusions due, one row per patient.
 
     Rows outside the event's mask, and withdrawn patients, carry NaN regimens and
-    ``Action.NONE``.
+    ``Action.NONE``. ``unassessed`` (patients, criteria) marks the criteria whose
+    measure was not assessed in time for a taper step that was otherwise due: the engine
+    held instead of reducing (see ``deterioration.assessed_within_days``).
     """
 
     day: Floats
@@ -113,6 +151,7 @@ class Decision(NamedTuple):
     intensity_g_per_kg_week: Floats
     percent_of_baseline: Floats
     reduction_percent: Floats
+    unassessed: Bools
 
 
 def start(
@@ -140,21 +179,33 @@ def start(
         state=np.full(n, TaperState.RUN_IN, dtype=np.int8),
         level=np.zeros(n, dtype=np.int16),
         max_level=ladder.max_levels(protocol.taper, interval),
+        stable_level=np.zeros(n, dtype=np.int16),
+        quiet_level=np.full(n, -1, dtype=np.int16),
+        quiet_count=np.zeros(n, dtype=np.int16),
         baseline_intensity=intensity.copy(),
         baseline_interval_days=interval.copy(),
         last_step_day=nan.copy(),
         pending_day=nan.copy(),
         pending_fired=np.zeros((n, rules.n_criteria), dtype=bool),
+        pending_values=np.full((n, n_series), np.nan),
         resume_state=np.full(n, TaperState.TAPERING, dtype=np.int8),
         restore_due=np.zeros(n, dtype=bool),
         rescue_due=np.zeros(n, dtype=bool),
         restored_day=nan.copy(),
         first_deterioration_day=nan.copy(),
         deteriorations=np.zeros(n, dtype=np.int16),
+        baseline_episodes=np.zeros(n, dtype=np.int16),
+        at_baseline=np.zeros(n, dtype=bool),
         pre_taper=np.full((n, n_series), np.nan),
+        recent=np.full((n, n_series, protocol.deterioration.reference_assessments), np.nan),
+        recent_count=np.zeros((n, n_series), dtype=np.int16),
+        recent_next=np.zeros((n, n_series), dtype=np.int16),
+        renewing=np.zeros(n, dtype=bool),
+        renewed_day=nan.copy(),
         best=np.full((n, n_series), np.nan),
         evaluation=empty_evaluation(n, rules.n_criteria),
         evaluation_day=nan.copy(),
+        assessed_day=np.full((n, rules.n_criteria), np.nan),
         withdrawn_day=nan.copy(),
     )
 
@@ -175,12 +226,26 @@ class _Settings(NamedTuple):
     confirmation_days: float
     unrepeated_counts: bool  # a drop never assessed again counts as confirmed
     restore_and_resume: bool  # the taper resumes after a restore
+    restore_to: int  # _ONE_LEVEL, _LAST_STABLE or _BASELINE
+    stable_assessments: int  # quiet assessments in a row at one level that show it stable
+    reference_median: bool  # a reference is the median of recent values, not the mean
+    renew_after: int  # quiet assessments after a restore that renew the reference (0: never)
+    confirm_by_mean: bool  # a repeat confirms by the mean of the two values, not its own
     resume_after_days: float
     every_n_weeks: bool  # the taper steps on a cadence, not at every infusion
     cadence_days: float
     rescue_dose_g_per_kg: float  # NaN: no rescue dose
+    assessed_within_days: float  # NaN: a step needs each measure assessed since the last step
     dose_percent: Floats  # ladder.ladder_table: percent of baseline dose per level
     interval_step_days: float  # ladder.ladder_table: interval lengthening per level
+
+
+_ONE_LEVEL, _LAST_STABLE, _BASELINE = 0, 1, 2
+_RESTORE_CODES = {
+    RestoreTo.ONE_LEVEL: _ONE_LEVEL,
+    RestoreTo.LAST_STABLE: _LAST_STABLE,
+    RestoreTo.BASELINE: _BASELINE,
+}
 
 
 @per_protocol
@@ -193,10 +258,18 @@ def _settings(protocol: Protocol) -> _Settings:
         confirmation_days=float(det.confirmation_days),
         unrepeated_counts=det.unrepeated is Unrepeated.COUNTS,
         restore_and_resume=taper.after_deterioration is AfterDeterioration.RESTORE_AND_RESUME,
+        restore_to=_RESTORE_CODES[taper.restore_to],
+        stable_assessments=int(det.stable_assessments),
+        reference_median=det.reference_statistic is Statistic.MEDIAN,
+        renew_after=int(det.renew_reference_after),
+        confirm_by_mean=det.confirm_by is ConfirmBy.MEAN_OF_TWO,
         resume_after_days=float(DAYS_PER_WEEK) * (taper.resume_after_weeks or 0),
         every_n_weeks=taper.cadence is Cadence.EVERY_N_WEEKS,
         cadence_days=float(DAYS_PER_WEEK) * (taper.cadence_weeks or 0),
         rescue_dose_g_per_kg=np.nan if taper.rescue is None else float(taper.rescue.dose_g_per_kg),
+        assessed_within_days=np.nan
+        if det.assessed_within_days is None
+        else float(det.assessed_within_days),
         dose_percent=dose_percent,
         interval_step_days=interval_step,
     )
@@ -228,25 +301,52 @@ def _close_pending(w: EngineState, i: int) -> None:
 
 
 @jit_in_place
+def _restored_level(w: EngineState, s: _Settings, i: int) -> int:
+    """The level a confirmed deterioration returns patient ``i`` to: at least one level
+    up (the level that failed is not stable), and further as the protocol says."""
+    up = max(int(w.level[i]) - 1, 0)
+    if s.restore_to == _BASELINE:
+        return 0
+    if s.restore_to == _LAST_STABLE:
+        return min(up, int(w.stable_level[i]))
+    return up
+
+
+@jit_in_place
 def _confirm(
     w: EngineState,
+    s: _Settings,
     i: int,
     day: float,
     rescue: bool,
     allowed: Bools,
     error: npt.NDArray[np.int64],
 ) -> None:
-    """A confirmed deterioration: one level back up, and a restore (or rescue) is due."""
+    """A confirmed deterioration: the dose goes back up (see :func:`_restored_level`),
+    and a restore (or rescue) is due."""
     _move(w.state, i, TaperState.RESTORED, allowed, error)
-    w.level[i] = max(w.level[i] - 1, 0)
+    # At the full baseline dose (level 0 in force) an episode is the disease, not a
+    # failure of the taper: counted apart, and not the first deterioration.
+    w.at_baseline[i] = w.level[i] == 0
+    if w.at_baseline[i]:
+        w.baseline_episodes[i] += 1
+    else:
+        w.deteriorations[i] += 1
+        if np.isnan(w.first_deterioration_day[i]):
+            w.first_deterioration_day[i] = day
+    w.level[i] = _restored_level(w, s, i)
+    # Stability must be shown again from here: the restored level is the last one shown.
+    w.stable_level[i] = min(w.stable_level[i], w.level[i])
+    w.quiet_level[i] = -1
+    w.quiet_count[i] = 0
+    # The reference is renewed from the assessments at the restored dose, once stable.
+    w.renewing[i] = s.renew_after > 0
+    _forget(w, i)
     if rescue:
         w.rescue_due[i] = True
     else:
         w.restore_due[i] = True
     w.restored_day[i] = day
-    if np.isnan(w.first_deterioration_day[i]):
-        w.first_deterioration_day[i] = day
-    w.deteriorations[i] += 1
     _close_pending(w, i)
 
 
@@ -271,7 +371,7 @@ def _settle_overdue(
     """A drop whose confirmation window closed without a usable repeat assessment."""
     if w.state[i] == TaperState.CONFIRMING and day > w.pending_day[i] + s.confirmation_days:
         if s.unrepeated_counts:
-            _confirm(w, i, day, False, allowed, error)
+            _confirm(w, s, i, day, False, allowed, error)
         else:
             _refute(w, i, allowed, error)
 
@@ -290,7 +390,7 @@ def _judge(
     state, pending_fired, fired = w.state, w.pending_fired, w.evaluation.fired
     if severe_verdict(i, fired, r.rescue):
         # Severe deterioration needs no confirmation: rescue at the next infusion.
-        _confirm(w, i, day, True, allowed, error)
+        _confirm(w, s, i, day, True, allowed, error)
         return
     drop = drop_verdict(i, fired, r.rescue, r.combine_all)
     if state[i] == TaperState.CONFIRMING:
@@ -301,7 +401,7 @@ def _judge(
             if pending_fired[i, c] and np.isnan(w.evaluation.worsening[i, c]):
                 rejudged = False
         if drop:
-            _confirm(w, i, day, False, allowed, error)
+            _confirm(w, s, i, day, False, allowed, error)
         elif rejudged:
             _refute(w, i, allowed, error)
         return
@@ -311,13 +411,98 @@ def _judge(
     if not (drop and opens) or w.restore_due[i] or w.rescue_due[i]:
         return
     if s.confirmation_days == 0.0:  # no confirmation window: confirmed at once
-        _confirm(w, i, day, False, allowed, error)
+        _confirm(w, s, i, day, False, allowed, error)
         return
     w.resume_state[i] = state[i]
     _move(state, i, TaperState.CONFIRMING, allowed, error)
     w.pending_day[i] = day
     for c in range(fired.shape[1]):
         pending_fired[i, c] = fired[i, c]
+
+
+@jit_in_place
+def _note_stability(
+    w: EngineState, r: CriterionArrays, s: _Settings, i: int, day: float, values: Floats
+) -> None:
+    """Count patient ``i``'s latest assessment towards stability at the level in force.
+
+    Quiet: every deterioration criterion judged, none fired (nor a rescue criterion),
+    and no restore pending. ``stable_assessments`` quiet assessments in a row at one
+    level show the patient stable at it; anything else starts the count again. After a
+    restore, ``renew_after`` quiet assessments in a row renew the reference from them.
+    """
+    fired, worsening = w.evaluation.fired, w.evaluation.worsening
+    quiet = not (w.restore_due[i] or w.rescue_due[i])
+    for c in range(fired.shape[1]):
+        if fired[i, c] or (not r.rescue[c] and np.isnan(worsening[i, c])):
+            quiet = False
+    if not quiet or w.quiet_level[i] != w.level[i]:
+        w.quiet_level[i] = w.level[i] if quiet else -1
+        w.quiet_count[i] = 0
+        if w.renewing[i]:
+            _forget(w, i)  # "in a row": start collecting again
+        if not quiet:
+            return
+    w.quiet_count[i] += 1
+    if w.quiet_count[i] >= s.stable_assessments:
+        w.stable_level[i] = w.level[i]
+    if w.renewing[i]:
+        _keep(w, i, values)
+        if w.quiet_count[i] >= s.renew_after:
+            _summarize(w, s, i)
+            w.renewing[i] = False
+            w.renewed_day[i] = day
+
+
+@jit_in_place
+def _keep(w: EngineState, i: int, values: Floats) -> None:
+    """Keep patient ``i``'s measured values among the last N of each series."""
+    recent, count, slot = w.recent, w.recent_count, w.recent_next
+    size = recent.shape[2]
+    for j in range(values.shape[1]):
+        if np.isnan(values[i, j]):
+            continue
+        recent[i, j, slot[i, j]] = values[i, j]
+        slot[i, j] = (slot[i, j] + 1) % size
+        count[i, j] = min(count[i, j] + 1, size)
+
+
+@jit_in_place
+def _forget(w: EngineState, i: int) -> None:
+    """Empty patient ``i``'s kept values (a renewed reference starts from none)."""
+    for j in range(w.recent_count.shape[1]):
+        w.recent_count[i, j] = 0
+        w.recent_next[i, j] = 0
+
+
+@jit_in_place
+def _summarize(w: EngineState, s: _Settings, i: int) -> None:
+    """The reference of each series with kept values: their mean (or median)."""
+    for j in range(w.recent_count.shape[1]):
+        if w.recent_count[i, j] > 0:
+            kept = w.recent[i, j, : w.recent_count[i, j]]
+            w.pre_taper[i, j] = _median(kept) if s.reference_median else np.mean(kept)
+
+
+@jit_in_place
+def _ranked(values: Floats, rank: int) -> float:
+    """The value of rank ``rank`` (0 = smallest) among a few ``values``, without sorting
+    them (compiled code keeps to the arrays it is given)."""
+    for x in values:
+        below = equal = 0
+        for y in values:
+            below += y < x
+            equal += y == x
+        if below <= rank < below + equal:
+            return float(x)
+    return np.nan
+
+
+@jit_in_place
+def _median(values: Floats) -> float:
+    """The median of a few values: the middle one, or the mean of the middle two."""
+    k = values.shape[0]
+    return 0.5 * (_ranked(values, (k - 1) // 2) + _ranked(values, k // 2))
 
 
 @jit_in_place
@@ -339,21 +524,61 @@ def _observe_all(
         if state[i] == TaperState.RUN_IN and day[i] > s.start_day:
             _move(state, i, TaperState.TAPERING, allowed, error)
         if state[i] == TaperState.RUN_IN:  # before the taper: the pre-taper reference
-            for j in range(values.shape[1]):
-                if not np.isnan(values[i, j]):
-                    pre_taper[i, j] = values[i, j]
+            _keep(w, i, values)
+            _summarize(w, s, i)
+            for c in range(r.series_index.shape[0]):
+                if criterion_measured(i, c, values, r):
+                    w.assessed_day[i, c] = day[i]
         else:
             evaluate_patient(i, values, pre_taper, best, r, w.evaluation)
+            if (
+                s.confirm_by_mean
+                and state[i] == TaperState.CONFIRMING
+                and not severe_verdict(i, w.evaluation.fired, r.rescue)
+            ):
+                # The repeat is judged by the mean of the first and the repeat values (a
+                # value missing at either makes its mean missing: not judged again).
+                for j in range(values.shape[1]):
+                    w.pending_values[i, j] = 0.5 * (w.pending_values[i, j] + values[i, j])
+                evaluate_patient(i, w.pending_values, pre_taper, best, r, w.evaluation)
             w.evaluation_day[i] = day[i]
+            for c in range(r.series_index.shape[0]):
+                if not np.isnan(w.evaluation.worsening[i, c]):
+                    w.assessed_day[i, c] = day[i]
             _judge(w, r, s, i, day[i], allowed, error)
+            if state[i] == TaperState.CONFIRMING and w.pending_day[i] == day[i]:
+                for j in range(values.shape[1]):  # the first values of a drop to confirm
+                    w.pending_values[i, j] = values[i, j]
+            _note_stability(w, r, s, i, day[i], values)
         # Best on study counts from day 0 and includes this assessment for the next one.
         if day[i] >= 0:
             keep_best(i, best, values, r.series_sign)
 
 
 @jit_in_place
+def _unassessed(
+    w: EngineState, r: CriterionArrays, s: _Settings, i: int, day: float, out: Bools
+) -> bool:
+    """Mark in row ``i`` of ``out`` each deterioration criterion not assessed in time for a
+    taper step on ``day``; return whether any is. In time: within the protocol's window
+    before ``day``, or else after the last step (for the first step: at all, before the
+    taper). A criterion that could not be judged does not count as assessed."""
+    since = w.last_step_day[i]
+    if not np.isnan(s.assessed_within_days):
+        since = day - s.assessed_within_days - 0.5  # the window's first day counts
+    missing = False
+    for c in range(r.series_index.shape[0]):
+        assessed = w.assessed_day[i, c]
+        late = np.isnan(assessed) or (not np.isnan(since) and assessed <= since)
+        out[i, c] = late and not r.rescue[c]
+        missing = missing or out[i, c]
+    return missing
+
+
+@jit_in_place
 def _decide_all(
     w: EngineState,
+    r: CriterionArrays,
     s: _Settings,
     day: Floats,
     weight_kg: Floats,
@@ -371,6 +596,8 @@ def _decide_all(
         out.day[i] = day[i] if where[i] else np.nan
         act = Action.NONE
         dose[i] = interval[i] = intensity[i] = percent[i] = reduction[i] = np.nan
+        for c in range(out.unassessed.shape[1]):
+            out.unassessed[i, c] = False
         if where[i] and state[i] != TaperState.WITHDRAWN:
             _settle_overdue(w, s, i, day[i], allowed, error)
             if state[i] == TaperState.RUN_IN and day[i] >= s.start_day:
@@ -384,12 +611,13 @@ def _decide_all(
             if state[i] == TaperState.TAPERING:
                 since = day[i] - last_step_day[i]
                 if not s.every_n_weeks or np.isnan(since) or since >= s.cadence_days:
-                    if level[i] < max_level[i]:
+                    if level[i] >= max_level[i]:
+                        _move(state, i, TaperState.STABILISED, allowed, error)
+                    # Missing data never lowers a dose: hold, marking what is missing.
+                    elif not _unassessed(w, r, s, i, day[i], out.unassessed):
                         level[i] += 1
                         act = Action.REDUCE
                         last_step_day[i] = day[i]
-                    else:
-                        _move(state, i, TaperState.STABILISED, allowed, error)
             rescue = rescue_due[i]
             if restore_due[i] or rescue:
                 act = Action.RESCUE if rescue else Action.RESTORE
@@ -512,7 +740,8 @@ def decide(
     """Recommend the regimen for the infusion due on ``day`` where ``where`` holds.
 
     Priority: withdrawn (none) > rescue > restore > run-in (baseline) > the taper step
-    (reduce when a step is due and a lower level exists, else hold).
+    (reduce when a step is due, a lower level exists and every deterioration criterion's
+    measure was assessed in time, else hold; ``Decision.unassessed`` says what is missing).
     """
     w = state.copy()
     return w, decide_in_place(protocol, w, day, weight_kg, where)
@@ -534,10 +763,12 @@ def decide_in_place(
         intensity_g_per_kg_week=np.empty(n),
         percent_of_baseline=np.empty(n),
         reduction_percent=np.empty(n),
+        unassessed=np.empty((n, compile_rules(protocol).n_criteria), dtype=bool),
     )
     error = np.full(3, -1, dtype=np.int64)
     _decide_all(
         w,
+        compile_rules(protocol).arrays,
         _settings(protocol),
         day_in,
         np.ascontiguousarray(np.broadcast_to(np.asarray(weight_kg, dtype=np.float64), (n,))),

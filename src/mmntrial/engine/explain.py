@@ -10,7 +10,7 @@ from __future__ import annotations
 from mmntrial.engine.replay import CriterionResult, DecisionRecord
 from mmntrial.engine.states import Action, TaperState
 from mmntrial.measures.catalogue import measure_spec
-from mmntrial.protocol.model import Cadence, Protocol
+from mmntrial.protocol.model import Cadence, Protocol, RestoreTo
 
 _LABELS = {
     "mrc_sum": "MRC sum",
@@ -23,6 +23,11 @@ _LABELS = {
     "irods_centile": "I-RODS",
     "mmn_rods_centile": "MMN-RODS",
     "anti_gm1_log2": "anti-GM1 titre",
+}
+_RESTORES = {
+    RestoreTo.ONE_LEVEL: "one level",
+    RestoreTo.LAST_STABLE: "the last level the patient was stable at",
+    RestoreTo.BASELINE: "the full baseline dose",
 }
 _REFERENCES = {"pre_taper": "the pre-taper reference", "best_on_study": "the best value on study"}
 
@@ -50,11 +55,12 @@ def _name(result: CriterionResult) -> str:
     return f"{name} ({result.side} hand)" if result.side else name
 
 
-def criterion_text(result: CriterionResult) -> str:
+def criterion_text(result: CriterionResult, renewed_day: int | None = None) -> str:
     """A fired criterion in words, with the values and the threshold.
 
     For example ``grip (left hand) fell 9 kPa from the pre-taper reference of 52 kPa
-    to 43 kPa (threshold 8 kPa)``.
+    to 43 kPa (threshold 8 kPa)``. ``renewed_day``: the day the pre-taper reference was
+    renewed after a restore, if it was.
     """
     unit = measure_spec(result.measure).unit
     if result.value is None or result.reference is None:
@@ -63,6 +69,8 @@ def criterion_text(result: CriterionResult) -> str:
     verb = "rose" if moved > 0 else "fell" if moved < 0 else "did not change"
     amount = f" {_g(abs(moved))} {unit}" if moved else ""
     reference = _REFERENCES.get(result.reference_kind, result.reference_kind)
+    if renewed_day is not None and result.reference_kind == "pre_taper":
+        reference = f"the reference renewed on day {renewed_day}"
     severe = ", severe: rescue" if result.rescue else ""
     return (
         f"{_name(result)} {verb}{amount} from {reference} of {_g(result.reference)} {unit} "
@@ -82,6 +90,31 @@ def _quiet_text(result: CriterionResult) -> str:
     )
 
 
+def _unassessed_text(protocol: Protocol, record: DecisionRecord) -> str:
+    """Why a due taper step was held: which measures are missing since when, what to do."""
+    missing = [c for c in record.criteria if c.unassessed]
+    labels = list(dict.fromkeys(_LABELS.get(c.measure, c.measure) for c in missing))
+    names = " and ".join((", ".join(labels[:-1]), labels[-1])) if len(labels) > 1 else labels[0]
+    window = protocol.deterioration.assessed_within_days
+    if window is not None:
+        since = f"since day {record.day - window} ({window} days before this infusion)"
+    elif record.last_step_day is not None:
+        since = f"since day {record.last_step_day}"
+    else:
+        since = "before the taper (no pre-taper reference)"
+    unjudged = [c for c in missing if c.value is not None and c.reference is None]
+    note = (
+        f" ({_LABELS.get(unjudged[0].measure, unjudged[0].measure)} was measured but has no "
+        "reference to be judged against)"
+        if unjudged
+        else ""
+    )
+    return (
+        f"Hold at {regimen_text(record)}: {names} not assessed {since}{note}; assess before "
+        "the next infusion. Missing data never lowers a dose."
+    )
+
+
 def _action_text(protocol: Protocol, record: DecisionRecord) -> str:
     regimen = regimen_text(record)
     confirm_by = (
@@ -95,10 +128,15 @@ def _action_text(protocol: Protocol, record: DecisionRecord) -> str:
         return f"Run-in until day {protocol.taper.start_day}: baseline regimen, {regimen}."
     if record.action is Action.REDUCE:
         return f"Taper step {record.level} of {record.max_level}: reduce to {regimen}."
+    if record.action is Action.RESTORE and record.at_baseline:
+        return (
+            f"Deterioration confirmed on day {record.restored_day} at the full baseline "
+            f"dose: the disease, not a taper failure; keep the baseline regimen, {regimen}."
+        )
     if record.action is Action.RESTORE:
         return (
-            f"Deterioration confirmed on day {record.restored_day}: restore the last level "
-            f"without deterioration (level {record.level}), {regimen}."
+            f"Deterioration confirmed on day {record.restored_day}: restore "
+            f"{_RESTORES[protocol.taper.restore_to]} (level {record.level}), {regimen}."
         )
     if record.action is Action.RESCUE:
         return (
@@ -111,6 +149,8 @@ def _action_text(protocol: Protocol, record: DecisionRecord) -> str:
             f"Hold at {regimen}: a drop seen on day {record.pending_day} must be confirmed "
             f"by a repeat assessment by day {confirm_by}; no reduction until then."
         )
+    if any(c.unassessed for c in record.criteria):
+        return _unassessed_text(protocol, record)
     if record.state is TaperState.STABILISED:
         return f"Hold at {regimen}: the taper reached its lowest level without deterioration."
     if record.state is TaperState.RESTORED:
@@ -131,8 +171,10 @@ def explain(protocol: Protocol, record: DecisionRecord) -> str:
     >>> p = load_protocol("piepers-2007")
     >>> infusions = tuple(Infusion(d, 40, 70, 28, "Kiovig", "IV") for d in range(-84, 120, 28))
     >>> print(explain(p, replay(p, [PatientHistory("P1", infusions)]).decisions[0][-1]))
-    Day 112: Taper step 1 of 4: reduce to 30 g every 28 days (0.107 g/kg/week, 75% of
-    baseline). No assessment judged since the taper started.
+    Day 112: Hold at 40 g every 28 days (0.143 g/kg/week, 100% of baseline): MRC sum,
+    grip and GNDS upper limb not assessed before the taper (no pre-taper reference);
+    assess before the next infusion. Missing data never lowers a dose. No assessment
+    judged since the taper started.
     """
     action = _action_text(protocol, record)
     judged = [c for c in record.criteria if c.worsening is not None]
@@ -144,7 +186,7 @@ def explain(protocol: Protocol, record: DecisionRecord) -> str:
     else:
         fired = [c for c in record.criteria if c.fired]
         if fired:
-            findings = "; ".join(criterion_text(c) for c in fired)
+            findings = "; ".join(criterion_text(c, record.reference_renewed_day) for c in fired)
             basis = f"Assessment of day {record.evaluation_day}: {findings}."
         else:
             quiet = "; ".join(_quiet_text(c) for c in record.criteria)

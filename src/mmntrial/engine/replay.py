@@ -27,7 +27,11 @@ _ASSESSMENT, _WITHDRAWAL, _INFUSION = 0, 1, 2  # also the order of events on one
 
 @dataclass(frozen=True)
 class CriterionResult:
-    """One criterion at the latest judged assessment."""
+    """One criterion at the latest judged assessment.
+
+    ``assessed_day`` is the last day its measure was assessed (before the taper) or
+    judged (after it); ``unassessed`` that a taper step was due but held for want of it.
+    """
 
     measure: str
     side: str | None
@@ -39,11 +43,18 @@ class CriterionResult:
     worsening: float | None
     fired: bool
     rescue: bool
+    assessed_day: int | None
+    unassessed: bool
 
 
 @dataclass(frozen=True)
 class DecisionRecord:
-    """The engine's decision for one infusion of one patient, with what it rests on."""
+    """The engine's decision for one infusion of one patient, with what it rests on.
+
+    ``deteriorations`` counts the taper failures so far, ``baseline_episodes`` the
+    episodes confirmed at the full baseline dose; ``at_baseline`` says the latest episode
+    was one of those.
+    """
 
     subject: str
     day: int
@@ -65,6 +76,9 @@ class DecisionRecord:
     last_step_day: int | None
     withdrawn_day: int | None
     deteriorations: int
+    baseline_episodes: int
+    at_baseline: bool
+    reference_renewed_day: int | None
 
 
 @dataclass(frozen=True)
@@ -123,8 +137,8 @@ def replay(protocol: Protocol, histories: Sequence[PatientHistory]) -> Replay:
     >>> p = load_protocol("piepers-2007")
     >>> infusions = tuple(Infusion(d, 40, 70, 28, "Kiovig", "IV") for d in range(-84, 200, 28))
     >>> result = replay(p, [PatientHistory("P1", infusions)])
-    >>> [(r.day, r.action.label) for r in result.decisions[0]][2:5]
-    [(56, 'baseline'), (84, 'baseline'), (112, 'reduce')]
+    >>> [(r.day, r.action.label) for r in result.decisions[0]][2:5]  # nothing assessed
+    [(56, 'baseline'), (84, 'baseline'), (112, 'hold')]
     """
     if not histories:
         raise HistoryError("no patient histories to replay")
@@ -203,6 +217,8 @@ def _record(
                 worsening=_number(evaluation.worsening[p, c]),
                 fired=bool(evaluation.fired[p, c]),
                 rescue=rules.is_rescue[c],
+                assessed_day=_day(state.assessed_day[p, c]),
+                unassessed=bool(decision.unassessed[p, c]),
             )
         )
     return DecisionRecord(
@@ -226,6 +242,9 @@ def _record(
         last_step_day=_day(state.last_step_day[p]),
         withdrawn_day=_day(state.withdrawn_day[p]),
         deteriorations=int(state.deteriorations[p]),
+        baseline_episodes=int(state.baseline_episodes[p]),
+        at_baseline=bool(state.at_baseline[p]),
+        reference_renewed_day=_day(state.renewed_day[p]),
     )
 
 

@@ -199,6 +199,20 @@ def evaluate_patient(
 
 
 @jit_in_place
+def criterion_measured(i: int, c: int, values: Floats, criteria: CriterionArrays) -> bool:
+    """Whether patient ``i``'s ``values`` hold what criterion ``c`` needs to be judged:
+    its measure, and for a bilateral measure one side (either hand) or both sides."""
+    first, second = criteria.series_index[c, 0], criteria.series_index[c, 1]
+    has_first = not np.isnan(values[i, first])
+    if second < 0:
+        return has_first
+    has_second = not np.isnan(values[i, second])
+    if criteria.both_sides[c]:
+        return has_first and has_second
+    return has_first or has_second
+
+
+@jit_in_place
 def drop_verdict(i: int, fired: Bools, rescue: Bools, combine_all: bool) -> bool:
     """Patient ``i``'s deterioration verdict: the protocol's any/all over its criteria."""
     seen, verdict = False, combine_all
@@ -299,6 +313,7 @@ __all__ = [
     "Evaluation",
     "combined",
     "compile_rules",
+    "criterion_measured",
     "drop_verdict",
     "empty_evaluation",
     "evaluate",

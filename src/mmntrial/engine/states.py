@@ -50,7 +50,7 @@ class Action(IntEnum):
     BASELINE = 0  # run-in: the baseline regimen
     REDUCE = 1  # one taper step down
     HOLD = 2  # keep the current level
-    RESTORE = 3  # back to the last level without deterioration
+    RESTORE = 3  # back up after a confirmed deterioration, as taper.restore_to says
     RESCUE = 4  # a one-off rescue dose for severe deterioration
     NONE = 5  # withdrawn: the protocol recommends no dose
 

@@ -54,11 +54,33 @@ class AfterDeterioration(StrEnum):
     RESTORE_AND_RESUME = "restore_and_resume"  # same, then taper again after K stable weeks
 
 
+class RestoreTo(StrEnum):
+    """Where a confirmed deterioration returns the dose."""
+
+    ONE_LEVEL = "one_level"  # one taper level back up
+    LAST_STABLE = "last_stable"  # the last level the patient was shown stable at
+    BASELINE = "baseline"  # the full baseline regimen
+
+
 class Reference(StrEnum):
     """The value a deterioration criterion compares the latest assessment with."""
 
-    PRE_TAPER = "pre_taper"  # last value on or before the taper start day
+    PRE_TAPER = "pre_taper"  # the last values up to the taper start day (Deterioration)
     BEST_ON_STUDY = "best_on_study"  # best value from day 0 up to the previous assessment
+
+
+class Statistic(StrEnum):
+    """How several assessments make one reference value."""
+
+    MEAN = "mean"
+    MEDIAN = "median"
+
+
+class ConfirmBy(StrEnum):
+    """What the repeat assessment of a drop must show to confirm it."""
+
+    REPEAT = "repeat"  # the repeat value itself shows the drop against the reference
+    MEAN_OF_TWO = "mean_of_two"  # the mean of the first and the repeat value shows it
 
 
 class Combine(StrEnum):
@@ -303,6 +325,12 @@ class Taper:
     after_deterioration: AfterDeterioration = key(
         "what the taper does after a confirmed deterioration"
     )
+    restore_to: RestoreTo = key(
+        "where a confirmed deterioration returns the dose: one level back, the last level "
+        "the patient was shown stable at, or the full baseline",
+        default=RestoreTo.LAST_STABLE.value,
+        field_default=RestoreTo.LAST_STABLE,
+    )
     step_percent: float | None = key(
         "percent of baseline removed per step",
         minimum=0,
@@ -386,6 +414,49 @@ class Deterioration:
         "what a drop never re-assessed in the window counts as",
         default=Unrepeated.COUNTS.value,
     )
+    confirm_by: ConfirmBy = key(
+        "what confirms a drop: the repeat assessment shows it against the reference too, "
+        "or the mean of the first and the repeat values does",
+        default=ConfirmBy.REPEAT.value,
+        field_default=ConfirmBy.REPEAT,
+    )
+    reference_assessments: int = key(
+        "the pre-taper reference of each measure summarizes its last this many assessments "
+        "up to the taper start day (fewer if fewer were made)",
+        minimum=1,
+        maximum=12,
+        default=3,
+        field_default=3,
+    )
+    reference_statistic: Statistic = key(
+        "how those assessments make the reference",
+        default=Statistic.MEAN.value,
+        field_default=Statistic.MEAN,
+    )
+    stable_assessments: int = key(
+        "assessments in a row at one dose level, each judging every criterion without a "
+        "drop, that show the patient stable at that level",
+        minimum=1,
+        default=2,
+        field_default=2,
+    )
+    renew_reference_after: int = key(
+        "after a restore, the pre-taper reference is renewed from the assessments at the "
+        "restored dose once this many in a row judge every criterion without a drop "
+        "(0 = never renewed)",
+        minimum=0,
+        maximum=12,
+        default=3,
+        field_default=3,
+    )
+    assessed_within_days: int | None = key(
+        "a taper step needs every criterion's measure assessed within this many days "
+        "before the infusion; left out: assessed since the last step (or, for the first "
+        "step, before the taper)",
+        minimum=1,
+        required=False,
+        field_default=None,
+    )  # otherwise the engine holds: missing data never lowers a dose
 
 
 @dataclass(frozen=True)
@@ -562,6 +633,7 @@ __all__ = [
     "BaselineRule",
     "Cadence",
     "Combine",
+    "ConfirmBy",
     "Criterion",
     "Deterioration",
     "DrugStep",
@@ -577,9 +649,11 @@ __all__ = [
     "Randomization",
     "Reference",
     "Rescue",
+    "RestoreTo",
     "Schedule",
     "SecondaryEndpoint",
     "SideRule",
+    "Statistic",
     "Taper",
     "TaperMode",
     "Unrepeated",

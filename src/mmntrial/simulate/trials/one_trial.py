@@ -93,7 +93,11 @@ class _Recorder:
             )
 
     def engine_change(self, day: Floats, before: core.EngineState, after: core.EngineState) -> None:
-        for p in np.flatnonzero(after.deteriorations > before.deteriorations).tolist():
+        # Every confirmed episode: taper failures and episodes at the full baseline dose.
+        episodes = (after.deteriorations > before.deteriorations) | (
+            after.baseline_episodes > before.baseline_episodes
+        )
+        for p in np.flatnonzero(episodes).tolist():
             pending = before.pending_day[p]
             fired = after.evaluation.fired[p] if after.evaluation_day[p] == day[p] else None
             if fired is None or not fired.any():
@@ -108,6 +112,7 @@ class _Recorder:
                     "severe": bool(after.rescue_due[p] and not before.rescue_due[p]),
                     "level_before": int(before.level[p]),
                     "level_after": int(after.level[p]),
+                    "at_baseline": bool(after.baseline_episodes[p] > before.baseline_episodes[p]),
                 }
             )
 
