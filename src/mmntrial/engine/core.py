@@ -47,6 +47,7 @@ from mmntrial.engine.rules import (
     empty_evaluation,
     evaluate_patient,
     keep_best,
+    repeat_verdict,
     severe_verdict,
 )
 from mmntrial.engine.states import ALLOWED_TABLE, Action, TaperState, transition
@@ -394,17 +395,17 @@ def _judge(
         return
     drop = drop_verdict(i, fired, r.rescue, r.combine_all)
     if state[i] == TaperState.CONFIRMING:
-        # A repeat assessment confirms if the drop shows again; it refutes only if every
-        # criterion that fired first could be judged again and the verdict is "no drop".
-        rejudged = True
+        # A repeat assessment confirms if the same drop shows again; it refutes only if
+        # every criterion that fired first could be judged again and none fired.
+        if repeat_verdict(i, fired, pending_fired, r.rescue, r.combine_all):
+            _confirm(w, s, i, day, False, allowed, error)
+            return
         for c in range(fired.shape[1]):
             if pending_fired[i, c] and np.isnan(w.evaluation.worsening[i, c]):
-                rejudged = False
-        if drop:
-            _confirm(w, s, i, day, False, allowed, error)
-        elif rejudged:
-            _refute(w, i, allowed, error)
-        return
+                return  # not re-judged yet: the confirmation still waits
+        _refute(w, i, allowed, error)
+        # Refuted; a drop of another criterion at this assessment opens its own
+        # confirmation below.
     opens = state[i] in (TaperState.TAPERING, TaperState.STABILISED, TaperState.RESTORED)
     # A drop is a new episode only once any restore or rescue already decided has been
     # given: until then the same weakness would be counted twice.

@@ -225,6 +225,25 @@ def drop_verdict(i: int, fired: Bools, rescue: Bools, combine_all: bool) -> bool
 
 
 @jit_in_place
+def repeat_verdict(
+    i: int, fired: Bools, pending_fired: Bools, rescue: Bools, combine_all: bool
+) -> bool:
+    """Whether patient ``i``'s repeat assessment shows again the drop it was to confirm.
+
+    Under "all" every criterion must fire again. Under "any" one of the criteria that
+    fired first must: another criterion's drop at the repeat is a drop of its own, to be
+    confirmed by its own repeat, or noise in two measures at two visits would add up to
+    one confirmed episode.
+    """
+    if combine_all:
+        return drop_verdict(i, fired, rescue, True)
+    for c in range(fired.shape[1]):  # noqa: SIM110 - numba compiles loops, not generators
+        if not rescue[c] and pending_fired[i, c] and fired[i, c]:
+            return True
+    return False
+
+
+@jit_in_place
 def severe_verdict(i: int, fired: Bools, rescue: Bools) -> bool:
     """Whether any severe (rescue) criterion fired for patient ``i``."""
     for c in range(fired.shape[1]):  # noqa: SIM110 - numba compiles loops, not generators
@@ -319,6 +338,7 @@ __all__ = [
     "evaluate",
     "evaluate_patient",
     "keep_best",
+    "repeat_verdict",
     "rescue_fired",
     "severe_verdict",
     "update_best",
