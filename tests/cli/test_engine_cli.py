@@ -28,9 +28,10 @@ def test_replay_json_prints_one_object_per_decision() -> None:
     restore = next(d for d in decisions if d["subject"] == "P02-restored" and d["day"] == 196)
     assert restore["action"] == "restore"
     assert restore["state"] == "restored"
-    # restore_to = last_stable: no lower level was shown stable, so the full dose.
-    assert restore["dose_g"] == 40.0
-    assert restore["reduction_percent"] == 0.0
+    # restore_to = last_stable: 20 g (50%) had a quiet, fully judged assessment, and
+    # piepers-2007 takes one such assessment as stable (stable_assessments = 1).
+    assert restore["dose_g"] == 20.0
+    assert restore["reduction_percent"] == 50.0
     assert restore["fired"] == ["grip_kpa:left"]
     assert "Deterioration confirmed on day 189" in restore["explanation"]
     keys = {"day", "action", "dose_g", "intensity_g_per_kg_week", "reduction_percent", "state"}

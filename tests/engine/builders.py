@@ -18,6 +18,15 @@ def piepers() -> Protocol:
     return load_protocol("piepers-2007")
 
 
+def stable_twice(protocol: Protocol) -> Protocol:
+    """The protocol taking two quiet assessments in a row at a dose as stable there.
+
+    piepers-2007 takes one (each dose of its fast taper gets one monthly assessment); the
+    hand-worked restores of these tests tell one quiet assessment from two.
+    """
+    return with_deterioration(protocol, stable_assessments=2)
+
+
 def one_level(protocol: Protocol) -> Protocol:
     """The protocol restoring one level after a confirmed deterioration (the old rule)."""
     return with_taper(protocol, restore_to=RestoreTo.ONE_LEVEL)

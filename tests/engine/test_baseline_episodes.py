@@ -11,12 +11,14 @@ from mmntrial.engine.explain import explain
 from mmntrial.engine.replay import DecisionRecord, replay
 from mmntrial.engine.states import Action
 from mmntrial.measures.history import PatientHistory
-from tests.engine.builders import history, piepers
+from mmntrial.protocol.model import Protocol
+from tests.engine.builders import history, piepers, stable_twice
 
 
-def _days(patient: PatientHistory) -> dict[int, DecisionRecord]:
-    records = replay(piepers(), [patient]).decisions[0]
-    assert replay(piepers(), [history("A"), patient]).decisions[1] == records
+def _days(patient: PatientHistory, protocol: Protocol | None = None) -> dict[int, DecisionRecord]:
+    protocol = protocol or piepers()
+    records = replay(protocol, [patient]).decisions[0]
+    assert replay(protocol, [history("A"), patient]).decisions[1] == records
     return {r.day: r for r in records}
 
 
@@ -37,8 +39,9 @@ def test_an_episode_before_the_first_step_is_at_baseline() -> None:
 
 
 def test_a_second_episode_after_a_restore_to_baseline_is_at_baseline() -> None:
-    # A taper failure at 25% (drop on day 182, confirmed on 189, full dose from 196),
-    # then another drop at the full dose (243, confirmed on 250).
+    # A taper failure at 25% (drop on day 182, confirmed on 189, full dose from 196: no
+    # lower dose had two quiet assessments), then another drop at the full dose (243,
+    # confirmed on 250).
     patient = history(
         changes={
             182: {"mrc_sum": 83.0},
@@ -47,7 +50,7 @@ def test_a_second_episode_after_a_restore_to_baseline_is_at_baseline() -> None:
             250: {"mrc_sum": 83.0},
         }
     )
-    days = _days(patient)
+    days = _days(patient, stable_twice(piepers()))
     assert days[196].action is Action.RESTORE
     assert not days[196].at_baseline
     assert (days[196].deteriorations, days[196].baseline_episodes) == (1, 0)

@@ -24,9 +24,10 @@ def test_a_drop_awaiting_confirmation_names_values_threshold_and_deadline() -> N
 def test_a_restore_says_when_and_to_what() -> None:
     text = explanations(changes={182: {"mrc_sum": 83.0}, 189: {"mrc_sum": 82.0}})[196]
     assert "Deterioration confirmed on day 189" in text
-    # restore_to = last_stable: no lower level was shown stable, so back to baseline.
-    assert "restore the last level the patient was stable at (level 0), 40 g every 28 days" in text
-    assert "(0.143 g/kg/week, 100% of baseline)" in text
+    # restore_to = last_stable: 20 g had a quiet assessment on day 152 (one is stable in
+    # piepers-2007); 10 g was never judged quiet.
+    assert "restore the last level the patient was stable at (level 2), 20 g every 28 days" in text
+    assert "(0.071 g/kg/week, 50% of baseline)" in text
     assert "MRC sum fell 4 points from the pre-taper reference of 86 points" in text
 
 

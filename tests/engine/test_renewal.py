@@ -1,6 +1,7 @@
 """A renewed reference after a restore, once the patient is stable again.
 
-Hand-worked on piepers-2007 (restore_to = last_stable, renew_reference_after = 3): MRC
+Hand-worked on piepers-2007 (restore_to = last_stable, renew_reference_after = 3, two
+quiet assessments in a row stable): MRC
 sum 86 before the taper; steps on days 112, 140, 168; MRC 83 on day 182 and at the
 repeat on day 189: confirmed, back to the full dose on day 196. At the full dose the
 patient recovers to 87.5 on days 213, 243 and 274: three quiet assessments, so the
@@ -14,7 +15,7 @@ from mmntrial.engine.explain import explain
 from mmntrial.engine.replay import DecisionRecord, replay
 from mmntrial.engine.states import TaperState
 from mmntrial.protocol.model import Protocol
-from tests.engine.builders import history, piepers, with_deterioration
+from tests.engine.builders import history, piepers, stable_twice, with_deterioration
 
 RECOVERED = {d: {"mrc_sum": 87.5} for d in (213, 243, 274)}
 PATIENT = history(
@@ -34,7 +35,7 @@ def _mrc(record: DecisionRecord) -> tuple[float | None, bool]:
 
 
 def test_three_quiet_assessments_after_a_restore_renew_the_reference() -> None:
-    p = piepers()
+    p = stable_twice(piepers())
     assert p.deterioration.renew_reference_after == 3
     days = _days(p)
     assert days[196].percent_of_baseline == 100.0  # restored

@@ -15,9 +15,16 @@ from mmntrial.engine.explain import explain
 from mmntrial.engine.replay import DecisionRecord, replay
 from mmntrial.engine.states import Action
 from mmntrial.protocol.model import Cadence, Protocol, RestoreTo
-from tests.engine.builders import VISIT_DAYS, history, piepers, with_deterioration, with_taper
+from tests.engine.builders import (
+    VISIT_DAYS,
+    history,
+    piepers,
+    stable_twice,
+    with_deterioration,
+    with_taper,
+)
 
-SLOW = with_taper(piepers(), cadence=Cadence.EVERY_N_WEEKS, cadence_weeks=8)
+SLOW = stable_twice(with_taper(piepers(), cadence=Cadence.EVERY_N_WEEKS, cadence_weeks=8))
 PATIENT = history(
     visit_days=tuple(d for d in VISIT_DAYS if d != 213),
     changes={243: {"grip_kpa:left": 40.0}, 250: {"grip_kpa:left": 41.0}},
@@ -58,6 +65,15 @@ def test_the_built_in_default_is_the_last_stable_dose() -> None:
     assert piepers().taper.restore_to is RestoreTo.LAST_STABLE
     text = explain(SLOW, _days(SLOW)[252])
     assert "restore the last level the patient was stable at (level 1)" in text
+
+
+def test_one_quiet_assessment_is_stable_when_the_protocol_says_so() -> None:
+    # piepers-2007 itself takes one quiet, fully judged assessment as stable: the one at
+    # 50% (day 182) makes 50% the last stable level.
+    assert piepers().deterioration.stable_assessments == 1
+    days = _days(with_taper(piepers(), cadence=Cadence.EVERY_N_WEEKS, cadence_weeks=8))
+    assert days[252].action is Action.RESTORE
+    assert days[252].percent_of_baseline == 50.0
 
 
 def test_one_quiet_assessment_shows_stability_when_the_protocol_says_so() -> None:
