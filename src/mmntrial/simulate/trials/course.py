@@ -155,7 +155,6 @@ def run_course(
     visit_day, visit_index = schedule.visit_day, schedule.visit_index
     repeat_day, next_infusion = schedule.repeat_day, schedule.next_infusion
     state = core.start(protocol, patients.intensity_g_per_kg_week, patients.interval_days)
-    everyone = np.arange(n)
 
     t = np.zeros(n)
     need_now = patients.need_g_per_l * (1.0 - effect * onset_of(patients, tau_onset, t))
@@ -188,7 +187,9 @@ def run_course(
         assessing = moving & ((visit_day[visit_index] == t) | (repeat_day == t))
         if assessing.any():
             at_visit = assessing & (visit_day[visit_index] == t)
-            wanted = np.where(at_visit[:, None], collect[visit_index], False)
+            wanted = np.zeros((n, collect.shape[1]), dtype=bool)
+            visiting = np.flatnonzero(at_visit)
+            wanted[visiting] = collect[visit_index[visiting]]
             wanted |= (assessing & (repeat_day == t))[:, None]
             strength = true_strength(
                 population, patients, deficit(exposure.effect_now(), need_now), t
@@ -196,7 +197,11 @@ def run_course(
             titre = patients.titre0_log2
             if titre_fall:
                 titre = titre - titre_fall * onset_of(patients, tau_onset, t)
-            noisy = noise[np.minimum(n_assessed, max_assessments - 1), everyone]
+            # Only the assessed rows' noise is read (the others are masked to NaN below):
+            # gathering it for every patient was a sixth of the course's time.
+            rows = np.flatnonzero(assessing)
+            noisy = np.zeros((n, noise.shape[2]))
+            noisy[rows] = noise[np.minimum(n_assessed[rows], max_assessments - 1), rows]
             values = measured(population, patients, strength, reference_capacity, titre, noisy)
             matrix = np.column_stack([values[key] for key in series])
             matrix = np.where(wanted, matrix, np.nan)
