@@ -62,6 +62,20 @@ def test_show_summarises_the_design(capsys: pytest.CaptureFixture[str], name: st
     assert "[S1]" in out or "[S21" in out  # source tags are text, not Rich markup
 
 
+def test_show_states_the_restore_reference_and_missing_data_rules(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "protocol", "show", "piepers-2007")
+    assert code == 0
+    text = " ".join(out.split())  # Rich wraps long lines at the terminal width
+    assert "restore_and_stop, back to last_stable" in text
+    assert "confirmed by repeat" in text
+    assert "pre-taper reference: mean of the last 3 assessments" in text
+    assert "renewed after 3 stable assessments" in text
+    assert "stable at a dose after 1 quiet assessment in a row" in text
+    assert "a taper step needs every criterion assessed since the last step" in text
+
+
 def test_show_json_is_the_whole_protocol(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "protocol", "show", "cidp-levels", "--json")
     assert code == 0

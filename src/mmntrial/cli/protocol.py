@@ -145,7 +145,7 @@ def _taper(p: Protocol) -> Text:
     after = t.after_deterioration.value
     if t.resume_after_weeks is not None:
         after += f" (after {t.resume_after_weeks} stable weeks)"
-    lines.append(f"after a confirmed deterioration: {after}")
+    lines.append(f"after a confirmed deterioration: {after}, back to {t.restore_to.value}")
     if t.rescue is not None:
         fired = "; ".join(_criterion_text(c) for c in t.rescue.criteria)
         lines.append(f"rescue {t.rescue.dose_g_per_kg:g} g/kg when any of: {fired}")
@@ -165,7 +165,22 @@ def _deterioration(p: Protocol) -> Text:
         if d.confirmation_days
         else "a single assessment decides"
     )
-    lines = [f"combine: {d.combine.value}; {confirm}"]
+    lines = [f"combine: {d.combine.value}; {confirm}; confirmed by {d.confirm_by.value}"]
+    lines.append(
+        f"pre-taper reference: {d.reference_statistic.value} of the last "
+        f"{d.reference_assessments} assessments; renewed after "
+        + (f"{d.renew_reference_after} stable assessments" if d.renew_reference_after else "never")
+    )
+    quiet = d.stable_assessments
+    lines.append(f"stable at a dose after {quiet} quiet assessment{'s' * (quiet != 1)} in a row")
+    lines.append(
+        "a taper step needs every criterion assessed "
+        + (
+            f"within {d.assessed_within_days} days"
+            if d.assessed_within_days is not None
+            else "since the last step"
+        )
+    )
     lines += [_criterion_text(c) for c in d.criteria]
     return Text.assemble(_heading("Deterioration"), *(f"\n  {line}" for line in lines))
 
