@@ -13,6 +13,7 @@ from mmntrial.protocol.model import (
     Criterion,
     DrugStep,
     Protocol,
+    RestoreTo,
     SecondaryEndpoint,
     Taper,
     TaperMode,
@@ -72,6 +73,13 @@ def _criterion(criterion: Criterion) -> str:
     )
 
 
+_RESTORE_TO = {
+    RestoreTo.ONE_LEVEL: "one level up",
+    RestoreTo.LAST_STABLE: "the last dose shown stable",
+    RestoreTo.BASELINE: "the full baseline dose",
+}
+
+
 def _taper(taper: Taper) -> str:
     if taper.mode is TaperMode.PERCENT_STEP:
         how = f"steps of {_g(taper.step_percent or 0.0)}% of baseline"
@@ -90,6 +98,7 @@ def _taper(taper: Taper) -> str:
     text = (
         f"from day {taper.start_day}, {how}, {cadence}; floor {_g(taper.floor_percent)}% of "
         f"baseline; after a confirmed deterioration: {_words(taper.after_deterioration.value)}"
+        f", back to {_RESTORE_TO[taper.restore_to]}"
     )
     if taper.resume_after_weeks is not None:
         text += f" (resume after {taper.resume_after_weeks} stable weeks)"
@@ -114,6 +123,11 @@ def protocol_summary(protocol: Protocol) -> ProtocolSummary:
     >>> summary = protocol_summary(load_protocol("piepers-2007"))
     >>> summary.arms[0].regimen
     'from day 0: 500 mg × 2, daily; from day 7: 1000 mg × 2, daily'
+    >>> "back to the last dose shown stable" in dict(summary.design)["Taper"]
+    True
+    >>> "reference: mean of the last 3 pre-taper assessments" in dict(summary.design)[
+    ...     "Deterioration"]
+    True
     >>> dict(summary.design)["Primary endpoint"]
     'IVIg dose intensity reduced by ≥ 50% at day 365; withdrawal before then counts as failure'
     """
@@ -132,6 +146,16 @@ def protocol_summary(protocol: Protocol) -> ProtocolSummary:
         f"(an unrepeated drop {deterioration.unrepeated.value})"
         if deterioration.confirmation_days
         else "a single assessment decides"
+    )
+    confirmation += (
+        f"; reference: {deterioration.reference_statistic.value} of the last "
+        f"{deterioration.reference_assessments} pre-taper assessments; no taper step "
+        "without every criterion assessed "
+        + (
+            f"within {deterioration.assessed_within_days} days"
+            if deterioration.assessed_within_days is not None
+            else "since the last step"
+        )
     )
     design = (
         (
