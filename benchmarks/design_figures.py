@@ -27,15 +27,12 @@ from __future__ import annotations
 import argparse
 import math
 import time
-import tomllib
-from importlib import resources
-from typing import Any
 
 import numpy as np
 
 from mmntrial.engine import core
-from mmntrial.protocol.loader import builtin_names, load_protocol, parse_protocol
-from mmntrial.protocol.model import Protocol
+from mmntrial.protocol.loader import builtin_names, load_protocol
+from mmntrial.protocol.variants import HELD_PERCENT, dose_held
 from mmntrial.simulate.population import load_population
 from mmntrial.simulate.population.model import Population
 from mmntrial.simulate.trials import DesignSummary, run_trials
@@ -47,24 +44,6 @@ POPULATION = "mmn-default"
 SIZES = (14, 28)
 EFFECTS = (0.0, 0.5)
 FALSE_ALARM_WEEKS = 12
-NEVER_REDUCED_PERCENT = 99.99  # a level the ladder accepts (below 100) and no real reduction
-MODE_KEYS = ("step_percent", "levels_percent", "interval_step_days", "max_interval_days")
-
-
-def never_reducing(name: str) -> Protocol:
-    """Built-in protocol ``name`` with a taper that holds the dose at 99.99% of baseline.
-
-    Everything else (visits, criteria, confirmation, endpoints) is the protocol's own; the
-    taper's other settings are kept, so the variant follows the engine's options as they
-    grow.
-    """
-    text = resources.files("mmntrial.protocol").joinpath(f"builtin/{name}.toml")
-    data = tomllib.loads(text.read_text(encoding="utf-8"))
-    taper: dict[str, Any] = {k: v for k, v in data["taper"].items() if k not in MODE_KEYS}
-    taper["mode"] = "levels"
-    taper["levels_percent"] = [NEVER_REDUCED_PERCENT]
-    data["taper"] = taper
-    return parse_protocol(data, f"{name} (taper held at {NEVER_REDUCED_PERCENT}%)")
 
 
 class FirstDeterioration:
@@ -98,7 +77,7 @@ def false_alarm_rate(
     name: str, population: Population, *, patients: int, seed: int, weeks: int
 ) -> float:
     """Share of patients confirmed deteriorated within ``weeks`` of the taper start, dose held."""
-    protocol = never_reducing(name)
+    protocol = dose_held(name)
     n_per_arm = population.trial.n_per_arm
     trials = math.ceil(patients / (2 * n_per_arm))
     drawn, noise = draw_chunk(
@@ -152,7 +131,7 @@ def main() -> None:
         print(
             f"  false alarms: {rate:.3f} of patients confirmed deteriorated within "
             f"{args.weeks} weeks of the taper start (day {protocol.taper.start_day}) "
-            f"with the dose held at {NEVER_REDUCED_PERCENT}%"
+            f"with the dose held at {HELD_PERCENT}%"
         )
         print(
             "  n/arm effect  measure      rate (95% CI)           "

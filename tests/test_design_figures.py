@@ -1,8 +1,7 @@
 """benchmarks/design_figures.py runs on every built-in protocol (a small run, no figures checked).
 
 The script gives the before/after figures of issue 11; this keeps it running as the
-engine and the protocol format change (its never-reducing variant goes through the
-protocol loader).
+engine and the protocol format change.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from types import ModuleType
 import pytest
 
 from mmntrial.protocol.loader import builtin_names
-from mmntrial.protocol.model import TaperMode
 
 SCRIPT = Path(__file__).parents[1] / "benchmarks" / "design_figures.py"
 
@@ -27,14 +25,6 @@ def load_script() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def test_the_never_reducing_variant_holds_the_dose_and_keeps_the_rest() -> None:
-    script = load_script()
-    for name in builtin_names():
-        variant = script.never_reducing(name)
-        assert variant.taper.mode is TaperMode.LEVELS
-        assert variant.taper.levels_percent == (99.99,)
 
 
 def test_design_figures_prints_every_figure_for_every_built_in_protocol(

@@ -1,8 +1,8 @@
 """What virtual patients do when the IVIg dose is never lowered.
 
 36 simulated trials (1,008 patients) of ``mmn-default`` under ``piepers-2007`` with its
-taper replaced by a single level of 99.99% (``mode = "levels"``, loaded through the
-protocol loader like any user's file): the engine runs every rule of the protocol, but
+taper replaced by a single level of 99.99% (:func:`mmntrial.protocol.variants.dose_held`,
+loaded through the protocol loader): the engine runs every rule of the protocol, but
 the dose it gives is the baseline dose, so every change in the simulated assessments is
 noise or disease. Effect 0. Two facts are checked on its dataset, each printed with its
 target and source (``pytest -s tests/calibration``):
@@ -20,17 +20,15 @@ target and source (``pytest -s tests/calibration``):
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
-from importlib.resources import files
 
 import numpy as np
 import pytest
 
 from mmntrial.engine import core
 from mmntrial.engine.rules import compile_rules
-from mmntrial.protocol.loader import parse_protocol
 from mmntrial.protocol.model import Protocol
+from mmntrial.protocol.variants import dose_held
 from mmntrial.simulate.population import load_population
 from mmntrial.simulate.trials.course import run_course
 from mmntrial.simulate.trials.runner import draw_chunk
@@ -42,18 +40,6 @@ SEED = 2026
 WINDOW_DAYS = 84  # 12 weeks
 FALSE_ALARM_TARGET = 0.05  # issue 11
 MRC_TARGET_POINTS_PER_YEAR = (0.6, 1.7)  # [S7]
-
-
-def stable_dose_protocol() -> Protocol:
-    """``piepers-2007`` with a taper that never lowers the dose (one level, 99.99%)."""
-    text = files("mmntrial.protocol").joinpath("builtin/piepers-2007.toml").read_text("utf-8")
-    data = tomllib.loads(text)
-    taper = data["taper"]
-    for key in ("step_percent", "cadence_weeks"):
-        taper.pop(key, None)
-    taper.update(mode="levels", levels_percent=[99.99], floor_percent=99.99)
-    data["protocol"]["name"] = "piepers-2007-stable-dose"
-    return parse_protocol(data, "piepers-2007 with a 99.99% taper")
 
 
 @dataclass
@@ -101,7 +87,7 @@ class StableRun:
 
 @pytest.fixture(scope="module")
 def stable() -> StableRun:
-    protocol = stable_dose_protocol()
+    protocol = dose_held("piepers-2007")
     n_per_arm = POP.trial.n_per_arm
     patients, noise = draw_chunk(
         protocol, POP, seed=SEED, trials=range(N_TRIALS), n_per_arm=n_per_arm
