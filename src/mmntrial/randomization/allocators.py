@@ -129,20 +129,32 @@ def _by_stratum(strata: Sequence[str], sequence: Callable[[int], list[int]]) -> 
     return arms
 
 
-def _arm_is_in_the_list(method: AllocationMethod) -> RandomizationError:
-    return RandomizationError(
-        f"randomization.method {method.value!r}: every list slot holds its arm, so none is "
-        "chosen at allocation"
-    )
+class _ArmsInTheList:
+    """A method whose list fixes every slot's arm: none is chosen at allocation."""
+
+    method: AllocationMethod
+    arms_in_list = True
+
+    def arm_at_allocation(
+        self,
+        design: AllocationDesign,
+        earlier: Sequence[tuple[Mapping[str, str], int]],
+        values: Mapping[str, str],
+        rng: np.random.Generator,
+    ) -> int:
+        """Never: the list fixes every arm."""
+        raise RandomizationError(
+            f"randomization.method {self.method.value!r}: every list slot holds its arm, so "
+            "none is chosen at allocation"
+        )
 
 
-class SimpleAllocator:
+class SimpleAllocator(_ArmsInTheList):
     """Simple randomization: every subject drawn independently by the ratios."""
 
     method = AllocationMethod.SIMPLE
     stratified = False
     permuted_blocks = False
-    arms_in_list = True
 
     def check(
         self,
@@ -179,24 +191,13 @@ class SimpleAllocator:
         """Independent draws from the first allocation uniform."""
         return simple_arms(cohort.ratios, cohort.uniforms[:, 0])
 
-    def arm_at_allocation(
-        self,
-        design: AllocationDesign,
-        earlier: Sequence[tuple[Mapping[str, str], int]],
-        values: Mapping[str, str],
-        rng: np.random.Generator,
-    ) -> int:
-        """Never: the list fixes every arm."""
-        raise _arm_is_in_the_list(self.method)
 
-
-class BlocksAllocator:
+class BlocksAllocator(_ArmsInTheList):
     """Permuted blocks, one sequence for the whole trial."""
 
     method = AllocationMethod.BLOCKS
     stratified = False
     permuted_blocks = True
-    arms_in_list = True
 
     def check(
         self,
@@ -239,16 +240,6 @@ class BlocksAllocator:
         return permuted_block_arms(
             cohort.ratios, randomization.block_sizes, cohort.stratum(), size_u, order_u
         )
-
-    def arm_at_allocation(
-        self,
-        design: AllocationDesign,
-        earlier: Sequence[tuple[Mapping[str, str], int]],
-        values: Mapping[str, str],
-        rng: np.random.Generator,
-    ) -> int:
-        """Never: the list fixes every arm."""
-        raise _arm_is_in_the_list(self.method)
 
 
 class StratifiedBlocksAllocator(BlocksAllocator):
