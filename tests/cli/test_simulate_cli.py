@@ -60,6 +60,11 @@ def test_bad_simulation_input_exits_2_without_traceback() -> None:
         (("--n-per-arm", "1"), "--n-per-arm: got 1, expected a whole number >= 2"),
         (("--seed", "-1"), "--seed: got -1, expected a whole number >= 0"),
         (("--protocol", "nope"), "nope"),
+        (
+            ("--out", "/nonexistent/folder/x.parquet"),
+            "--out: got '/nonexistent/folder/x.parquet', expected a .parquet file in an "
+            "existing folder",
+        ),
     ):
         done = mmntrial("simulate", *args)
         assert done.returncode == 2, args

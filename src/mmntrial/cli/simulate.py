@@ -111,6 +111,11 @@ def simulate(
     )
     if out is not None and out.suffix != ".parquet":
         raise SimulationError(f"--out: got {str(out)!r}, expected a file name ending in .parquet")
+    # Checked before the simulation runs, not after it, so no work is lost to a typo.
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):
+        raise SimulationError(
+            f"--out: got {str(out)!r}, expected a .parquet file in an existing folder"
+        )
     plan = make_plan(
         protocol=protocol,
         population=population,
