@@ -99,6 +99,7 @@ class EngineState(NamedTuple):
     last_step_day: Floats
     pending_day: Floats
     pending_fired: Bools
+    pending_sides: States
     pending_values: Floats
     resume_state: States
     restore_due: Bools
@@ -188,6 +189,7 @@ def start(
         last_step_day=nan.copy(),
         pending_day=nan.copy(),
         pending_fired=np.zeros((n, rules.n_criteria), dtype=bool),
+        pending_sides=np.zeros((n, rules.n_criteria), dtype=np.int8),
         pending_values=np.full((n, n_series), np.nan),
         resume_state=np.full(n, TaperState.TAPERING, dtype=np.int8),
         restore_due=np.zeros(n, dtype=bool),
@@ -299,6 +301,7 @@ def _close_pending(w: EngineState, i: int) -> None:
     w.pending_day[i] = np.nan
     for c in range(w.pending_fired.shape[1]):
         w.pending_fired[i, c] = False
+        w.pending_sides[i, c] = 0
 
 
 @jit_in_place
@@ -397,12 +400,15 @@ def _judge(
     if state[i] == TaperState.CONFIRMING:
         # A repeat assessment confirms if the same drop shows again; it refutes only if
         # every criterion that fired first could be judged again and none fired.
-        if repeat_verdict(i, fired, pending_fired, r.rescue, r.combine_all):
+        if repeat_verdict(i, w.evaluation, pending_fired, w.pending_sides, r.rescue, r.combine_all):
             _confirm(w, s, i, day, False, allowed, error)
             return
         for c in range(fired.shape[1]):
-            if pending_fired[i, c] and np.isnan(w.evaluation.worsening[i, c]):
-                return  # not re-judged yet: the confirmation still waits
+            if (
+                pending_fired[i, c]
+                and (w.evaluation.judged_sides[i, c] & w.pending_sides[i, c]) == 0
+            ):
+                return  # the side that dropped not re-judged yet: the confirmation waits
         _refute(w, i, allowed, error)
         # Refuted; a drop of another criterion at this assessment opens its own
         # confirmation below.
@@ -419,6 +425,7 @@ def _judge(
     w.pending_day[i] = day
     for c in range(fired.shape[1]):
         pending_fired[i, c] = fired[i, c]
+        w.pending_sides[i, c] = w.evaluation.fired_sides[i, c]
 
 
 @jit_in_place

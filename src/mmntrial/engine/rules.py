@@ -20,7 +20,7 @@ from mmntrial._jit import jit, jit_in_place
 from mmntrial.engine.per_protocol import per_protocol
 from mmntrial.measures.catalogue import Worse, measure_spec
 from mmntrial.protocol.model import Combine, Criterion, Protocol, Reference, SideRule
-from mmntrial.units import Bools, Floats
+from mmntrial.units import Bools, Floats, Int8s
 
 
 class CriterionArrays(NamedTuple):
@@ -127,8 +127,11 @@ class Evaluation(NamedTuple):
 
     ``worsening`` is how far the measure moved the worse way from ``reference`` (positive
     = worse; for a bilateral measure, the side that decided); ``side`` is that side's
-    index into the measure's series (0 left, 1 right; 0 for one-sided measures). A
-    NamedTuple, so that the compiled engine writes its arrays by name.
+    index into the measure's series (0 left, 1 right; 0 for one-sided measures).
+    ``fired_sides`` and ``judged_sides`` are bit masks of the sides that dropped by the
+    threshold and of the sides that were measured (bit 1 the first side, bit 2 the
+    second; a one-sided measure uses bit 1): a repeat confirms a hand's drop only by the
+    same hand. A NamedTuple, so that the compiled engine writes its arrays by name.
     """
 
     worsening: Floats
@@ -136,6 +139,8 @@ class Evaluation(NamedTuple):
     value: Floats
     reference: Floats
     side: npt.NDArray[np.int8]
+    fired_sides: Int8s
+    judged_sides: Int8s
 
     @property
     def evaluable(self) -> Bools:
@@ -152,6 +157,8 @@ def empty_evaluation(n_patients: int, n_criteria: int) -> Evaluation:
         value=nan.copy(),
         reference=nan.copy(),
         side=np.zeros((n_patients, n_criteria), dtype=np.int8),
+        fired_sides=np.zeros((n_patients, n_criteria), dtype=np.int8),
+        judged_sides=np.zeros((n_patients, n_criteria), dtype=np.int8),
     )
 
 
@@ -170,12 +177,15 @@ def evaluate_patient(
     both_sides = criteria.both_sides
     worsening, fired, value = out.worsening, out.fired, out.value
     reference, side = out.reference, out.side
+    fired_sides, judged_sides = out.fired_sides, out.judged_sides
     for c in range(series_index.shape[0]):
         source = best if best_on_study[c] else pre_taper
         first, second = series_index[c, 0], series_index[c, 1]
         pick, drop = first, worse_sign[c] * (source[i, first] - values[i, first])
         fired[i, c] = drop >= threshold[c]  # NaN compares False
         side[i, c] = 0
+        fired_sides[i, c] = 1 if fired[i, c] else 0
+        judged_sides[i, c] = 0 if np.isnan(drop) else 1
         if second >= 0:
             # A bilateral measure: one side decides. Either hand: the larger drop, so a
             # missing side (counted as -inf) does not block the other. Both hands: the
@@ -183,6 +193,8 @@ def evaluate_patient(
             # to the first side.
             other = worse_sign[c] * (source[i, second] - values[i, second])
             fired_other = other >= threshold[c]
+            fired_sides[i, c] += 2 if fired_other else 0
+            judged_sides[i, c] += 0 if np.isnan(other) else 2
             drop_filled = -np.inf if np.isnan(drop) else drop
             other_filled = -np.inf if np.isnan(other) else other
             if both_sides[c]:
@@ -226,21 +238,34 @@ def drop_verdict(i: int, fired: Bools, rescue: Bools, combine_all: bool) -> bool
 
 @jit_in_place
 def repeat_verdict(
-    i: int, fired: Bools, pending_fired: Bools, rescue: Bools, combine_all: bool
+    i: int,
+    evaluation: Evaluation,
+    pending_fired: Bools,
+    pending_sides: Int8s,
+    rescue: Bools,
+    combine_all: bool,
 ) -> bool:
     """Whether patient ``i``'s repeat assessment shows again the drop it was to confirm.
 
-    Under "all" every criterion must fire again. Under "any" one of the criteria that
-    fired first must: another criterion's drop at the repeat is a drop of its own, to be
-    confirmed by its own repeat, or noise in two measures at two visits would add up to
-    one confirmed episode.
+    A criterion shows its drop again when it fires on a side that dropped first (a
+    bilateral measure: a left-hand drop is not confirmed by a right-hand one). Under
+    "all" every criterion must show its drop again. Under "any" one of the criteria that
+    fired first must: another criterion's drop, or the other hand's, at the repeat is a
+    drop of its own, to be confirmed by its own repeat, or noise in two measures at two
+    visits would add up to one confirmed episode.
     """
-    if combine_all:
-        return drop_verdict(i, fired, rescue, True)
-    for c in range(fired.shape[1]):  # noqa: SIM110 - numba compiles loops, not generators
-        if not rescue[c] and pending_fired[i, c] and fired[i, c]:
+    fired, fired_sides = evaluation.fired, evaluation.fired_sides
+    seen = False
+    for c in range(fired.shape[1]):
+        if rescue[c]:
+            continue
+        again = fired[i, c] and (fired_sides[i, c] & pending_sides[i, c]) != 0
+        if combine_all and not again:
+            return False
+        if not combine_all and pending_fired[i, c] and again:
             return True
-    return False
+        seen = True
+    return combine_all and seen
 
 
 @jit_in_place
