@@ -41,7 +41,9 @@ def analyze(
     from mmntrial.protocol.loader import load_protocol
 
     design = load_protocol(protocol)
-    report_and_print(Console(highlight=False), read_dataset(dataset, design), design, out, pdf)
+    report_and_print(
+        Console(highlight=False, soft_wrap=True), read_dataset(dataset, design), design, out, pdf
+    )
 
 
 def report_and_print(
