@@ -17,7 +17,7 @@ compare the tables; the same seed gives the same virtual patients as long as the
 population and its draws are unchanged.
 
     uv run --frozen python benchmarks/design_figures.py \\
-        [--trials 4000] [--patients 2000] [--seed 1] [--weeks 12]
+        [--trials 4000] [--patients 8000] [--seed 1] [--weeks 12]
 
 Defaults take about a minute on one core.
 """
@@ -106,7 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=4000, help="trials per design point")
     parser.add_argument(
-        "--patients", type=int, default=2000, help="patients for the false-alarm rate"
+        "--patients", type=int, default=8000, help="patients for the false-alarm rate"
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(

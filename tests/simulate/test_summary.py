@@ -20,6 +20,7 @@ FIGURES = [
     "ivig_g_per_patient_year",
     "ivig_saved_g_per_patient_year",
     "deteriorations_per_patient",
+    "full_dose_episodes_per_patient",
     "weeks_deteriorated_per_patient",
     "dropouts_per_trial",
 ]

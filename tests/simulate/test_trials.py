@@ -132,6 +132,10 @@ def test_one_trial_summary_equals_run_trials_and_its_dataset() -> None:
         assert episodes / len(members) == pytest.approx(
             expected[f"deteriorations_per_patient_{arm}"].item()
         )
+        at_full_dose = data.deteriorations[data.deteriorations["at_baseline"]]
+        assert at_full_dose["subject_id"].isin(members).sum() / len(members) == pytest.approx(
+            expected[f"full_dose_episodes_per_patient_{arm}"].item()
+        )
         left = data.dispositions[data.dispositions["subject_id"].isin(members)]
         assert (left["status"] != "completed").sum() == expected[f"dropouts_{arm}"].item()
         on_study = data.infusions[

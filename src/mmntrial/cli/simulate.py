@@ -68,6 +68,7 @@ def print_summary(console: Console, summary: DesignSummary) -> None:
         ("median reduction of IVIg", lambda a: f"{a.median_reduction_pct:.1f}%"),
         ("IVIg saved per patient-year", lambda a: f"{a.ivig_saved_g_per_patient_year:.0f} g"),
         ("deteriorations per patient", lambda a: f"{a.deteriorations_per_patient:.2f}"),
+        ("episodes at full dose per patient", lambda a: f"{a.full_dose_episodes_per_patient:.2f}"),
         ("weeks deteriorated per patient", lambda a: f"{a.weeks_deteriorated_per_patient:.1f}"),
         ("dropouts per trial", lambda a: f"{a.dropouts_per_trial:.2f}"),
     )

@@ -79,7 +79,8 @@ class Outcome:
     ivig_g: Floats  # given from day 0 to the end of follow-up
     baseline_ivig_g: Floats  # the baseline regimen over the same days
     follow_up_days: Floats
-    deteriorations: Ints
+    deteriorations: Ints  # taper failures: confirmed below the baseline dose
+    full_dose_episodes: Ints  # confirmed at the full baseline dose: the disease, not the taper
     days_deteriorated: Floats
     withdrawn: Bools
 
@@ -272,6 +273,7 @@ def _outcome(
         baseline_ivig_g=baseline_g,
         follow_up_days=follow_up,
         deteriorations=state.deteriorations.astype(np.int64),
+        full_dose_episodes=state.baseline_episodes.astype(np.int64),
         days_deteriorated=days_bad,
         withdrawn=withdrawn,
     )

@@ -164,6 +164,7 @@ def summarize_trials(
         per_year = per_group(outcome.ivig_g) / years
         baseline_per_year = per_group(outcome.baseline_ivig_g) / years
         episodes = per_group(outcome.deteriorations) / count
+        full_dose_episodes = per_group(outcome.full_dose_episodes) / count
         weeks = per_group(outcome.days_deteriorated) / DAYS_PER_WEEK / count
     median = _group_median(group, outcome.reduction_percent, size).reshape(n_trials, n_arms)
     dropouts = per_group(outcome.withdrawn)
@@ -184,6 +185,7 @@ def summarize_trials(
         ("ivig_g_per_patient_year", per_year),
         ("baseline_ivig_g_per_patient_year", baseline_per_year),
         ("deteriorations_per_patient", episodes),
+        ("full_dose_episodes_per_patient", full_dose_episodes),
         ("weeks_deteriorated_per_patient", weeks),
     ):
         for k, name in enumerate(names):
@@ -221,7 +223,10 @@ class TrialResults:
     ``mean_reduction_pct_<arm>``, ``median_reduction_pct_<arm>`` (percent reduction of
     dose intensity on the primary endpoint day), ``ivig_g_per_patient_year_<arm>``,
     ``baseline_ivig_g_per_patient_year_<arm>``, ``deteriorations_per_patient_<arm>``
-    (confirmed episodes), ``weeks_deteriorated_per_patient_<arm>`` and ``dropouts_<arm>``.
+    (taper failures: episodes confirmed below the baseline dose),
+    ``full_dose_episodes_per_patient_<arm>`` (episodes confirmed at the full baseline dose:
+    the disease, not the taper), ``weeks_deteriorated_per_patient_<arm>`` and
+    ``dropouts_<arm>``.
     """
 
     per_trial: pd.DataFrame

@@ -39,6 +39,7 @@ class ArmSummary:
     ivig_g_per_patient_year: float
     ivig_saved_g_per_patient_year: float
     deteriorations_per_patient: float
+    full_dose_episodes_per_patient: float
     weeks_deteriorated_per_patient: float
     dropouts_per_trial: float
 
@@ -58,6 +59,9 @@ class ArmSummary:
             ivig_g_per_patient_year=float(per_trial[f"ivig_g_per_patient_year_{arm}"].mean()),
             ivig_saved_g_per_patient_year=float(saved.mean()),
             deteriorations_per_patient=float(per_trial[f"deteriorations_per_patient_{arm}"].mean()),
+            full_dose_episodes_per_patient=float(
+                per_trial[f"full_dose_episodes_per_patient_{arm}"].mean()
+            ),
             weeks_deteriorated_per_patient=float(
                 per_trial[f"weeks_deteriorated_per_patient_{arm}"].mean()
             ),
