@@ -48,6 +48,7 @@ PUBLIC = {
         "MAX_INTERVAL_DAYS",
         "MAX_WEIGHT_KG",
         "MIN_WEIGHT_KG",
+        "REDUCTION_DECIMALS",
         "Infusion",
         "Route",
         "baseline_intensity",

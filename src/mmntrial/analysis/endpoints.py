@@ -28,6 +28,7 @@ from mmntrial.dataset.schema import Dataset
 from mmntrial.engine.endpoints import reaches_primary
 from mmntrial.errors import AnalysisError, DatasetError, MeasureError
 from mmntrial.measures.ivig import Infusion, baseline_intensity, window_intensity
+from mmntrial.measures.ivig_arrays import percent_reduction_array
 from mmntrial.protocol.model import Protocol, WithdrawalRule
 from mmntrial.units import DAYS_PER_YEAR
 
@@ -135,7 +136,9 @@ def intensity_at_day(dataset: Dataset, protocol: Protocol, day: int | None = Non
     """Rule: the intensity in force at ``day`` (default: the primary endpoint day) is that
     of the last infusion on or before the day, ``dose_g / weight_kg / (interval_days/7)``,
     leaving out rescue doses (``action`` = ``rescue``: one-off, they set no regimen);
-    ``percent_reduction = 100 x (1 - intensity / baseline intensity)``.
+    ``percent_reduction = 100 x (1 - intensity / baseline intensity)``, rounded as
+    :func:`mmntrial.measures.ivig.percent_reduction` rounds it (so that the same regimen
+    is the same value, a tie in a rank test).
 
     >>> from tests.dataset.factory import make_dataset
     >>> from mmntrial.protocol.loader import load_protocol
@@ -160,8 +163,12 @@ def _in_force(dataset: Dataset, protocol: Protocol, days: list[int]) -> pd.DataF
         regimen_day=pd.array(regimen_days, dtype="Int64"),
         intensity_g_per_kg_week=intensities,
     )
-    ratio = frame["intensity_g_per_kg_week"] / frame["baseline_intensity_g_per_kg_week"]
-    return frame.assign(percent_reduction=100.0 * (1.0 - ratio))
+    intensity = frame["intensity_g_per_kg_week"].to_numpy(dtype=np.float64)
+    baseline = frame["baseline_intensity_g_per_kg_week"].to_numpy(dtype=np.float64, na_value=np.nan)
+    known = np.isfinite(baseline) & (baseline > 0)  # no baseline: no reduction to state
+    reduction = np.full(len(frame), np.nan)
+    reduction[known] = percent_reduction_array(intensity[known], baseline[known])
+    return frame.assign(percent_reduction=reduction)
 
 
 def primary_endpoint(

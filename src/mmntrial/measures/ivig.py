@@ -47,6 +47,12 @@ MIN_WEIGHT_KG = 20.0
 MAX_WEIGHT_KG = 300.0
 MAX_DOSE_G_PER_KG = 3.0
 MAX_INTERVAL_DAYS = 365
+REDUCTION_DECIMALS = 9
+"""Percent reductions are rounded to 1e-9 percent. The same regimen reached through
+different arithmetic (the mean of three equal baseline infusions, a dose over a weight)
+differs by about 1e-14 percent, which would break ties in rank tests and print as
+"-0.000"; no two doses a pharmacy can give differ by so little, and the engine's
+tolerance for reaching the endpoint (1e-9) is not crossed by the rounding."""
 
 
 class Route(StrEnum):
@@ -299,6 +305,8 @@ def percent_reduction(intensity_g_per_kg_week: float, baseline_g_per_kg_week: fl
 
     >>> percent_reduction(0.1, 0.2)
     50.0
+    >>> percent_reduction(0.3, (0.1 + 0.1 + 0.1))  # the same dose: exactly no reduction
+    0.0
     >>> percent_reduction(0.1, 0.0)
     Traceback (most recent call last):
     ...
@@ -316,7 +324,8 @@ def percent_reduction(intensity_g_per_kg_week: float, baseline_g_per_kg_week: fl
             f"intensity_g_per_kg_week: got {intensity_g_per_kg_week!r}, expected a "
             "finite intensity of 0 or more"
         )
-    return 100.0 * (1.0 - value / baseline)
+    # + 0.0 turns a rounded -0.0 into 0.0.
+    return round(100.0 * (1.0 - value / baseline), REDUCTION_DECIMALS) + 0.0
 
 
 __all__ = [
@@ -324,6 +333,7 @@ __all__ = [
     "MAX_INTERVAL_DAYS",
     "MAX_WEIGHT_KG",
     "MIN_WEIGHT_KG",
+    "REDUCTION_DECIMALS",
     "Infusion",
     "Route",
     "baseline_intensity",

@@ -22,6 +22,7 @@ from mmntrial.measures.ivig import (
     MAX_INTERVAL_DAYS,
     MAX_WEIGHT_KG,
     MIN_WEIGHT_KG,
+    REDUCTION_DECIMALS,
     Infusion,
     check_n_infusions,
     dose_intensity,
@@ -213,6 +214,8 @@ def percent_reduction_array(
 
     >>> percent_reduction_array([0.1, 0.2, np.nan], 0.2)
     array([50.,  0., nan])
+    >>> percent_reduction_array([0.3], 0.1 + 0.1 + 0.1)  # rounded: ties stay ties
+    array([0.])
     """
     intensity = np.asarray(intensity_g_per_kg_week, dtype=np.float64)
     baseline = np.asarray(baseline_g_per_kg_week, dtype=np.float64)
@@ -226,7 +229,8 @@ def percent_reduction_array(
             "intensity_g_per_kg_week: got negative or infinite values, expected finite "
             "intensities of 0 or more (NaN for missing)"
         )
-    return np.asarray(100.0 * (1.0 - intensity / baseline), dtype=np.float64)
+    reduction = np.round(100.0 * (1.0 - intensity / baseline), REDUCTION_DECIMALS) + 0.0
+    return np.asarray(reduction, dtype=np.float64)
 
 
 __all__ = [
