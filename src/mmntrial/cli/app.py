@@ -36,6 +36,11 @@ COMMANDS = (
         "mmntrial.cli.simulate:sweep",
     ),
     LazySpec(
+        "size",
+        "Smallest n per arm for a target power, with its interval, the power curve and harm.",
+        "mmntrial.cli.size:size",
+    ),
+    LazySpec(
         "analyze",
         "Analyse a trial dataset and write the trial report (HTML, and PDF where possible).",
         "mmntrial.cli.analyze:analyze",
