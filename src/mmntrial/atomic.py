@@ -199,6 +199,15 @@ def _swap_in(staging: Path, target: Path) -> None:
     _sync_folder(target.parent)
 
 
+def _raise_unwritten(target: Path, error: BaseException) -> None:
+    """A disk full or a permission lost mid-write is the user's to fix: say so, no traceback."""
+    if isinstance(error, OSError):
+        raise OutputError(
+            f"{target}: cannot be written ({error.strerror or error}); expected room and "
+            f"permission to write beside it; {target} was left as it was"
+        ) from error
+
+
 def _failed(option: str, path: Path, expected: str, why: str) -> OutputError:
     return OutputError(f"{option}: got {str(path)!r}, expected {expected}; {why}")
 
@@ -296,8 +305,9 @@ def replacing_file(target: str | Path, *, mode: int = _FILE_MODE) -> Iterator[Pa
         _pause_point("commit", target)
         os.replace(temporary, target)
         _sync_folder(target.parent)
-    except BaseException:
+    except BaseException as error:
         temporary.unlink(missing_ok=True)
+        _raise_unwritten(target, error)
         raise
 
 
@@ -328,8 +338,9 @@ def replacing_folder(target: str | Path) -> Iterator[Path]:
         _sync_tree(staging)
         _pause_point("commit", target)
         _swap_in(staging, target)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
+        _raise_unwritten(target, error)
         raise
 
 
