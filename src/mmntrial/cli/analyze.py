@@ -1,7 +1,8 @@
 """``mmntrial analyze``: run the analysis plan on a trial dataset and write the report.
 
 The command reads the dataset (Parquet or CSV), runs the protocol's analysis plan,
-writes ``report.html`` (and ``report.pdf`` where WeasyPrint works) into ``--out``, and
+writes ``report.html`` (and ``report.pdf`` where WeasyPrint works) into ``--out``, which
+is replaced as a whole (an existing folder may hold only an earlier report), and
 prints the headline: the primary endpoint per arm, the risk difference with its
 interval and p-value, and where the report is.
 """
@@ -37,9 +38,13 @@ def analyze(
 ) -> None:
     """Analyse a trial dataset and write the trial report (HTML, and PDF where possible)."""
     # Imported here so that `mmntrial --help` does not load pandas, matplotlib and the plan.
+    from mmntrial.atomic import check_output_folder
     from mmntrial.dataset.io import read_dataset
     from mmntrial.protocol.loader import load_protocol
+    from mmntrial.report.write import REPORT_FILES
 
+    # Checked first: a wrong --out is refused before the dataset is read and analysed.
+    check_output_folder(out, "--out", owned=REPORT_FILES)
     design = load_protocol(protocol)
     report_and_print(Console(highlight=False), read_dataset(dataset, design), design, out, pdf)
 
