@@ -129,3 +129,14 @@ def test_a_failed_sweep_write_keeps_the_old_sweep(
     assert isinstance(error, OutputError)
     assert files(out) == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep"]
+
+
+@pytest.mark.parametrize(
+    ("path", "why"),
+    [("a-file.parquet", "exists and is not a folder"), ("thesis", "holds chapter1.docx")],
+)
+def test_demo_refuses_a_wrong_out_before_it_starts(places: Path, path: str, why: str) -> None:
+    error = invoke("demo", "--out", str(places / path))
+    assert isinstance(error, OutputError)
+    assert str(error).startswith(f"--out: got {str(places / path)!r}, expected a new folder")
+    assert why in str(error)

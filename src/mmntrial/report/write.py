@@ -58,6 +58,26 @@ class ReportPaths:
     dataset_hash: str
     figures: Mapping[str, Path] = field(default_factory=dict)
 
+    def moved_to(self, folder: Path) -> ReportPaths:
+        """The same paths once the report folder is ``folder`` (a report written staged).
+
+        >>> km = {"km": Path("a/figures/km.svg")}
+        >>> paths = ReportPaths(Path("a/report.html"), None, "", "", km)
+        >>> paths.moved_to(Path("b")).figures["km"].as_posix()
+        'b/figures/km.svg'
+        """
+        home = self.html.parent
+
+        def move(path: Path) -> Path:
+            return folder / path.relative_to(home)
+
+        return replace(
+            self,
+            html=move(self.html),
+            pdf=None if self.pdf is None else move(self.pdf),
+            figures={name: move(path) for name, path in self.figures.items()},
+        )
+
 
 def consort_flow(counts: ConsortCounts, labels: Mapping[str, str]) -> Flow:
     """The diagram's input from the plan's counts: left early split into withdrawn and lost."""
