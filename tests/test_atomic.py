@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -229,3 +230,49 @@ def test_control_characters_in_a_path_are_escaped(tmp_path: Path) -> None:
         check_output_file(tmp_path / "no\x1b[31m" / "x.parquet", "--out")
     assert "\x1b" not in str(caught.value)
     assert "\\x1b[31m" in str(caught.value)
+
+
+# Calls that write a file given a path, and the functions allowed to make them outside a
+# `with replacing_file(...)` / `with replacing_folder(...)` block, each with its reason.
+WRITE_CALLS = {"write_text", "write_bytes", "to_parquet", "to_csv", "savefig", "write_pdf"}
+WRITES_ELSEWHERE = {
+    ("dataset/io.py", "_write_table"): "writes into the staging folder of write_dataset",
+    ("report/sweep_figures.py", "save_sweep_figures"): "writes into write_sweep's staging",
+    ("report/figures.py", "figure_to_svg"): "writes into an in-memory buffer",
+    ("atomic.py", "_pause_point"): "the test hook's signal file, no output",
+}
+PACKAGE = Path(__file__).parents[1] / "src" / "mmntrial"
+
+
+def _unguarded_writes(path: Path) -> list[str]:
+    found: list[str] = []
+
+    def visit(node: ast.AST, function: str, guarded: bool) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            function, guarded = node.name, False
+        elif isinstance(node, ast.With):
+            guarded = guarded or any(
+                isinstance(item.context_expr, ast.Call)
+                and isinstance(item.context_expr.func, ast.Name)
+                and item.context_expr.func.id in {"replacing_file", "replacing_folder"}
+                for item in node.items
+            )
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in WRITE_CALLS
+            and (node.args or node.keywords)  # without a target it returns the content
+            and not guarded
+            and (path.relative_to(PACKAGE).as_posix(), function) not in WRITES_ELSEWHERE
+        ):
+            found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {function}")
+        for child in ast.iter_child_nodes(node):
+            visit(child, function, guarded)
+
+    visit(ast.parse(path.read_text(), str(path)), "<module>", False)
+    return found
+
+
+def test_every_writer_of_the_package_goes_through_mmntrial_atomic() -> None:
+    unguarded = [hit for path in sorted(PACKAGE.rglob("*.py")) for hit in _unguarded_writes(path)]
+    assert unguarded == []
