@@ -203,8 +203,8 @@ def _raise_unwritten(target: Path, error: BaseException) -> None:
     """A disk full or a permission lost mid-write is the user's to fix: say so, no traceback."""
     if isinstance(error, OSError):
         raise OutputError(
-            f"{target}: cannot be written ({error.strerror or error}); expected room and "
-            f"permission to write beside it; {target} was left as it was"
+            f"{str(target)!r}: cannot be written ({error.strerror or error}); expected room "
+            "and permission to write beside it; the old output there was left as it was"
         ) from error
 
 
@@ -294,7 +294,7 @@ def replacing_file(target: str | Path, *, mode: int = _FILE_MODE) -> Iterator[Pa
     """
     target = Path(target)
     if target.is_dir():
-        raise OutputError(f"{target}: is a folder; expected a file name")
+        raise OutputError(f"{str(target)!r}: is a folder; expected a file name")
     remove_leftovers(target)
     temporary = _beside(target, "tmp")
     os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
@@ -328,7 +328,7 @@ def replacing_folder(target: str | Path) -> Iterator[Path]:
     """
     target = Path(target)
     if os.path.lexists(target) and not target.is_dir():
-        raise OutputError(f"{target}: exists and is not a folder; expected a folder name")
+        raise OutputError(f"{str(target)!r}: exists and is not a folder; expected a folder name")
     remove_leftovers(target)
     staging = _beside(target, "tmp")
     staging.mkdir()

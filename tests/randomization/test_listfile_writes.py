@@ -26,7 +26,7 @@ def test_a_failed_save_keeps_the_old_list_and_leaves_no_debris(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(atomic.os, "replace", disk_full)
-    with pytest.raises(OutputError, match=r"list.json: cannot be written \(No space left"):
+    with pytest.raises(OutputError, match=r"list.json': cannot be written \(No space left"):
         save(generate(DESIGN, 6, seed=2), path)
     assert load(path) == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["list.json"]

@@ -53,7 +53,7 @@ def test_a_failed_write_keeps_the_old_report_and_leaves_no_debris(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(write_module, "write_pdf", disk_full)
-    with pytest.raises(OutputError, match=r"report: cannot be written \(No space left on device"):
+    with pytest.raises(OutputError, match=r"report': cannot be written \(No space left on device"):
         write_report(factory_dataset, piepers, factory_plan, out)
     assert snapshot(out) == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
