@@ -277,3 +277,20 @@ def _unguarded_writes(path: Path) -> list[str]:
 def test_every_writer_of_the_package_goes_through_mmntrial_atomic() -> None:
     unguarded = [hit for path in sorted(PACKAGE.rglob("*.py")) for hit in _unguarded_writes(path)]
     assert unguarded == []
+
+
+def test_a_file_put_in_the_folder_during_the_write_is_not_deleted(tmp_path: Path) -> None:
+    target = tmp_path / "report"
+    with replacing_folder(target, owned={"report.html"}) as staging:
+        (staging / "report.html").write_text("old")
+
+    def write_while_someone_saves_notes() -> None:
+        with replacing_folder(target, owned={"report.html"}) as staging:
+            (staging / "report.html").write_text("new")
+            (target / "notes.txt").write_text("typed while the report was being made")
+
+    with pytest.raises(OutputError, match=r"also holds notes.txt, expected one that holds only"):
+        write_while_someone_saves_notes()
+    assert names(target) == ["notes.txt", "report.html"]
+    assert (target / "report.html").read_text() == "old"
+    assert names(tmp_path) == ["report"]

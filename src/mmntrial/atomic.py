@@ -267,13 +267,30 @@ def check_output_folder(path: str | Path, option: str, *, owned: Collection[str]
     _check_parent(path, option, expected)
     if path.is_dir():
         try:
-            others = sorted(entry.name for entry in path.iterdir() if entry.name not in owned)
+            strangers = _strangers(path, owned)
         except OSError as error:
             raise _failed(option, path, expected, f"it cannot be read ({error.strerror})") from None
-        if others:
-            shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if others[5:] else "")
-            raise _failed(option, path, expected, f"it also holds {shown}")
+        if strangers:
+            raise _failed(option, path, expected, f"it also holds {strangers}")
     return path
+
+
+def _strangers(folder: Path, owned: Collection[str]) -> str:
+    """The names in ``folder`` that its writer does not make, for a message ('' if none)."""
+    if not folder.is_dir():
+        return ""
+    others = sorted(entry.name for entry in folder.iterdir() if entry.name not in owned)
+    return ", ".join(others[:5]) + (f" and {len(others) - 5} more" if others[5:] else "")
+
+
+def _check_owned(target: Path, owned: Collection[str] | None) -> None:
+    strangers = "" if owned is None else _strangers(target, owned)
+    if strangers:
+        names = ", ".join(sorted(owned or ())) or "nothing"
+        raise OutputError(
+            f"{str(target)!r}: got a folder that also holds {strangers}, expected one that "
+            f"holds only {names}; it was not replaced, so nothing in it was lost"
+        )
 
 
 @contextlib.contextmanager
@@ -312,11 +329,14 @@ def replacing_file(target: str | Path, *, mode: int = _FILE_MODE) -> Iterator[Pa
 
 
 @contextlib.contextmanager
-def replacing_folder(target: str | Path) -> Iterator[Path]:
+def replacing_folder(target: str | Path, *, owned: Collection[str] | None = None) -> Iterator[Path]:
     """Yield an empty staging folder beside ``target``; when the block ends, it replaces it.
 
     The old folder (if any) is replaced whole: nothing of it remains beside the new
     files. If the block raises, the staging folder is removed and ``target`` is untouched.
+    With ``owned`` (the names the writer makes), an old folder holding anything else is
+    refused, at the start and again just before the swap: a file put there while the new
+    output was being made is not deleted with the old output.
 
     >>> import tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -329,6 +349,7 @@ def replacing_folder(target: str | Path) -> Iterator[Path]:
     target = Path(target)
     if os.path.lexists(target) and not target.is_dir():
         raise OutputError(f"{str(target)!r}: exists and is not a folder; expected a folder name")
+    _check_owned(target, owned)
     remove_leftovers(target)
     staging = _beside(target, "tmp")
     staging.mkdir()
@@ -337,6 +358,7 @@ def replacing_folder(target: str | Path) -> Iterator[Path]:
         yield staging
         _sync_tree(staging)
         _pause_point("commit", target)
+        _check_owned(target, owned)
         _swap_in(staging, target)
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)

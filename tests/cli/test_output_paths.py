@@ -140,3 +140,21 @@ def test_demo_refuses_a_wrong_out_before_it_starts(places: Path, path: str, why:
     assert isinstance(error, OutputError)
     assert str(error).startswith(f"--out: got {str(places / path)!r}, expected a new folder")
     assert why in str(error)
+
+
+def test_a_failed_demo_write_keeps_the_old_demo_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mmntrial.cli import demo
+
+    out = tmp_path / "demo"
+    old = {"dataset/dataset.json": b"{}", "report/report.html": b"<p>old</p>"}
+    for name, data in old.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+    monkeypatch.setattr(demo, "_power_table", lambda console: None)  # not what is tested
+    monkeypatch.setattr(demo, "run_and_write", disk_full)  # after the new dataset is staged
+    error = invoke("demo", "--out", str(out))
+    assert isinstance(error, OutputError)
+    assert files(out) == old  # never a new dataset beside the old report
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]

@@ -159,3 +159,12 @@ def test_not_a_dataset_directory(tmp_path: Path) -> None:
         read_dataset(tmp_path / "nowhere")
     with pytest.raises(DatasetError, match=r"got no \.parquet or \.csv files"):
         read_dataset(tmp_path)
+
+
+def test_overwrite_refuses_a_directory_holding_more_than_a_dataset(tmp_path: Path) -> None:
+    target = write_dataset(make_dataset(), tmp_path / "trial", "parquet")
+    (target / "analysis-notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"also holds analysis-notes.txt"):
+        write_dataset(make_dataset(), target, "csv", overwrite=True)
+    assert (target / "analysis-notes.txt").read_text(encoding="utf-8") == "mine"
+    assert detect_format(target) == "parquet"

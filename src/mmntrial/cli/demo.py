@@ -129,7 +129,7 @@ def demo(
     )
     # The dataset and its report are replaced together: never a new dataset beside an old
     # report. Both are written staged, so the paths printed are the final ones.
-    with replacing_folder(out) as staging:
+    with replacing_folder(out, owned=DEMO_FILES) as staging:
         write_dataset(trial.dataset, staging / DATASET_DIR, format="parquet")
         results, paths = run_and_write(console, trial.dataset, protocol, staging / REPORT_DIR, True)
     console.print(f"dataset: {out / DATASET_DIR}", markup=False)

@@ -55,7 +55,8 @@ def write_dataset(
 ) -> Path:
     """Write ``dataset`` to ``directory`` atomically; return the directory.
 
-    Refuses a non-empty directory unless ``overwrite=True``, which replaces it whole.
+    Refuses a non-empty directory unless ``overwrite=True``, which replaces a dataset
+    directory whole (one that holds only the files of a dataset, see ``DATASET_FILES``).
 
     >>> import tempfile, pathlib
     >>> from tests.dataset.factory import make_dataset
@@ -74,7 +75,7 @@ def write_dataset(
             f"{target}: directory is not empty; choose an empty one or pass overwrite=True"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    with replacing_folder(target) as staging:
+    with replacing_folder(target, owned=DATASET_FILES if overwrite else ()) as staging:
         for name in TABLE_NAMES:
             _write_table(dataset.table(name), staging / f"{name}.{format}", format)
         meta_text = json.dumps(dataset.meta.to_json_dict(), indent=2) + "\n"

@@ -128,7 +128,7 @@ def write_sweep(result: SweepResult, table: pd.DataFrame, directory: Path) -> li
 
     Returns the paths written, the table first. A failure leaves the old folder as it was.
     """
-    with replacing_folder(directory) as staging:
+    with replacing_folder(directory, owned=SWEEP_FILES) as staging:
         table.to_csv(staging / SWEEP_TABLE, index=False)
         names = [path.name for path in save_sweep_figures(result, staging)]
     return [directory / name for name in (SWEEP_TABLE, *names)]

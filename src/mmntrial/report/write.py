@@ -245,7 +245,7 @@ def write_report(
         (f.id.removeprefix("fig-"), f.svg) for f in context.figures
     ]
     pdf_written = False
-    with replacing_folder(out_dir) as staging:
+    with replacing_folder(out_dir, owned=REPORT_FILES) as staging:
         (staging / FIGURE_DIR).mkdir()
         for name, svg in svgs:
             (staging / FIGURE_DIR / f"{name}.svg").write_text(svg + "\n", encoding="utf-8")
