@@ -25,7 +25,9 @@ import pytest
 
 from mmntrial.atomic import PAUSE_ENV, remove_leftovers
 from mmntrial.dataset.io import write_dataset
-from mmntrial.randomization.listfile import load
+from mmntrial.randomization.design import make_design
+from mmntrial.randomization.listfile import load, save
+from mmntrial.randomization.lists import generate
 from tests.dataset.factory import make_dataset
 
 pytestmark = pytest.mark.slow
@@ -46,13 +48,15 @@ def command(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 
 
 @contextmanager
-def killed_at(stage: str, name: str, *args: str, cwd: Path) -> Iterator[None]:
+def killed_at(
+    stage: str, name: str, *args: str, cwd: Path, python: tuple[str, ...] = ("-m", "mmntrial")
+) -> Iterator[None]:
     """Run ``mmntrial ARGS`` until the write of ``name`` reaches ``stage``, then kill -9 it."""
     signal_file = cwd / "paused.signal"
     env = {**os.environ, "COLUMNS": "200", PAUSE_ENV: f"{stage}:{name}:{signal_file}"}
     with (cwd / "stderr.txt").open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mmntrial", *args],
+            [sys.executable, *python, *args],
             cwd=cwd,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -168,4 +172,24 @@ def test_randomize_list_file(tmp_path: Path) -> None:
     done = command(*args, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert len(load(tmp_path / "list.json").rows) == 6  # 4 and 50% headroom
+    assert debris(tmp_path) == []
+
+
+def test_a_list_file_replaced_by_a_new_one(tmp_path: Path) -> None:
+    path = tmp_path / "list.json"
+    old = save(generate(make_design("simple", [("a", 1), ("b", 1)]), 4, seed=1), path)
+    old_bytes = old.read_bytes()
+    # The list writer itself, in a process of its own: `extend` rewrites a list in place.
+    new_list = (
+        "from mmntrial.randomization.design import make_design; "
+        "from mmntrial.randomization.lists import generate; "
+        "from mmntrial.randomization.listfile import save; "
+        "save(generate(make_design('simple', [('a', 1), ('b', 1)]), 8, seed=2), 'list.json')"
+    )
+    with killed_at("commit", "list.json", new_list, cwd=tmp_path, python=("-c",)):
+        assert path.read_bytes() == old_bytes
+        assert len(debris(tmp_path)) == 1
+    save(generate(make_design("simple", [("a", 1), ("b", 1)]), 8, seed=2), path)
+    assert len(load(path).rows) == 8
+    assert os.stat(path).st_mode & 0o777 == 0o600
     assert debris(tmp_path) == []
