@@ -13,6 +13,8 @@ so a user error never prints a traceback. Anything else is a bug and keeps its t
      +-- HistoryError             a patient-history file that cannot be read
      +-- DatasetError             a trial dataset that breaks its schema (table, row, problem)
      +-- ReportError              a report that cannot be written where it was asked to be
+     +-- OutputError              an output path that cannot take the output: a missing folder,
+     |                            a folder where a file goes (or the reverse), no permission
      +-- EngineError              a request the protocol engine cannot answer
      |    +-- IllegalTransition   a taper-state change the state machine forbids
      +-- RandomizationError       bad randomization parameters or a ledger that refuses
@@ -82,6 +84,10 @@ class ReportError(MmntrialError):
     """The report cannot be written where it was asked to be (the message says why)."""
 
 
+class OutputError(MmntrialError):
+    """An output path that cannot take the output; checked before any computing starts."""
+
+
 class EngineError(MmntrialError):
     """A request the protocol engine cannot answer (for example, no baseline infusions)."""
 
@@ -138,6 +144,7 @@ __all__ = [
     "MeasureError",
     "MmntrialError",
     "ModelFitError",
+    "OutputError",
     "Problem",
     "ProtocolError",
     "RandomizationError",

@@ -13,6 +13,7 @@ def test_schema_exports() -> None:
 
 def test_io_exports() -> None:
     assert sorted(io.__all__) == [
+        "DATASET_FILES",
         "FORMATS",
         "META_FILE",
         "detect_format",

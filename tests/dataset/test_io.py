@@ -11,7 +11,7 @@ import pytest
 from mmntrial.dataset import io
 from mmntrial.dataset.io import detect_format, read_dataset, write_dataset
 from mmntrial.dataset.schema import TABLE_NAMES, Dataset
-from mmntrial.errors import DatasetError
+from mmntrial.errors import DatasetError, OutputError
 from tests.dataset.factory import make_dataset
 
 
@@ -94,7 +94,7 @@ def test_a_failure_mid_write_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     written = _fail_on_third_table(monkeypatch)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match="disk full"):
         write_dataset(make_dataset(), tmp_path / "trial", "csv")
     assert len(written) == 2  # the failure really came mid-write
     assert list(tmp_path.iterdir()) == []  # no target, no staging directory, no file
@@ -105,7 +105,7 @@ def test_a_failure_mid_overwrite_keeps_the_old_dataset(
 ) -> None:
     target = write_dataset(make_dataset(), tmp_path / "trial", "parquet")
     _fail_on_third_table(monkeypatch)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match="disk full"):
         write_dataset(make_dataset(), target, "csv", overwrite=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["trial"]
     assert detect_format(target) == "parquet"
@@ -159,3 +159,12 @@ def test_not_a_dataset_directory(tmp_path: Path) -> None:
         read_dataset(tmp_path / "nowhere")
     with pytest.raises(DatasetError, match=r"got no \.parquet or \.csv files"):
         read_dataset(tmp_path)
+
+
+def test_overwrite_refuses_a_directory_holding_more_than_a_dataset(tmp_path: Path) -> None:
+    target = write_dataset(make_dataset(), tmp_path / "trial", "parquet")
+    (target / "analysis-notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"also holds analysis-notes.txt"):
+        write_dataset(make_dataset(), target, "csv", overwrite=True)
+    assert (target / "analysis-notes.txt").read_text(encoding="utf-8") == "mine"
+    assert detect_format(target) == "parquet"

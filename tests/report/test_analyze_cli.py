@@ -35,6 +35,7 @@ def test_analyze_prints_the_headline_and_writes_the_report(
     result = CliRunner().invoke(
         app, ["analyze", str(dataset_dir), "--protocol", "piepers-2007", "--out", str(out),
               "--no-pdf"],
+        env={"COLUMNS": "400"},  # long temporary paths stay on one line
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())

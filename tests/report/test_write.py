@@ -98,7 +98,9 @@ def test_a_file_in_place_of_the_out_directory_is_a_user_error(
 ) -> None:
     blocker = tmp_path / "report"
     blocker.write_text("not a directory")
-    with pytest.raises(MmntrialError, match=r"exists and is not a directory"):
+    with pytest.raises(
+        MmntrialError, match=r"out_dir: got '.*report', .*exists and is not a folder"
+    ):
         write_report(factory_dataset, piepers, factory_plan, blocker, pdf=False)
 
 

@@ -1,7 +1,8 @@
 """``mmntrial analyze``: run the analysis plan on a trial dataset and write the report.
 
 The command reads the dataset (Parquet or CSV), runs the protocol's analysis plan,
-writes ``report.html`` (and ``report.pdf`` where WeasyPrint works) into ``--out``, and
+writes ``report.html`` (and ``report.pdf`` where WeasyPrint works) into ``--out``, which
+is replaced as a whole (an existing folder may hold only an earlier report), and
 prints the headline: the primary endpoint per arm, the risk difference with its
 interval and p-value, and where the report is.
 """
@@ -19,8 +20,10 @@ from rich.text import Text
 from mmntrial.analysis.result import format_number, format_p
 
 if TYPE_CHECKING:
+    from mmntrial.analysis.plan import PlanResults
     from mmntrial.dataset.schema import Dataset
     from mmntrial.protocol.model import Protocol
+    from mmntrial.report.write import ReportPaths
 
 
 def analyze(
@@ -37,9 +40,13 @@ def analyze(
 ) -> None:
     """Analyse a trial dataset and write the trial report (HTML, and PDF where possible)."""
     # Imported here so that `mmntrial --help` does not load pandas, matplotlib and the plan.
+    from mmntrial.atomic import check_output_folder
     from mmntrial.dataset.io import read_dataset
     from mmntrial.protocol.loader import load_protocol
+    from mmntrial.report.write import REPORT_FILES
 
+    # Checked first: a wrong --out is refused before the dataset is read and analysed.
+    check_output_folder(out, "--out", owned=REPORT_FILES)
     design = load_protocol(protocol)
     report_and_print(
         Console(highlight=False, soft_wrap=True), read_dataset(dataset, design), design, out, pdf
@@ -50,13 +57,28 @@ def report_and_print(
     console: Console, data: Dataset, design: Protocol, out: Path, pdf: bool
 ) -> Path:
     """Run the plan, write the report into ``out``, print the headline; return the HTML path."""
+    results, paths = run_and_write(console, data, design, out, pdf)
+    print_headline(console, design, results, paths)
+    return paths.html
+
+
+def run_and_write(
+    console: Console, data: Dataset, design: Protocol, out: Path, pdf: bool
+) -> tuple[PlanResults, ReportPaths]:
+    """Run the plan and write the report into ``out`` (replaced whole); print nothing."""
     from mmntrial.analysis.plan import run_plan
     from mmntrial.report.write import write_report
 
     with console.status("Running the analysis plan and writing the report..."):
         results = run_plan(data, design)
         paths = write_report(data, design, results, out, pdf=pdf)
+    return results, paths
 
+
+def print_headline(
+    console: Console, design: Protocol, results: PlanResults, paths: ReportPaths
+) -> None:
+    """The primary endpoint per arm, the primary test, the dataset hash and the files."""
     endpoints = results.endpoints
     table = Table(title=results.primary.name, title_justify="left")
     table.add_column("arm")
@@ -81,7 +103,6 @@ def report_and_print(
     console.print(f"dataset hash (SHA-256 of the content): {paths.dataset_hash}", markup=False)
     console.print(f"report: {paths.html}", markup=False)
     console.print(f"pdf: {paths.pdf}" if paths.pdf else paths.pdf_note, markup=False)
-    return paths.html
 
 
-__all__ = ["analyze", "report_and_print"]
+__all__ = ["analyze", "print_headline", "report_and_print", "run_and_write"]

@@ -5,7 +5,8 @@
 2. A small power analysis of the reference design: no effect versus a 50% fall in the
    IVIg need, 14 and 28 patients per arm.
 3. One simulated trial of the reference design (fixed seed): its dataset written, the
-   planned analysis run, and the trial report written into ``mmntrial-demo/``.
+   planned analysis run, and the trial report written into ``mmntrial-demo/``, a folder
+   replaced as a whole (checked before anything runs).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from mmntrial.cli.analyze import report_and_print
+from mmntrial.atomic import check_output_folder, replacing_folder
+from mmntrial.cli.analyze import print_headline, run_and_write
 from mmntrial.cli.engine import print_timeline
 from mmntrial.dataset.history_csv import read_histories
 from mmntrial.engine.replay import replay
@@ -31,6 +33,10 @@ DEMO_HISTORIES = "piepers-2007-histories.csv"
 DEMO_PATIENT = "P02-restored"
 DEMO_SEED = 2007
 POWER_TRIALS = 300
+DATASET_DIR = "dataset"
+REPORT_DIR = "report"
+# What the demo folder holds; it is replaced as a whole, so it may hold nothing else.
+DEMO_FILES = frozenset({DATASET_DIR, REPORT_DIR})
 
 
 def _power_table(console: Console) -> None:
@@ -77,7 +83,9 @@ def _power_table(console: Console) -> None:
 
 def demo(
     out: Path = typer.Option(
-        Path("mmntrial-demo"), "--out", help="Folder for the simulated dataset and the report."
+        Path("mmntrial-demo"),
+        "--out",
+        help="Folder for the simulated dataset and the report (replaced as a whole).",
     ),
 ) -> None:
     """Engine decisions, a power analysis, and one simulated trial analysed into a report."""
@@ -85,6 +93,8 @@ def demo(
     from mmntrial.simulate.population import load_population
     from mmntrial.simulate.trials.one_trial import simulate_trial
 
+    # Checked before the demo runs: a wrong --out must not cost a minute of waiting.
+    check_output_folder(out, "--out", owned=DEMO_FILES)
     console = Console()
     protocol = load_protocol(DEMO_PROTOCOL)
     taper = protocol.taper
@@ -117,6 +127,10 @@ def demo(
         seed=DEMO_SEED,
         created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    dataset_dir = write_dataset(trial.dataset, out / "dataset", format="parquet", overwrite=True)
-    console.print(f"dataset: {dataset_dir}", markup=False)
-    report_and_print(console, trial.dataset, protocol, out / "report", pdf=True)
+    # The dataset and its report are replaced together: never a new dataset beside an old
+    # report. Both are written staged, so the paths printed are the final ones.
+    with replacing_folder(out, owned=DEMO_FILES) as staging:
+        write_dataset(trial.dataset, staging / DATASET_DIR, format="parquet")
+        results, paths = run_and_write(console, trial.dataset, protocol, staging / REPORT_DIR, True)
+    console.print(f"dataset: {out / DATASET_DIR}", markup=False)
+    print_headline(console, protocol, results, paths.moved_to(out / REPORT_DIR))

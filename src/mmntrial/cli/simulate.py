@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mmntrial.errors import SimulationError
+from mmntrial.atomic import check_output_file, check_output_folder, replacing_file
 from mmntrial.simulate.sweep import SWEEP_DEFAULTS, make_plan, run_sweep
 from mmntrial.simulate.sweep.execute import dask_client
 from mmntrial.simulate.sweep.syntax import parse_assignment, parse_values, sweep_plan
@@ -110,13 +110,13 @@ def simulate(
         n_per_arm=n_per_arm,
         chunk_trials=chunk_trials,
     )
-    if out is not None and out.suffix != ".parquet":
-        raise SimulationError(f"--out: got {str(out)!r}, expected a file name ending in .parquet")
     # Checked before the simulation runs, not after it, so no work is lost to a typo.
-    if out is not None and (out.is_dir() or not out.parent.is_dir()):
-        raise SimulationError(
-            f"--out: got {str(out)!r}, expected a .parquet file in an existing folder"
-        )
+    if out is not None:
+        check_output_file(out, "--out", suffix=".parquet")
+    if dataset is not None:
+        from mmntrial.dataset.io import DATASET_FILES
+
+        check_output_folder(dataset, "--dataset", owned=DATASET_FILES)
     plan = make_plan(
         protocol=protocol,
         population=population,
@@ -132,7 +132,8 @@ def simulate(
         result = run_sweep(plan, client=client, progress=tick)
     point, summary = plan.points[0], result.summaries[0]
     if out is not None:
-        result.per_trial.drop(columns=["point"]).to_parquet(out, index=False)
+        with replacing_file(out) as temporary:
+            result.per_trial.drop(columns=["point"]).to_parquet(temporary, index=False)
     if dataset is not None:
         _write_dataset(plan.protocol, plan.population, effect, seed, n_per_arm, dataset)
     if as_json:
@@ -163,7 +164,8 @@ def _write_dataset(
         n_per_arm=n_per_arm,
         created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    write_dataset(trial.dataset, path, format="parquet")
+    # An earlier dataset at this path is replaced whole (checked before the simulation).
+    write_dataset(trial.dataset, path, format="parquet", overwrite=True)
 
 
 def _default(setting: str) -> str:
@@ -172,7 +174,9 @@ def _default(setting: str) -> str:
 
 def sweep(
     grid: Path | None = typer.Argument(None, help="A sweep file (TOML); or give the axes below."),
-    out: Path = typer.Option(..., "--out", help="Folder for the table and figures."),
+    out: Path = typer.Option(
+        ..., "--out", help="Folder for the table and figures (replaced as a whole)."
+    ),
     protocol: str | None = typer.Option(
         None, "--protocol", "-p", help=f"Protocol name or file {_default('protocol')}."
     ),
@@ -203,8 +207,10 @@ def sweep(
     With a sweep file, the options --protocol, --population, --trials, --seed and
     --chunk-trials replace the file's values; the grid axes come from the file only.
     """
-    from mmntrial.report.sweep_figures import save_sweep_figures
+    from mmntrial.report.sweep_figures import SWEEP_FILES, write_sweep
 
+    # Checked before the sweep runs, so that no work is lost to a wrong --out.
+    check_output_folder(out, "--out", owned=SWEEP_FILES)
     counts = {"n_trials": trials, "seed": seed, "chunk_trials": chunk_trials}
     check_arguments(labels=OPTION_NAMES, **{k: v for k, v in counts.items() if v is not None})
     settings: dict[str, Any] = {
@@ -240,10 +246,8 @@ def sweep(
         _client(workers, scheduler) as client,
     ):
         result = run_sweep(plan, client=client, progress=tick)
-    out.mkdir(parents=True, exist_ok=True)
     frame = result.to_frame()
-    frame.to_csv(out / "sweep.csv", index=False)
-    figures = save_sweep_figures(result, out)
+    table_path, *figures = write_sweep(result, frame, out)
     # The axes as sweep.csv shows them (a column of 0 and 0.5 reads 0.0 and 0.5).
     records = frame.to_dict(orient="records")
     if as_json:
@@ -265,7 +269,7 @@ def sweep(
             f"{drug.weeks_deteriorated_per_patient:.1f}",
         )
     console.print(table)
-    console.print(f"wrote {out / 'sweep.csv'} and {', '.join(p.name for p in figures)}")
+    console.print(f"wrote {table_path} and {', '.join(p.name for p in figures)}")
 
 
 __all__ = ["print_summary", "progress_bar", "simulate", "sweep"]

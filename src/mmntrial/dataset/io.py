@@ -1,22 +1,21 @@
 """Read and write a trial dataset directory: one file per table plus ``dataset.json``.
 
-Writing is atomic: every file goes into a temporary directory next to the target, which
-is renamed into place only when all files are written, so a crash or an error never
-leaves a half-written dataset behind. Reading detects the format (Parquet or CSV),
-converts each column to the schema's dtype and validates the whole dataset, reporting
-every problem with its table and row at once.
+Writing is atomic (:func:`mmntrial.atomic.replacing_folder`): every file goes into a
+staging folder beside the target, which replaces it whole only when all files are on
+disk, so a crash or an error leaves the old dataset or the new, never half of one.
+Reading detects the format (Parquet or CSV), converts each column to the schema's dtype
+and validates the whole dataset, reporting every problem with its table and row at once.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
+from mmntrial.atomic import replacing_folder
 from mmntrial.dataset.checks import Problems, collect
 from mmntrial.dataset.convert import parse_csv_table
 from mmntrial.dataset.schema import META_FIELDS, TABLE_NAMES, TABLES, Dataset, DatasetMeta
@@ -28,6 +27,10 @@ if TYPE_CHECKING:
 Format = Literal["parquet", "csv"]
 FORMATS: tuple[Format, ...] = ("parquet", "csv")
 META_FILE = "dataset.json"
+# Every name a dataset folder may hold: a folder holding only these can be replaced whole.
+DATASET_FILES = frozenset(
+    {META_FILE, *(f"{name}.{fmt}" for name in TABLE_NAMES for fmt in FORMATS)}
+)
 
 
 def _write_table(frame: pd.DataFrame, path: Path, fmt: Format) -> None:
@@ -52,7 +55,8 @@ def write_dataset(
 ) -> Path:
     """Write ``dataset`` to ``directory`` atomically; return the directory.
 
-    Refuses a non-empty directory unless ``overwrite=True``, which replaces it whole.
+    Refuses a non-empty directory unless ``overwrite=True``, which replaces a dataset
+    directory whole (one that holds only the files of a dataset, see ``DATASET_FILES``).
 
     >>> import tempfile, pathlib
     >>> from tests.dataset.factory import make_dataset
@@ -71,34 +75,12 @@ def write_dataset(
             f"{target}: directory is not empty; choose an empty one or pass overwrite=True"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
+    with replacing_folder(target, owned=DATASET_FILES if overwrite else ()) as staging:
         for name in TABLE_NAMES:
             _write_table(dataset.table(name), staging / f"{name}.{format}", format)
         meta_text = json.dumps(dataset.meta.to_json_dict(), indent=2) + "\n"
         (staging / META_FILE).write_text(meta_text, encoding="utf-8")
-        _swap_into_place(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target
-
-
-def _swap_into_place(staging: Path, target: Path) -> None:
-    # An existing target is moved aside first and removed only after the rename, so
-    # the old dataset survives a failure of the rename itself.
-    if not target.exists():
-        staging.rename(target)
-        return
-    aside = target.with_name(f".{target.name}.old")
-    shutil.rmtree(aside, ignore_errors=True)
-    target.rename(aside)
-    try:
-        staging.rename(target)
-    except BaseException:
-        aside.rename(target)
-        raise
-    shutil.rmtree(aside, ignore_errors=True)
 
 
 def detect_format(directory: str | Path) -> Format:
@@ -184,4 +166,11 @@ def read_dataset(directory: str | Path, protocol: Protocol | None = None) -> Dat
     return Dataset(meta=meta, protocol=protocol, **frames)
 
 
-__all__ = ["FORMATS", "META_FILE", "detect_format", "read_dataset", "write_dataset"]
+__all__ = [
+    "DATASET_FILES",
+    "FORMATS",
+    "META_FILE",
+    "detect_format",
+    "read_dataset",
+    "write_dataset",
+]

@@ -26,10 +26,10 @@ and the allocation service can read it, and publish only the commitment.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from mmntrial.atomic import write_text
 from mmntrial.errors import RandomizationError
 from mmntrial.randomization.design import design_from_parameters
 from mmntrial.randomization.lists import AllocationList, Commitment, Row
@@ -115,15 +115,9 @@ def save(allocation_list: AllocationList, path: str | Path) -> Path:
     ...     load(save(lst, pathlib.Path(tmp) / "list.json")) == lst
     True
     """
-    target = Path(path)
     text = json.dumps(to_document(allocation_list), indent=1, ensure_ascii=False) + "\n"
-    # Written to a temporary file, then renamed: a crash never leaves half a list behind.
-    tmp = target.with_name(target.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    tmp.replace(target)
-    return target
+    # Atomic: a crash leaves the old list or the new, never half of one.
+    return write_text(path, text, mode=0o600)
 
 
 def load(path: str | Path) -> AllocationList:

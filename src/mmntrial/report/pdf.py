@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from mmntrial.atomic import replacing_file
+
 INSTALL_HINT = "run `sudo bash scripts/system-deps` for Pango, then `uv sync` for weasyprint"
 
 
@@ -51,6 +53,7 @@ def write_pdf(html: str, path: Path, *, base_url: Path | None = None) -> PdfOutc
     """Render ``html`` to a PDF at ``path``; a failure is returned as a reason, not raised.
 
     ``base_url`` resolves relative links (the report has none: everything is inline).
+    The file is written atomically: a failure leaves the old PDF (if any) as it was.
     """
     module, reason = _weasyprint()
     if module is None:
@@ -63,16 +66,17 @@ def write_pdf(html: str, path: Path, *, base_url: Path | None = None) -> PdfOutc
         logger.setLevel(logging.ERROR)
     try:
         document = module.HTML(string=html, base_url=str(base_url) if base_url else None)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        document.write_pdf(str(path))
+        data = document.write_pdf()
     except (OSError, ValueError, RuntimeError, AttributeError, TypeError) as error:
         # WeasyPrint has no exception root of its own; these are what its layout,
         # font and file code raise. The HTML report goes on without a PDF.
-        path.unlink(missing_ok=True)
         return PdfOutcome(None, f"WeasyPrint failed: {type(error).__name__}: {error}")
     finally:
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
+    # Rendered in memory, then written atomically: never a 0-byte or truncated PDF.
+    with replacing_file(path) as temporary:
+        temporary.write_bytes(data)
     return PdfOutcome(path, None)
 
 

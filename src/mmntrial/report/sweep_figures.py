@@ -1,10 +1,11 @@
-"""Figures of a design sweep: power by design, and harm against IVIg saved.
+"""Figures of a design sweep (power by design, harm against IVIg saved), and its folder.
 
-Each function takes a sweep's result (its design points and one
+Each figure function takes a sweep's result (its design points and one
 :class:`~mmntrial.simulate.trials.summary.DesignSummary` per point, see
-:func:`mmntrial.simulate.sweep.run_sweep`) and returns a matplotlib Figure; the caller
-saves it as PNG and SVG. The Agg backend is chosen here, when a figure is made,
-never at import time.
+:func:`mmntrial.simulate.sweep.run_sweep`) and returns a matplotlib Figure, saved as PNG
+and SVG. :func:`write_sweep` replaces the sweep folder as a whole (``sweep.csv`` and the
+figures), so a crash never leaves a new table beside old figures. The Agg backend is
+chosen here, when a figure is made, never at import time.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mmntrial.atomic import replacing_folder
+
 if TYPE_CHECKING:
+    import pandas as pd
+
     from mmntrial.simulate.sweep.grid import DesignPoint
     from mmntrial.simulate.sweep.run import SweepResult
     from mmntrial.simulate.trials.summary import DesignSummary
@@ -97,18 +102,43 @@ def harm_savings_figure(result: SweepResult) -> Any:
     return figure
 
 
+_FIGURES = (("power", power_figure), ("harm_vs_savings", harm_savings_figure))
+_FORMATS = ("png", "svg")
+SWEEP_TABLE = "sweep.csv"
+# What a sweep folder holds: a folder holding only these may be replaced by a new sweep.
+SWEEP_FILES = frozenset({SWEEP_TABLE, *(f"{n}.{f}" for n, _ in _FIGURES for f in _FORMATS)})
+
+
 def save_sweep_figures(result: SweepResult, directory: Path) -> list[Path]:
     """Write power and harm-versus-savings figures as PNG and SVG; return the paths."""
     written = []
-    for name, make in (("power", power_figure), ("harm_vs_savings", harm_savings_figure)):
+    for name, make in _FIGURES:
         figure = make(result)
-        for suffix in ("png", "svg"):
+        for suffix in _FORMATS:
             path = directory / f"{name}.{suffix}"
             # No date in the metadata: the same sweep gives the same files.
             metadata = {"Date": None} if suffix == "svg" else {"Software": None}
-            figure.savefig(path, dpi=120, metadata=metadata)
+            figure.savefig(path, format=suffix, dpi=120, metadata=metadata)
             written.append(path)
     return written
 
 
-__all__ = ["harm_savings_figure", "power_figure", "save_sweep_figures"]
+def write_sweep(result: SweepResult, table: pd.DataFrame, directory: Path) -> list[Path]:
+    """Replace ``directory`` whole with ``sweep.csv`` (``table``) and the figures.
+
+    Returns the paths written, the table first. A failure leaves the old folder as it was.
+    """
+    with replacing_folder(directory, owned=SWEEP_FILES) as staging:
+        table.to_csv(staging / SWEEP_TABLE, index=False)
+        names = [path.name for path in save_sweep_figures(result, staging)]
+    return [directory / name for name in (SWEEP_TABLE, *names)]
+
+
+__all__ = [
+    "SWEEP_FILES",
+    "SWEEP_TABLE",
+    "harm_savings_figure",
+    "power_figure",
+    "save_sweep_figures",
+    "write_sweep",
+]

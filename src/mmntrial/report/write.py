@@ -1,9 +1,10 @@
 """Write the trial report: one self-contained HTML file, the PDF where WeasyPrint works.
 
 :func:`write_report` takes the dataset, the protocol and the analysis plan's results and
-formats them; it computes no test statistic (the plan did). The HTML is written first
-and always; the PDF is made from the same HTML. When the PDF cannot be made, the HTML
-says "PDF not written: <reason>" and the report is still complete.
+formats them; it computes no test statistic (the plan did). The HTML is always
+written; the PDF is made from the same HTML. When the PDF cannot be made, the HTML says
+"PDF not written: <reason>" and the report is still complete. The report folder is
+replaced as a whole, so the HTML, the PDF and the figures always belong together.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from mmntrial import __version__
 from mmntrial.analysis.consort import ConsortCounts
 from mmntrial.analysis.plan import PlanResults
+from mmntrial.atomic import check_output_folder, replacing_folder
 from mmntrial.dataset.schema import Dataset
 from mmntrial.errors import ReportError
 from mmntrial.protocol.model import Protocol
@@ -37,6 +39,8 @@ from mmntrial.report.summary import protocol_summary
 HTML_NAME = "report.html"
 PDF_NAME = "report.pdf"
 FIGURE_DIR = "figures"
+# What a report folder holds: a folder holding only these may be replaced by a new report.
+REPORT_FILES = frozenset({HTML_NAME, PDF_NAME, FIGURE_DIR})
 # Libraries whose versions change the numbers or the figures: printed for reproduction.
 _LIBRARIES = ("numpy", "scipy", "pandas", "statsmodels", "lifelines", "matplotlib")
 # ConsortCounts.withdrawn keys are "<status>: <reason>"; lost subjects get their own line.
@@ -53,6 +57,26 @@ class ReportPaths:
     pdf_note: str
     dataset_hash: str
     figures: Mapping[str, Path] = field(default_factory=dict)
+
+    def moved_to(self, folder: Path) -> ReportPaths:
+        """The same paths once the report folder is ``folder`` (a report written staged).
+
+        >>> km = {"km": Path("a/figures/km.svg")}
+        >>> paths = ReportPaths(Path("a/report.html"), None, "", "", km)
+        >>> paths.moved_to(Path("b")).figures["km"].as_posix()
+        'b/figures/km.svg'
+        """
+        home = self.html.parent
+
+        def move(path: Path) -> Path:
+            return folder / path.relative_to(home)
+
+        return replace(
+            self,
+            html=move(self.html),
+            pdf=None if self.pdf is None else move(self.pdf),
+            figures={name: move(path) for name, path in self.figures.items()},
+        )
 
 
 def consort_flow(counts: ConsortCounts, labels: Mapping[str, str]) -> Flow:
@@ -196,13 +220,6 @@ def build_context(
     )
 
 
-def _write_text(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise ReportError(f"{path}: cannot write the report ({error.strerror or error})") from error
-
-
 def write_report(
     dataset: Dataset,
     protocol: Protocol,
@@ -213,45 +230,43 @@ def write_report(
 ) -> ReportPaths:
     """Write ``report.html`` (and ``report.pdf``, SVG figures) into ``out_dir``.
 
-    ``pdf=False`` skips the PDF (the HTML then says so).
+    ``pdf=False`` skips the PDF (the HTML then says so). The folder is replaced as a
+    whole (:func:`mmntrial.atomic.replacing_folder`): a crash or an error leaves the old
+    report or the new one, never a new HTML beside an old PDF. It may be new, empty or
+    an earlier report; a folder holding anything else is refused, before any work.
     """
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ReportError(f"--out {out_dir}: exists and is not a directory; choose a directory")
-    try:
-        (out_dir / FIGURE_DIR).mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ReportError(
-            f"--out {out_dir}: cannot create it ({error.strerror or error})"
-        ) from error
+    out_dir = check_output_folder(out_dir, "out_dir", owned=REPORT_FILES)
     digest = dataset_hash(dataset)
     reason = pdf_unavailable_reason() if pdf else "not requested (pdf=False)"
     note = f"PDF not written: {reason}" if reason else f"Also as PDF: {PDF_NAME} (same content)."
     context = build_context(dataset, protocol, plan_results, digest=digest, pdf_note=note)
-    html_path = out_dir / HTML_NAME
     html = render_html(context)
-    _write_text(html_path, html)
-    figures = {}
-    for name, svg in [("consort", context.consort_svg)] + [
+    svgs = [("consort", context.consort_svg)] + [
         (f.id.removeprefix("fig-"), f.svg) for f in context.figures
-    ]:
-        figures[name] = out_dir / FIGURE_DIR / f"{name}.svg"
-        _write_text(figures[name], svg + "\n")
-    pdf_path: Path | None = None
-    if reason is None:
-        outcome = write_pdf(html, out_dir / PDF_NAME)
-        pdf_path = outcome.path
-        if outcome.reason is not None:
-            # The HTML promised a PDF that could not be made: say why instead.
-            note = f"PDF not written: {outcome.reason}"
-            _write_text(html_path, render_html(replace(context, pdf_note=note)))
-    return ReportPaths(html_path, pdf_path, note, digest, figures)
+    ]
+    pdf_written = False
+    with replacing_folder(out_dir, owned=REPORT_FILES) as staging:
+        (staging / FIGURE_DIR).mkdir()
+        for name, svg in svgs:
+            (staging / FIGURE_DIR / f"{name}.svg").write_text(svg + "\n", encoding="utf-8")
+        if reason is None:
+            outcome = write_pdf(html, staging / PDF_NAME)
+            pdf_written = outcome.written
+            if outcome.reason is not None:
+                # The HTML would promise a PDF that could not be made: say why instead.
+                note = f"PDF not written: {outcome.reason}"
+                html = render_html(replace(context, pdf_note=note))
+        (staging / HTML_NAME).write_text(html, encoding="utf-8")
+    figures = {name: out_dir / FIGURE_DIR / f"{name}.svg" for name, _ in svgs}
+    pdf_path = out_dir / PDF_NAME if pdf_written else None
+    return ReportPaths(out_dir / HTML_NAME, pdf_path, note, digest, figures)
 
 
 __all__ = [
     "FIGURE_DIR",
     "HTML_NAME",
     "PDF_NAME",
+    "REPORT_FILES",
     "ReportError",
     "ReportPaths",
     "build_context",
