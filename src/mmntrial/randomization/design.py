@@ -23,6 +23,7 @@ from typing import Any
 from mmntrial.errors import RandomizationError
 from mmntrial.protocol.model import AllocationMethod, Arm, Imbalance, Randomization
 from mmntrial.randomization.allocators import ALLOCATORS, Allocator
+from mmntrial.randomization.limits import check_block_sizes, check_strata
 from mmntrial.randomization.minimization import MinimizationSettings
 
 UNSTRATIFIED = "all"
@@ -156,7 +157,9 @@ def make_design(
         ) from None
     names, ratios = _check_arms(arms)
     checked_factors = _check_factors(dict(factors or {}))
+    check_strata([len(f.levels) for f in checked_factors])
     sizes = tuple(block_sizes)
+    check_block_sizes(sizes)
     mini = ALLOCATORS[meth].check(
         ratios,
         sizes,
