@@ -140,11 +140,19 @@ def _match(entries: Sequence[Entry], rows: Sequence[tuple[str, Entry]]) -> None:
             )
         name, said = rows[index]
         changed = _differences(entry, said)
-        if changed:
+        if not changed:
+            continue
+        if index + 1 < len(entries) and not _differences(entries[index + 1], said):
             raise ChainBroken(
-                f"{CHAIN} {entry.describe()}: {name} differs from it (changed: "
-                f"{', '.join(changed)}), or rows were removed or inserted before it"
+                f"{CHAIN} {entry.describe()}: its row is missing from the table (removed)"
             )
+        if index + 1 < len(rows) and not _differences(entry, rows[index + 1][1]):
+            raise ChainBroken(
+                f"{CHAIN}: {name} has no chain entry: it was inserted outside the ledger"
+            )
+        raise ChainBroken(
+            f"{CHAIN} {entry.describe()}: {name} differs from it (changed: {', '.join(changed)})"
+        )
 
 
 def _differences(entry: Entry, said: Entry) -> list[str]:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DatabaseError
 
 from mmntrial.errors import StorageError
 from mmntrial.storage.engine import make_engine, write_transaction
-from mmntrial.storage.migrate import current_revisions, upgrade
+from mmntrial.storage.migrate import current_revisions, refuse_foreign_tables, upgrade
 from mmntrial.storage.sqlitefile import prepare
 from mmntrial.storage.target import database_url, shown
 
@@ -53,6 +53,7 @@ class Database:
         try:
             with database.write() as conn:
                 if not create and not current_revisions(conn):
+                    refuse_foreign_tables(conn)
                     raise StorageError(
                         f"database {shown(url)!r}: got a database without mmntrial's tables, "
                         "expected an existing ledger (create one with `mmntrial randomize "

@@ -37,7 +37,7 @@ def current_revisions(conn: Connection) -> tuple[str, ...]:
 PRE_STORAGE_TABLES = frozenset({"list_versions", "allocations", "unblindings"})
 
 
-def _refuse_foreign_tables(conn: Connection) -> None:
+def refuse_foreign_tables(conn: Connection) -> None:
     """A database without a revision is new or a pre-storage ledger, never another's."""
     tables = set(inspect(conn).get_table_names()) - {"sqlite_sequence"}
     foreign = sorted(tables - PRE_STORAGE_TABLES)
@@ -61,7 +61,7 @@ def upgrade(conn: Connection) -> None:
     if current == (HEAD,):
         return
     if not current:
-        _refuse_foreign_tables(conn)
+        refuse_foreign_tables(conn)
     # Imported here, not at the top: most openings find the database at HEAD.
     from alembic import command
     from alembic.config import Config
