@@ -213,8 +213,10 @@ def verify(chain: str, stored: Sequence[Stored]) -> Head:
         if item.previous != previous:
             follows = hashes.get(item.previous)
             if follows is None:
-                what = "removed or replaced (it follows an entry that is no longer there)"
-                raise ChainBroken(f"{chain} entry {index - 1 or 1}: {what}")
+                raise ChainBroken(
+                    f"{chain} {entry.describe()}: follows an entry that is no longer there "
+                    f"(an entry between {index - 1} and it was removed or replaced)"
+                )
             if follows < index - 1:
                 raise ChainBroken(
                     f"{chain} entry {follows + 1}: inserted (entry {index} was written right "
