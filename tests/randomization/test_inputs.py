@@ -253,3 +253,21 @@ def test_audit_with_a_head_and_unblindings_on_the_command_line(
     code, out, _ = run(capsys, "unblindings", "--db", str(ledger))
     assert code == 0
     assert "unblindings: 0" in out
+
+
+def test_a_site_code_with_control_characters_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--method", "stratified_blocks", "--block-sizes", "2", "--size", "4"]
+    code, _, err = run(
+        capsys,
+        "generate",
+        *args,
+        "--strata",
+        "centre=AMC,U\x1b[2JMC",
+        "--out",
+        str(tmp_path / "l.json"),
+    )
+    assert code == 2
+    assert "strata.centre: got 'U\\x1b[2JMC', expected one printable line" in err
+    assert not (tmp_path / "l.json").exists()

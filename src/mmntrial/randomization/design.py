@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mmntrial.errors import RandomizationError
+from mmntrial.identifiers import checked_identifier
 from mmntrial.protocol.model import AllocationMethod, Arm, Imbalance, Randomization
 from mmntrial.randomization.allocators import ALLOCATORS, Allocator
 from mmntrial.randomization.limits import check_block_sizes, check_strata
@@ -200,6 +201,10 @@ def _check_factors(factors: Mapping[str, Sequence[str]]) -> tuple[Factor, ...]:
                 f"strata: got factor {name!r}, expected a non-empty name without '|', '=' or ','"
             )
         levels_t = tuple(str(level) for level in levels)
+        for level in levels_t:
+            # Levels are site codes and the like, typed by people: one check for all of
+            # them (kept as written: a committed list's levels must not change).
+            checked_identifier(f"strata.{name}", level, RandomizationError)
         bad = [lv for lv in levels_t if not lv or any(c in lv for c in "|=,")]
         if not levels_t or bad or len(set(levels_t)) != len(levels_t):
             raise RandomizationError(
