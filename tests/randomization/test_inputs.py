@@ -271,3 +271,30 @@ def test_a_site_code_with_control_characters_is_refused(
     assert code == 2
     assert "strata.centre: got 'U\\x1b[2JMC', expected one printable line" in err
     assert not (tmp_path / "l.json").exists()
+
+
+def test_slots_and_list_cannot_share_a_path(tmp_path: Path, capsys) -> None:
+    out = str(tmp_path / "l.json")
+    code, _, err = run(capsys, "generate", *CENTRES, "--size", "4", "--out", out, "--slots", out)
+    assert code == 2
+    assert "--slots: got" in err
+    assert not (tmp_path / "l.json").exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"[" * 100_000 + b"]" * 100_000, b"\xe9t\xe9", b"", b'{"format": "mmntrial-allocation-list"}'],
+)
+def test_a_list_file_that_is_no_list_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content)
+    for command in (
+        ["verify", str(bad)],
+        ["init", "--db", str(tmp_path / "x.db"), "--list", str(bad)],
+    ):
+        code, _, err = run(capsys, *command)
+        assert code == 2
+        assert "bad.json" in err
+    assert not (tmp_path / "x.db").exists()

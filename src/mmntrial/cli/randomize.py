@@ -150,6 +150,11 @@ def generate(
     # Checked before any work: a bad path is reported at once, not after the list is made.
     check_output(out, "--out", replace=force)
     check_output(slots_path, "--slots", replace=True)
+    if slots_path.resolve() == out.resolve():
+        raise RandomizationError(
+            f"--slots: got {str(slots_path)!r}, the path of --out; expected another file (the "
+            "slots file goes to the allocator, the list file stays sealed)"
+        )
     design = build_design(
         protocol, method, arms, ratio, block_sizes, strata, imbalance, weight, p_preferred
     )
