@@ -22,6 +22,7 @@ so a user error never prints a traceback. Anything else is a bug and keeps its t
      |    +-- AlreadyRandomized   the subject holds an allocation already
      |    +-- ListTampered        the list on disk no longer matches its commitment
      +-- StorageError             a database that cannot be opened: a bad URL, an unknown revision
+ |    +-- ChainBroken         a hash chain with an entry changed, removed, inserted or reordered
      +-- SafetyError              a lab or grading table the safety rules do not know
      +-- SimulationError          bad simulation input: a population value, a seed, an array
      +-- AnalysisError            input a statistical test cannot use (empty arm, NaN, ...)
@@ -116,6 +117,10 @@ class StorageError(MmntrialError):
     """A database that cannot be opened or used: a bad URL, no server, an unknown revision."""
 
 
+class ChainBroken(StorageError):
+    """A hash chain (ledger, audit trail) whose entries no longer hash to its head."""
+
+
 class SafetyError(MmntrialError, ValueError):
     """A lab without a grading table, or a grading table that breaks its format."""
 
@@ -135,6 +140,7 @@ class ModelFitError(AnalysisError):
 __all__ = [
     "AlreadyRandomized",
     "AnalysisError",
+    "ChainBroken",
     "DatasetError",
     "EngineError",
     "HistoryError",

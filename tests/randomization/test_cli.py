@@ -16,8 +16,8 @@ runner = CliRunner()
 CENTRES = ["--strata", "centre=AMC,UMCU"]
 
 
-def _generate(tmp_path: Path, *extra: str) -> Path:
-    out = tmp_path / "list.json"
+def _generate(tmp_path: Path, *extra: str, name: str = "list.json") -> Path:
+    out = tmp_path / name
     result = runner.invoke(
         app,
         [
@@ -81,8 +81,8 @@ def test_generate_with_options_and_a_small_seed_warns(tmp_path: Path) -> None:
 
 
 def test_same_seed_same_commitment_on_the_command_line(tmp_path: Path) -> None:
-    a = load(_generate(tmp_path, "--seed", str(2**100)))
-    b = load(_generate(tmp_path, "--seed", str(2**100)))
+    a = load(_generate(tmp_path, "--seed", str(2**100), name="a.json"))
+    b = load(_generate(tmp_path, "--seed", str(2**100), name="b.json"))
     assert a.commitment == b.commitment
 
 
@@ -195,25 +195,43 @@ def test_assess_prints_a_table_and_json() -> None:
 
 def test_allocate_and_reveal_over_a_ledger(tmp_path: Path, database: str | Path) -> None:
     path = _generate(tmp_path, "--seed", str(2**90))
+    slots = tmp_path / "list.slots.json"
     db = database
-    common = ["--db", str(db), "--list", str(path)]
+    created = runner.invoke(app, ["init", "--db", str(db), "--list", str(slots)])
+    assert created.exit_code == 0, created.output
+    assert "ledger head (keep it: COUNT:HASH): 1:" in created.output
+    common = ["--db", str(db), "--list", str(slots)]
     result = runner.invoke(
         app, ["allocate", "MMN-001", *common, "--by", "nurse", "--stratum", "centre=AMC"]
     )
     assert result.exit_code == 0, result.output
     first = load(path).slots("centre=AMC")[0]
     assert f"kit {first.kit}" in result.output
+    assert "ledger head (keep it: COUNT:HASH): 2:" in result.output
     assert "mmf" not in result.output
     assert "placebo" not in result.output
     again = runner.invoke(
         app, ["allocate", "MMN-001", *common, "--by", "nurse", "--stratum", "centre=AMC"]
     )
     assert "randomized already" in str(again.exception)
-    shown = runner.invoke(
+    blinded = runner.invoke(
         app, ["reveal", "MMN-001", *common, "--by", "dr. Smit", "--reason", "SUSAR"]
     )
+    assert "expected the list file (the sealed key" in str(blinded.exception)
+    key = ["--db", str(db), "--list", str(path)]
+    shown = runner.invoke(app, ["reveal", "MMN-001", *key, "--by", "dr. Smit", "--reason", "SUSAR"])
     assert shown.exit_code == 0, shown.output
     assert f"arm {first.arm}" in shown.output
+    listed = runner.invoke(app, ["unblindings", "--db", str(db), "--json"])
+    assert listed.exit_code == 0, listed.output
+    [record] = json.loads(listed.stdout)
+    assert (record["subject"], record["revealed_by"], record["reason"]) == (
+        "MMN-001",
+        "dr. Smit",
+        "SUSAR",
+    )
+    assert "mmf" not in listed.stdout
+    assert "placebo" not in listed.stdout
 
 
 def test_allocate_reports_an_exhausted_stratum(tmp_path: Path) -> None:
@@ -236,6 +254,7 @@ def test_allocate_reports_an_exhausted_stratum(tmp_path: Path) -> None:
         ],
     )
     common = ["--db", str(tmp_path / "l.db"), "--list", str(out), "--by", "nurse"]
+    assert runner.invoke(app, ["init", *common[:4]]).exit_code == 0
     for subject in ("A1", "A2"):
         assert (
             runner.invoke(app, ["allocate", subject, *common, "--stratum", "centre=AMC"]).exit_code

@@ -16,7 +16,18 @@ def test_every_command_and_option_is_documented() -> None:
     text = DOC.read_text(encoding="utf-8")
     group = typer.main.get_command(app)
     assert isinstance(group, typer.core.TyperGroup)
-    assert set(group.commands) == {"generate", "verify", "extend", "assess", "allocate", "reveal"}
+    assert set(group.commands) == {
+        "generate",
+        "verify",
+        "extend",
+        "assess",
+        "init",
+        "allocate",
+        "reveal",
+        "head",
+        "audit",
+        "unblindings",
+    }
     for name, command in group.commands.items():
         assert f"`{name}" in text, name
         for param in command.params:
@@ -39,6 +50,7 @@ def test_public_api_is_pinned() -> None:
         "AllocationList",
         "Allocator",
         "Assessment",
+        "AuditReport",
         "Commitment",
         "Factor",
         "GroupBalance",
@@ -49,7 +61,11 @@ def test_public_api_is_pinned() -> None:
         "MinimizationSettings",
         "Revelation",
         "Row",
+        "Slot",
+        "SlotList",
+        "Unblinding",
         "assess",
+        "audit",
         "block_sequence",
         "canonical_text",
         "commitment_of",
@@ -59,11 +75,14 @@ def test_public_api_is_pinned() -> None:
         "generate",
         "kit_code",
         "kit_key",
+        "list_unblindings",
         "load",
         "make_design",
         "minimize",
+        "read_either",
         "save",
         "simple_sequence",
+        "slots_of",
         "verify",
     ]
     assert all(hasattr(randomization, name) for name in randomization.__all__)

@@ -53,8 +53,7 @@ def test_verify_names_the_first_differing_row(two_centres) -> None:
     rows[target] = replace(rows[target], arm=flipped)
     with pytest.raises(
         ListTampered,
-        match=rf"row 6 \(stratum 'centre=AMC', seq 6\): the file "
-        rf"has arm '{flipped}'",
+        match=r"row 6 \(stratum 'centre=AMC', seq 6\): the file has kit .* with its arm",
     ):
         verify(replace(lst, rows=tuple(rows)))
 

@@ -14,7 +14,8 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-import mmntrial.randomization.store  # noqa: F401 - registers the ledger's tables
+import mmntrial.randomization.store  # registers the ledger's tables
+import mmntrial.storage.chain  # noqa: F401 - registers the hash chain's table
 from mmntrial.errors import StorageError
 from mmntrial.storage import HEAD, Database, metadata
 from mmntrial.storage.migrate import MIGRATIONS
@@ -47,7 +48,9 @@ def test_a_database_at_an_unknown_revision_is_refused(database: str | Path) -> N
     with Database.open(database):
         pass
     raw(database, "UPDATE alembic_version SET version_num = '9999'")
-    with pytest.raises(StorageError, match=r"database revision: got 9999, expected one of 0001"):
+    with pytest.raises(
+        StorageError, match=r"database revision: got 9999, expected one of 0001, 0002"
+    ):
         Database.open(database)
 
 
@@ -75,3 +78,18 @@ def test_a_database_at_head_opens_without_importing_alembic(tmp_path: Path) -> N
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_a_ledger_with_allocations_in_clear_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.executescript(PRE_STORAGE_LEDGER.read_text())
+        conn.execute(
+            "INSERT INTO allocations (subject, stratum, seq, kit, arm, strata_json, "
+            "allocated_by, allocated_at_utc, list_commitment) VALUES ('S1', 'all', 1, 'K', "
+            "'mmf', '{}', 'n', '2026-01-01T00:00:00+00:00', 'abc')"
+        )
+    with pytest.raises(StorageError, match=r"allocations were made before the hash chain"):
+        Database.open(path)
+    assert raw(path, "SELECT subject, arm FROM allocations") == [("S1", "mmf")]
+    assert raw(path, "SELECT count(*) FROM sqlite_master WHERE name = 'alembic_version'") == [(0,)]

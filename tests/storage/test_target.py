@@ -52,7 +52,7 @@ def test_a_server_that_does_not_answer_is_a_storage_error() -> None:
 
 
 def test_a_file_in_a_missing_folder_is_a_storage_error(tmp_path: Path) -> None:
-    with pytest.raises(StorageError, match=r"cannot open it \(No such file or directory: "):
+    with pytest.raises(StorageError, match=r"in a folder that does not exist"):
         Database.open(tmp_path / "no-such-folder" / "ledger.db")
 
 

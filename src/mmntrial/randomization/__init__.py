@@ -8,9 +8,13 @@
 - :mod:`.methods`: simple randomization and permuted blocks (pure);
 - :mod:`.minimization`: Pocock-Simon minimization (pure, used by the ledger);
 - :mod:`.batch`: the methods vectorized over many simulated trials;
-- :mod:`.lists` and :mod:`.listfile`: generate, extend, commit, verify; the file format;
-- :mod:`.blinding`: kit codes and unblinding records;
-- :mod:`.store` and :mod:`.ledger`: the append-only ledger (SQLite or PostgreSQL);
+- :mod:`.limits`: caps on block sizes, strata and list sizes;
+- :mod:`.lists` and :mod:`.listfile`: generate, extend, commit, verify; the file format
+  (the sealed key: seed and arms);
+- :mod:`.slots`: the allocator's file (slots and kit codes, no arms, no seed);
+- :mod:`.blinding`: kit codes, sealed minimization arms and unblinding records;
+- :mod:`.store`, :mod:`.ledgerchain` and :mod:`.ledger`: the append-only, hash-chained
+  ledger (SQLite or PostgreSQL); :mod:`.audit`: checking it without a list;
 - :mod:`.assess`: balance and predictability by simulation.
 
 See docs/randomization.md for the methods, the list format, the commitment recipe and
@@ -20,7 +24,8 @@ the ledger's guarantees.
 from mmntrial.protocol.model import Imbalance
 from mmntrial.randomization.allocators import ALLOCATORS, Allocator
 from mmntrial.randomization.assess import Assessment, GroupBalance, assess
-from mmntrial.randomization.blinding import Revelation, kit_code, kit_key
+from mmntrial.randomization.audit import AuditReport, audit, list_unblindings
+from mmntrial.randomization.blinding import Revelation, Unblinding, kit_code, kit_key
 from mmntrial.randomization.design import (
     AllocationDesign,
     Factor,
@@ -43,6 +48,7 @@ from mmntrial.randomization.lists import (
 )
 from mmntrial.randomization.methods import block_sequence, simple_sequence
 from mmntrial.randomization.minimization import MarginalCounts, MinimizationSettings, minimize
+from mmntrial.randomization.slots import Slot, SlotList, read_either, slots_of
 
 __all__ = [
     "ALLOCATORS",
@@ -51,6 +57,7 @@ __all__ = [
     "AllocationList",
     "Allocator",
     "Assessment",
+    "AuditReport",
     "Commitment",
     "Factor",
     "GroupBalance",
@@ -61,7 +68,11 @@ __all__ = [
     "MinimizationSettings",
     "Revelation",
     "Row",
+    "Slot",
+    "SlotList",
+    "Unblinding",
     "assess",
+    "audit",
     "block_sequence",
     "canonical_text",
     "commitment_of",
@@ -71,10 +82,13 @@ __all__ = [
     "generate",
     "kit_code",
     "kit_key",
+    "list_unblindings",
     "load",
     "make_design",
     "minimize",
+    "read_either",
     "save",
     "simple_sequence",
+    "slots_of",
     "verify",
 ]

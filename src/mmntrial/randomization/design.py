@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from mmntrial.errors import RandomizationError
+from mmntrial.identifiers import checked_identifier
 from mmntrial.protocol.model import AllocationMethod, Arm, Imbalance, Randomization
 from mmntrial.randomization.allocators import ALLOCATORS, Allocator
+from mmntrial.randomization.limits import check_block_sizes, check_strata
 from mmntrial.randomization.minimization import MinimizationSettings
 
 UNSTRATIFIED = "all"
@@ -156,7 +158,9 @@ def make_design(
         ) from None
     names, ratios = _check_arms(arms)
     checked_factors = _check_factors(dict(factors or {}))
+    check_strata([len(f.levels) for f in checked_factors])
     sizes = tuple(block_sizes)
+    check_block_sizes(sizes)
     mini = ALLOCATORS[meth].check(
         ratios,
         sizes,
@@ -197,6 +201,10 @@ def _check_factors(factors: Mapping[str, Sequence[str]]) -> tuple[Factor, ...]:
                 f"strata: got factor {name!r}, expected a non-empty name without '|', '=' or ','"
             )
         levels_t = tuple(str(level) for level in levels)
+        for level in levels_t:
+            # Levels are site codes and the like, typed by people: one check for all of
+            # them (kept as written: a committed list's levels must not change).
+            checked_identifier(f"strata.{name}", level, RandomizationError)
         bad = [lv for lv in levels_t if not lv or any(c in lv for c in "|=,")]
         if not levels_t or bad or len(set(levels_t)) != len(levels_t):
             raise RandomizationError(

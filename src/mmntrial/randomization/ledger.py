@@ -1,21 +1,30 @@
-"""The allocation ledger: append-only, concurrency-safe, checked against its list.
+"""The allocation ledger: append-only, hash-chained, blinded, concurrency-safe.
 
 The ledger lives in a database of the storage layer (:mod:`mmntrial.storage`): a SQLite
-file or PostgreSQL. Guarantees (see :mod:`.store` and :mod:`mmntrial.storage.engine` for
-how the database enforces them):
+file or PostgreSQL. Guarantees (see :mod:`.store`, :mod:`.ledgerchain` and
+:mod:`mmntrial.storage.engine` for how they are enforced):
 
 - a subject is randomized at most once (:class:`~mmntrial.errors.AlreadyRandomized`);
 - a slot (stratum, seq) and a kit code are given at most once, in list order;
-- an allocation or an unblinding is never changed or deleted;
+- an allocation or an unblinding is never changed or deleted, and every one is an entry
+  of a hash chain: a change, removal, insertion or reordering, even by hand, is
+  detected, and the ledger refuses to allocate until it is resolved
+  (:class:`~mmntrial.errors.ChainBroken`); the head after each allocation is returned,
+  so that whoever keeps it can later detect a deleted or rolled-back ledger;
 - each allocation records who made it and when (UTC);
-- at start-up the list is re-derived from its seed and checked against its commitment,
-  and the ledger refuses a list that is neither the one it started with nor an extension
-  of it (:class:`~mmntrial.errors.ListTampered`);
+- no arm in clear: the ledger allocates from the slots of the list
+  (:class:`~.slots.SlotList`, no arms, no seed); a minimization arm, chosen at
+  allocation from the earlier ones, is stored sealed, and choosing it needs the sealed
+  key (the list file with its seed);
+- at start-up the list is checked: a key is re-derived from its seed, slots must be the
+  ones the ledger accepted for their commitment, and the ledger refuses a list that is
+  neither the one it started with nor an extension of it
+  (:class:`~mmntrial.errors.ListTampered`);
 - a stratum that has used all its slots raises :class:`~mmntrial.errors.ListExhausted`,
   which says how to extend the list; there is never a silent fallback.
 
 :meth:`Ledger.allocate` returns a blinded :class:`Allocation` (kit code, no arm);
-:meth:`Ledger.reveal` gives the arm and records who asked and why.
+:meth:`Ledger.reveal` needs the key, gives the arm and records who asked and why.
 """
 
 from __future__ import annotations
@@ -31,16 +40,33 @@ from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from mmntrial.errors import AlreadyRandomized, ListExhausted, ListTampered, RandomizationError
-from mmntrial.randomization.blinding import Revelation, check_reveal_request
-from mmntrial.randomization.lists import AllocationList, Row, verify
+from mmntrial.identifiers import checked_identifier
+from mmntrial.randomization import ledgerchain
+from mmntrial.randomization.audit import read_unblindings
+from mmntrial.randomization.blinding import (
+    Revelation,
+    Unblinding,
+    arm_key,
+    check_reveal_request,
+    seal_arm,
+    unseal_arm,
+)
+from mmntrial.randomization.lists import AllocationList, verify
+from mmntrial.randomization.slots import Slot, SlotList, slots_of
 from mmntrial.randomization.store import allocations, list_versions, unblindings
 from mmntrial.randomization.streams import stream
+from mmntrial.storage import chain
+from mmntrial.storage.chain import Head
 from mmntrial.storage.database import Database
 
 
 @dataclass(frozen=True)
 class Allocation:
-    """A blinded allocation: the slot and kit code a subject received, by whom and when."""
+    """A blinded allocation: the slot and kit code a subject received, by whom and when.
+
+    ``head`` is the ledger's head right after this allocation was written (``COUNT:HASH``):
+    whoever keeps it can later check that the ledger still holds it.
+    """
 
     subject: str
     stratum: str
@@ -48,6 +74,7 @@ class Allocation:
     kit: str
     allocated_by: str
     allocated_at_utc: datetime
+    head: Head
 
 
 def _utc_now() -> datetime:
@@ -60,41 +87,56 @@ class Ledger:
     >>> import tempfile, pathlib
     >>> from mmntrial.randomization.design import make_design
     >>> from mmntrial.randomization.lists import generate
+    >>> from mmntrial.randomization.slots import slots_of
     >>> lst = generate(make_design("blocks", [("mmf", 1), ("placebo", 1)], block_sizes=[2]),
     ...                4, seed=3)
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     with Ledger.open(pathlib.Path(tmp) / "ledger.db", lst) as ledger:
+    ...     with Ledger.open(pathlib.Path(tmp) / "ledger.db", slots_of(lst)) as ledger:
     ...         first = ledger.allocate("MMN-001", {}, by="nurse.a")
-    ...         (first.seq, first.kit == lst.rows[0].kit)
-    (1, True)
+    ...         (first.seq, first.kit == lst.rows[0].kit, first.head.count)
+    (1, True, 2)
     """
 
     def __init__(
-        self, database: Database, allocation_list: AllocationList, clock: Callable[[], datetime]
+        self,
+        database: Database,
+        slot_list: SlotList,
+        key: AllocationList | None,
+        clock: Callable[[], datetime],
     ) -> None:
         self.database = database
-        self.list = allocation_list
+        self.slots = slot_list
+        self._key = key
         self._clock = clock
-        self._slots: dict[str, tuple[Row, ...]] = {
-            s: allocation_list.slots(s) for s in allocation_list.design.strata()
+        self._by_stratum: dict[str, tuple[Slot, ...]] = {
+            s: slot_list.slots(s) for s in slot_list.design.strata()
         }
 
     @classmethod
     def open(
         cls,
         db: str | Path,
-        allocation_list: AllocationList,
+        allocation_list: SlotList | AllocationList,
         *,
         clock: Callable[[], datetime] = _utc_now,
+        create: bool = True,
     ) -> Ledger:
-        """Open (or create) the ledger in ``db`` for ``allocation_list``, after checking both.
+        """Open (or create) the ledger in ``db`` for a list, after checking both.
 
-        ``db`` is a SQLite file path or a database URL (``postgresql+psycopg://...``);
-        opening migrates the database to the storage layer's head revision. ``clock``
-        returns the current time (timezone-aware); tests pass a frozen one.
+        ``allocation_list`` is what the allocator holds, the :class:`~.slots.SlotList`
+        (no arms, no seed), or the sealed key, the whole :class:`~.lists.AllocationList`
+        (re-derived from its seed and verified first), which :meth:`reveal` and a
+        minimization list's :meth:`allocate` need. ``db`` is a SQLite file path or a
+        database URL (``postgresql+psycopg://...``); opening migrates the database to the
+        storage layer's head revision. With ``create`` false a missing ledger is refused
+        instead of created. ``clock`` returns the current time (timezone-aware); tests
+        pass a frozen one.
         """
-        verify(allocation_list)
-        ledger = cls(Database.open(db), allocation_list, clock)
+        key = None
+        if isinstance(allocation_list, AllocationList):
+            verify(allocation_list)
+            key, allocation_list = allocation_list, slots_of(allocation_list)
+        ledger = cls(Database.open(db, create=create), allocation_list, key, clock)
         try:
             ledger._start_up()
         except BaseException:
@@ -124,56 +166,110 @@ class Ledger:
         return now.astimezone(UTC).isoformat()
 
     def _start_up(self) -> None:
-        lst = self.list
+        lst = self.slots
         with self.database.write() as conn:
-            accepted = [r.commitment for r in conn.execute(select(list_versions.c.commitment))]
-            history = [c.sha256 for c in lst.history]
-            if accepted and lst.commitment not in accepted and accepted[-1] not in history:
+            _, stored = ledgerchain.check(conn)
+            accepted = {
+                s.entry.content["commitment"]: s.entry.content.get("slots_sha256")
+                for s in stored
+                if s.entry.kind == ledgerchain.LIST
+            }
+            last = list(accepted)[-1] if accepted else None
+            if last is not None and lst.commitment not in accepted and last not in lst.history:
                 raise ListTampered(
                     f"list: got commitment {lst.commitment}, expected the ledger's list "
-                    f"{accepted[-1]} or an extension of it made with `mmntrial randomize "
-                    "extend`; the list on disk has changed"
+                    f"{last} or an extension of it made with `mmntrial randomize extend`; "
+                    "the list on disk has changed"
+                )
+            recorded = accepted.get(lst.commitment)
+            if recorded is not None and recorded != lst.sha256:
+                raise ListTampered(
+                    f"slots: got slots hashing to {lst.sha256} for commitment "
+                    f"{lst.commitment[:12]}, expected {recorded}, the slots the ledger "
+                    "accepted for it; the slots file has changed"
                 )
             if lst.commitment not in accepted:
+                at = self._now()
                 conn.execute(
                     insert(list_versions).values(
-                        commitment=lst.commitment, method=lst.method, accepted_at_utc=self._now()
+                        commitment=lst.commitment,
+                        method=lst.design.method.value,
+                        accepted_at_utc=at,
                     )
+                )
+                chain.append(
+                    conn,
+                    ledgerchain.CHAIN,
+                    ledgerchain.LIST,
+                    ledgerchain.SYSTEM,
+                    at,
+                    ledgerchain.list_content(lst.commitment, lst.design.method.value, lst.sha256),
                 )
             self._check_allocations(conn)
 
     def _check_allocations(self, conn: Connection) -> None:
-        minimization = not self.list.design.allocator.arms_in_list
         rows = conn.execute(
             select(
                 allocations.c.subject,
                 allocations.c.stratum,
                 allocations.c.seq,
                 allocations.c.kit,
-                allocations.c.arm,
+                allocations.c.sealed_arm,
             )
         )
-        for subject, stratum, seq, kit, arm in rows:
-            slots = self._slots.get(stratum, ())
-            row = slots[seq - 1] if 0 < seq <= len(slots) else None
-            if row is None or row.kit != kit or (not minimization and row.arm != arm):
+        design = self.slots.design
+        for subject, stratum, seq, kit, sealed in rows:
+            slots = self._by_stratum.get(stratum, ())
+            slot = slots[seq - 1] if 0 < seq <= len(slots) else None
+            if slot is None or slot.kit != kit:
                 raise ListTampered(
                     f"allocation of {subject!r} (stratum {stratum!r}, seq {seq}, kit {kit!r}): "
-                    f"expected the list's slot {row}, which does not match"
+                    f"expected the list's slot, which holds "
+                    + ("no such slot" if slot is None else f"kit {slot.kit!r}")
                 )
+            if (sealed is None) == (not design.allocator.arms_in_list):
+                raise ListTampered(
+                    f"allocation of {subject!r} (stratum {stratum!r}, seq {seq}): a sealed arm "
+                    f"is {'missing' if sealed is None else 'present'}, which a "
+                    f"{design.method.value} list never leaves"
+                )
+            if self._key is not None and sealed is not None:
+                unseal_arm(self._arm_key(), stratum, seq, sealed, len(design.arms))
+
+    def _arm_key(self) -> bytes:
+        assert self._key is not None  # callers check; a missing key is a user error there
+        return arm_key(self._key.seed)
+
+    def _needs_key(self, what: str) -> AllocationList:
+        if self._key is None:
+            raise RandomizationError(
+                f"{what}: got the slots file, expected the sealed key (the list file with its "
+                "seed), which only the unblinded roles and the allocation service hold"
+            )
+        return self._key
+
+    def head(self) -> Head:
+        """The ledger's head (``COUNT:HASH``), after checking the whole chain."""
+        with self.database.read() as conn:
+            head, _ = ledgerchain.check(conn)
+        return head
 
     def allocate(self, subject: str, strata: Mapping[str, str], *, by: str) -> Allocation:
         """Allocate ``subject`` (with these factor levels) to the next slot of its stratum.
 
-        Raises AlreadyRandomized, ListExhausted, or a RandomizationError for unknown
-        strata values. Safe to call from many processes at once.
+        Raises AlreadyRandomized, ListExhausted, ChainBroken (the ledger was tampered
+        with: nothing is allocated), or a RandomizationError for unknown strata values.
+        Safe to call from many processes at once.
         """
-        subject = _required("subject", subject, "a subject identifier such as 'MMN-001'")
-        by = _required("by", by, "the person who randomizes")
-        design = self.list.design
+        subject = checked_identifier("subject", subject, RandomizationError)
+        by = checked_identifier("by", by, RandomizationError)
+        design = self.slots.design
         stratum = design.stratum_of(strata)
         values = {f.name: strata[f.name] for f in design.factors}
+        if not design.allocator.arms_in_list:
+            self._needs_key(f"{design.method.value} allocation")
         with self.database.write() as conn:
+            ledgerchain.check(conn)
             earlier = conn.execute(
                 select(allocations.c.allocated_at_utc, allocations.c.kit).where(
                     allocations.c.subject == subject
@@ -189,58 +285,81 @@ class Ledger:
                     allocations.c.stratum == stratum
                 )
             ).scalar_one()
-            slots = self._slots[stratum]
+            slots = self._by_stratum[stratum]
             if used >= len(slots):
                 raise ListExhausted(
                     f"stratum {stratum!r}: all {len(slots)} slots of list "
-                    f"{self.list.commitment[:12]} are used; extend the list with `mmntrial "
-                    f"randomize extend LIST --size {2 * self.list.size_per_stratum}` (committed "
-                    "rows stay unchanged), then restart allocation with the extended list"
+                    f"{self.slots.commitment[:12]} are used; extend the list with `mmntrial "
+                    f"randomize extend LIST --size {2 * self.slots.size_per_stratum}` "
+                    "(committed rows stay unchanged), then restart allocation with the "
+                    "extended list"
                 )
-            row = slots[used]
-            arm = row.arm if row.arm is not None else self._arm_at_allocation(conn, values, row.seq)
-            at = self._now()
+            slot = slots[used]
+            sealed = None
+            if not design.allocator.arms_in_list:
+                arm = self._arm_at_allocation(conn, values, slot)
+                sealed = seal_arm(self._arm_key(), stratum, slot.seq, arm)
+            row = {
+                "subject": subject,
+                "stratum": stratum,
+                "seq": slot.seq,
+                "kit": slot.kit,
+                "strata_json": ledgerchain.strata_json(values),
+                "allocated_by": by,
+                "allocated_at_utc": self._now(),
+                "list_commitment": self.slots.commitment,
+                "sealed_arm": sealed,
+            }
             try:
-                conn.execute(
-                    insert(allocations).values(
-                        subject=subject,
-                        stratum=stratum,
-                        seq=row.seq,
-                        kit=row.kit,
-                        arm=arm,
-                        strata_json=json.dumps(values, sort_keys=True),
-                        allocated_by=by,
-                        allocated_at_utc=at,
-                        list_commitment=self.list.commitment,
-                    )
-                )
+                conn.execute(insert(allocations).values(**row))
             except IntegrityError as error:
                 # Unreachable while every writer takes the write lock; kept as a backstop.
                 raise RandomizationError(
-                    f"subject {subject!r}: the ledger refused slot {stratum} #{row.seq} "
+                    f"subject {subject!r}: the ledger refused slot {stratum} #{slot.seq} "
                     f"({error.orig})"
                 ) from None
-        return Allocation(subject, stratum, row.seq, row.kit, by, datetime.fromisoformat(at))
+            head = chain.append(
+                conn,
+                ledgerchain.CHAIN,
+                ledgerchain.ALLOCATION,
+                by,
+                row["allocated_at_utc"],
+                ledgerchain.allocation_content(row),
+            )
+        at = datetime.fromisoformat(row["allocated_at_utc"])
+        return Allocation(subject, stratum, slot.seq, slot.kit, by, at, head)
 
-    def _arm_at_allocation(self, conn: Connection, values: Mapping[str, str], seq: int) -> str:
+    def _arm_at_allocation(self, conn: Connection, values: Mapping[str, str], slot: Slot) -> int:
         # A method whose list leaves the arm open (minimization) chooses it from every
-        # earlier allocation; the ledger only reads them and draws one stream per slot, so
-        # the draw depends on the seed and the slot, not on the process.
-        design = self.list.design
-        index = {arm: k for k, arm in enumerate(design.arms)}
+        # earlier allocation, unsealed with the key; it draws one stream per slot, so the
+        # draw depends on the seed and the slot, not on the process.
+        key = self._needs_key("minimization")
+        design = self.slots.design
         earlier = [
-            (json.loads(strata_json), index[arm])
-            for strata_json, arm in conn.execute(
-                select(allocations.c.strata_json, allocations.c.arm).order_by(allocations.c.id)
+            (
+                json.loads(values_json),
+                unseal_arm(self._arm_key(), stratum, seq, sealed, len(design.arms)),
+            )
+            for values_json, stratum, seq, sealed in conn.execute(
+                select(
+                    allocations.c.strata_json,
+                    allocations.c.stratum,
+                    allocations.c.seq,
+                    allocations.c.sealed_arm,
+                ).order_by(allocations.c.id)
             )
         ]
-        rng = stream(self.list.seed, design.method.value, str(seq))
-        return design.arms[design.allocator.arm_at_allocation(design, earlier, values, rng)]
+        rng = stream(key.seed, design.method.value, str(slot.seq))
+        return design.allocator.arm_at_allocation(design, earlier, values, rng)
 
     def allocations(self) -> list[Allocation]:
-        """Every allocation, blinded, in the order made."""
+        """Every allocation, blinded, in the order made, each with the head it left."""
         with self.database.read() as conn:
+            _, stored = ledgerchain.check(conn)
             rows = conn.execute(select(allocations).order_by(allocations.c.id)).all()
+        heads = [
+            Head(s.entry.position, s.hash) for s in stored if s.entry.kind == ledgerchain.ALLOCATION
+        ]
         return [
             Allocation(
                 r.subject,
@@ -249,56 +368,75 @@ class Ledger:
                 r.kit,
                 r.allocated_by,
                 datetime.fromisoformat(r.allocated_at_utc),
+                head,
             )
-            for r in rows
+            for r, head in zip(rows, heads, strict=True)
         ]
 
     def reveal(self, subject: str, *, reason: str, by: str) -> Revelation:
         """Reveal the arm of ``subject``; the request is written to the ledger for good.
 
-        Role checks (emergency unblinding by the investigator; the unblinded pharmacist
-        and DSMB statistician) belong to the capture app that calls this.
+        Needs the sealed key (the ledger opened with the whole list). Role checks
+        (emergency unblinding by the investigator; the unblinded pharmacist and DSMB
+        statistician) belong to the capture app that calls this.
         """
+        subject = checked_identifier("subject", subject, RandomizationError)
         reason, by = check_reveal_request(reason, by)
+        by = checked_identifier("by", by, RandomizationError)
+        key = self._needs_key("reveal")
+        design = key.design
         with self.database.write() as conn:
+            ledgerchain.check(conn)
             row = conn.execute(
-                select(allocations.c.kit, allocations.c.arm).where(allocations.c.subject == subject)
+                select(
+                    allocations.c.stratum,
+                    allocations.c.seq,
+                    allocations.c.kit,
+                    allocations.c.sealed_arm,
+                ).where(allocations.c.subject == subject)
             ).first()
             if row is None:
                 raise RandomizationError(
                     f"subject: got {subject!r}, expected a randomized subject of this ledger"
                 )
-            at = self._now()
-            conn.execute(
-                insert(unblindings).values(
-                    subject=subject,
-                    kit=row.kit,
-                    arm=row.arm,
-                    reason=reason,
-                    revealed_by=by,
-                    revealed_at_utc=at,
+            if row.sealed_arm is not None:
+                index = unseal_arm(
+                    self._arm_key(), row.stratum, row.seq, row.sealed_arm, len(design.arms)
                 )
+                arm = design.arms[index]
+            else:
+                arm = _listed_arm(key, row.stratum, row.seq, row.kit)
+            record = {
+                "subject": subject,
+                "kit": row.kit,
+                "reason": reason,
+                "revealed_by": by,
+                "revealed_at_utc": self._now(),
+            }
+            conn.execute(insert(unblindings).values(**record))
+            chain.append(
+                conn,
+                ledgerchain.CHAIN,
+                ledgerchain.UNBLINDING,
+                by,
+                record["revealed_at_utc"],
+                ledgerchain.unblinding_content(record),
             )
-        return Revelation(subject, row.kit, row.arm, reason, by, datetime.fromisoformat(at))
+        at = datetime.fromisoformat(record["revealed_at_utc"])
+        return Revelation(subject, row.kit, arm, reason, by, at)
 
-    def revelations(self) -> list[Revelation]:
-        """Every unblinding so far, in order (this list itself shows arms: restrict it)."""
+    def unblindings(self) -> list[Unblinding]:
+        """Every unblinding so far, in order: who, when, which subject and why (no arm)."""
         with self.database.read() as conn:
-            rows = conn.execute(select(unblindings).order_by(unblindings.c.id)).all()
-        return [
-            Revelation(
-                r.subject,
-                r.kit,
-                r.arm,
-                r.reason,
-                r.revealed_by,
-                datetime.fromisoformat(r.revealed_at_utc),
-            )
-            for r in rows
-        ]
+            ledgerchain.check(conn)
+            return read_unblindings(conn)
 
 
-def _required(name: str, value: object, expected: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise RandomizationError(f"{name}: got {value!r}, expected {expected}")
-    return value.strip()
+def _listed_arm(key: AllocationList, stratum: str, seq: int, kit: str) -> str:
+    for row in key.slots(stratum):
+        if row.seq == seq and row.kit == kit and row.arm is not None:
+            return row.arm
+    raise ListTampered(
+        f"allocation in slot {stratum} #{seq} (kit {kit!r}): expected the key to hold this "
+        "slot with this kit; the key is not this ledger's list"
+    )

@@ -32,6 +32,7 @@ from typing import Any
 from mmntrial.atomic import write_text
 from mmntrial.errors import RandomizationError
 from mmntrial.randomization.design import design_from_parameters
+from mmntrial.randomization.limits import check_list_size
 from mmntrial.randomization.lists import AllocationList, Commitment, Row
 
 FORMAT = "mmntrial-allocation-list"
@@ -76,17 +77,12 @@ def from_document(doc: Any, source: str = "<document>") -> AllocationList:
         )
     try:
         params = dict(doc["parameters"])
-        size = int(params.pop("size_per_stratum"))
+        size = params.pop("size_per_stratum")
         design = design_from_parameters(str(doc["method"]), params)
-        rows = tuple(
-            Row(
-                int(r["seq"]),
-                str(r["stratum"]),
-                None if r["arm"] is None else str(r["arm"]),
-                str(r["kit"]),
-            )
-            for r in doc["rows"]
-        )
+        # Before any row is read or any list derived: a claimed size beyond the caps
+        # would otherwise take all memory (or hours) in verify.
+        check_list_size(design, size, f"{source}: parameters.size_per_stratum")
+        rows = tuple(_row(number, r, source) for number, r in enumerate(doc["rows"], start=1))
         history = tuple(
             Commitment(dict(c["parameters"]), str(c["commitment"])) for c in doc["history"]
         )
@@ -102,6 +98,23 @@ def from_document(doc: Any, source: str = "<document>") -> AllocationList:
             "history entry's commitment"
         )
     return AllocationList(design, size, seed, rows, history)
+
+
+def _row(number: int, row: Any, source: str) -> Row:
+    # Taken as written, never coerced: a seq of 1.9, "1" or true is a different file.
+    seq, stratum, arm, kit = row["seq"], row["stratum"], row["arm"], row["kit"]
+    if isinstance(seq, bool) or not isinstance(seq, int):
+        raise RandomizationError(
+            f"{source}: rows[{number}].seq: got {seq!r}, expected a whole number (1, 2, ...)"
+        )
+    texts = {"stratum": stratum, "kit": kit} | ({} if arm is None else {"arm": arm})
+    for name, value in texts.items():
+        if not isinstance(value, str):
+            # The value itself is not shown: in the arm field it could be an arm.
+            raise RandomizationError(
+                f"{source}: rows[{number}].{name}: got a {type(value).__name__}, expected text"
+            )
+    return Row(seq, stratum, arm, kit)
 
 
 def save(allocation_list: AllocationList, path: str | Path) -> Path:
@@ -138,5 +151,10 @@ def load(path: str | Path) -> AllocationList:
     except json.JSONDecodeError as error:
         raise RandomizationError(
             f"list: got {str(source)!r}, expected JSON (line {error.lineno}: {error.msg})"
+        ) from None
+    except (UnicodeDecodeError, RecursionError) as error:
+        raise RandomizationError(
+            f"list: got {str(source)!r}, expected UTF-8 JSON of sensible depth "
+            f"({type(error).__name__})"
         ) from None
     return from_document(doc, str(source))

@@ -34,6 +34,7 @@ from mmntrial.randomization.design import (
     Factor,
     design_from_parameters,
 )
+from mmntrial.randomization.limits import check_list_size
 from mmntrial.randomization.streams import check_seed, stream
 
 
@@ -141,10 +142,7 @@ def generate(design: AllocationDesign, size_per_stratum: int, seed: int) -> Allo
     (True, True)
     """
     seed = check_seed(seed)
-    if isinstance(size_per_stratum, bool) or not isinstance(size_per_stratum, int):
-        raise RandomizationError(f"size: got {size_per_stratum!r}, expected a whole number >= 1")
-    if size_per_stratum < 1:
-        raise RandomizationError(f"size: got {size_per_stratum!r}, expected a whole number >= 1")
+    check_list_size(design, size_per_stratum)
     rows = _rows(design, size_per_stratum, seed)
     parameters = list_parameters(design, size_per_stratum)
     sha = commitment_of(design.method.value, parameters, rows)
@@ -215,8 +213,8 @@ def _check_prefix(old: Sequence[Row], new: Sequence[Row]) -> None:
     for row in sorted(old, key=lambda r: (r.stratum, r.seq)):
         if new_by_slot.get((row.stratum, row.seq)) != row:
             raise ListTampered(
-                f"row stratum {row.stratum!r} seq {row.seq}: committed as {row}, "
-                f"got {new_by_slot.get((row.stratum, row.seq))} after re-derivation"
+                f"row stratum {row.stratum!r} seq {row.seq}: committed with kit {row.kit!r}, "
+                "differs after re-derivation (its arm or kit changed, or it is missing)"
             )
 
 
@@ -239,10 +237,12 @@ def verify(allocation_list: AllocationList, published: str | None = None) -> str
     ours = sorted(lst.rows, key=lambda r: (r.stratum, r.seq))
     for number, (got, want) in enumerate(zip(ours, derived.rows, strict=False), start=1):
         if got != want:
+            # Named by slot and kit, never by arm: a message may be seen by anyone.
+            differs = "its arm" if got.arm != want.arm else f"kit {want.kit!r}"
             raise ListTampered(
-                f"row {number} (stratum {got.stratum!r}, seq {got.seq}): the file has arm "
-                f"{got.arm!r} kit {got.kit!r}, the seed and parameters give stratum "
-                f"{want.stratum!r} seq {want.seq} arm {want.arm!r} kit {want.kit!r}"
+                f"row {number} (stratum {got.stratum!r}, seq {got.seq}): the file has kit "
+                f"{got.kit!r}, the seed and parameters give stratum {want.stratum!r} seq "
+                f"{want.seq} with {differs}: the row was changed"
             )
     if len(ours) != len(derived.rows):
         raise ListTampered(

@@ -49,14 +49,25 @@ def split(option: str, text: str) -> list[str]:
 def pairs(option: str, items: tuple[str, ...] | list[str] | None) -> dict[str, str]:
     """``NAME=VALUE`` items of a repeatable ``option`` as a dict.
 
-    >>> pairs("--stratum", ["centre=AMC"])
-    {'centre': 'AMC'}
+    >>> pairs("--stratum", ["centre=AMC", "anti_gm1=positive"])
+    {'centre': 'AMC', 'anti_gm1': 'positive'}
+    >>> pairs("--stratum", ["centre=AMC", "centre=UMCU"])
+    Traceback (most recent call last):
+    ...
+    mmntrial.errors.RandomizationError: --stratum: got 'centre' twice (centre=AMC and ...
     """
     out: dict[str, str] = {}
     for item in items or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
             raise RandomizationError(f"{option}: got {item!r}, expected NAME=VALUE")
+        if name.strip() in out:
+            # A repeated name would silently let the last value win (centre=AMC, then
+            # centre=UMCU allocates in UMCU): refuse, naming both.
+            raise RandomizationError(
+                f"{option}: got {name.strip()!r} twice ({name.strip()}={out[name.strip()]} and "
+                f"{item.strip()}), expected each name once"
+            )
         out[name.strip()] = value.strip()
     return out
 

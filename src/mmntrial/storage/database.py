@@ -6,7 +6,7 @@
 ...     with Database.open(pathlib.Path(tmp) / "trial.db") as db:
 ...         with db.read() as conn:
 ...             conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-'0001'
+'0002'
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy import URL, Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from mmntrial.errors import StorageError
 from mmntrial.storage.engine import make_engine, write_transaction
-from mmntrial.storage.migrate import upgrade
+from mmntrial.storage.migrate import current_revisions, refuse_foreign_tables, upgrade
+from mmntrial.storage.sqlitefile import prepare
 from mmntrial.storage.target import database_url, shown
 
 
@@ -33,18 +34,33 @@ class Database:
         self.engine: Engine = make_engine(url)
 
     @classmethod
-    def open(cls, target: str | Path) -> Database:
+    def open(cls, target: str | Path, *, create: bool = True) -> Database:
         """Open the database at ``target`` (a path or URL) and migrate it to the head revision.
 
+        With ``create`` false, a database that does not exist yet (a missing SQLite file,
+        a PostgreSQL database without mmntrial's tables) is refused instead of created:
+        a ledger that was deleted must not come back empty.
+
         Raises :class:`~mmntrial.errors.StorageError` for a target that is neither a path
-        nor a SQLite or PostgreSQL URL, a server that cannot be reached, or a database
+        nor a SQLite or PostgreSQL URL, a directory, a file that is not a SQLite database,
+        another application's database, a server that cannot be reached, or a database
         at a revision this mmntrial does not know.
         """
-        database = cls(database_url(target))
+        url = database_url(target)
+        if url.get_backend_name() == "sqlite" and url.database:
+            prepare(url.database, create=create)
+        database = cls(url)
         try:
             with database.write() as conn:
+                if not create and not current_revisions(conn):
+                    refuse_foreign_tables(conn)
+                    raise StorageError(
+                        f"database {shown(url)!r}: got a database without mmntrial's tables, "
+                        "expected an existing ledger (create one with `mmntrial randomize "
+                        "init`)"
+                    )
                 upgrade(conn)
-        except (OperationalError, OSError) as error:
+        except (DatabaseError, OSError) as error:
             # No server, wrong credentials, a missing directory, no permission: say which.
             database.close()
             raise StorageError(
@@ -88,7 +104,7 @@ class Database:
         self.close()
 
 
-def _reason(error: OperationalError | OSError) -> str:
+def _reason(error: DatabaseError | OSError) -> str:
     if isinstance(error, OSError):
         return f"{error.strerror}: {error.filename}"
     return str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)

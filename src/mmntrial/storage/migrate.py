@@ -19,7 +19,7 @@ from sqlalchemy import Connection, inspect, text
 from mmntrial.errors import StorageError
 
 #: The newest revision in ``migrations/versions`` (a test keeps the two in step).
-HEAD = "0001"
+HEAD = "0002"
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "alembic_version"
@@ -33,6 +33,24 @@ def current_revisions(conn: Connection) -> tuple[str, ...]:
     return tuple(sorted(row[0] for row in rows))
 
 
+# The tables of a ledger made before the storage layer (adopted at revision 0001).
+PRE_STORAGE_TABLES = frozenset({"list_versions", "allocations", "unblindings"})
+
+
+def refuse_foreign_tables(conn: Connection) -> None:
+    """A database without a revision is new or a pre-storage ledger, never another's."""
+    tables = set(inspect(conn).get_table_names()) - {"sqlite_sequence"}
+    foreign = sorted(tables - PRE_STORAGE_TABLES)
+    if foreign:
+        shown = ", ".join(repr(name) for name in foreign[:5])
+        where = conn.engine.url.render_as_string(hide_password=True)
+        raise StorageError(
+            f"database {where!r}: got a database holding tables {shown} of another application, "
+            "expected a new database or one made by mmntrial; mmntrial never adds its "
+            "tables to another application's database"
+        )
+
+
 def upgrade(conn: Connection) -> None:
     """Migrate the database behind ``conn`` to :data:`HEAD` inside its open transaction.
 
@@ -42,6 +60,8 @@ def upgrade(conn: Connection) -> None:
     current = current_revisions(conn)
     if current == (HEAD,):
         return
+    if not current:
+        refuse_foreign_tables(conn)
     # Imported here, not at the top: most openings find the database at HEAD.
     from alembic import command
     from alembic.config import Config
