@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mmntrial.atomic import write_text
 from mmntrial.errors import RandomizationError
 from mmntrial.randomization.design import AllocationDesign, design_from_parameters
 from mmntrial.randomization.limits import check_list_size
@@ -183,16 +183,9 @@ def save(slot_list: SlotList, path: str | Path) -> Path:
     ...     read_either(save(slots, pathlib.Path(tmp) / "slots.json")) == slots
     True
     """
-    target = Path(path)
     text = json.dumps(to_document(slot_list), indent=1, ensure_ascii=False) + "\n"
-    tmp = target.with_name(target.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    tmp.replace(target)
-    return target
+    # Atomic, as the list file: a crash leaves the old slots file or the new, never half.
+    return write_text(path, text, mode=0o600)
 
 
 def read_either(path: str | Path) -> SlotList | AllocationList:
