@@ -35,6 +35,7 @@ def test_analyze_prints_the_headline_and_writes_the_report(
     result = CliRunner().invoke(
         app, ["analyze", str(dataset_dir), "--protocol", "piepers-2007", "--out", str(out),
               "--no-pdf"],
+        env={"COLUMNS": "400"},  # a long tmp path must not wrap inside the checked line
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
