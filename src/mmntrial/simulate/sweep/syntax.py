@@ -59,6 +59,30 @@ def parse_assignment(item: str, label: str, *, prefix: str = "") -> tuple[str, l
     return prefix + key, parse_values(text, label)
 
 
+def parse_assignments(
+    items: Sequence[str], label: str, *, prefix: str = ""
+) -> dict[str, list[Any]]:
+    """Each ``KEY=v1,v2`` of a repeatable option; a KEY given twice is refused.
+
+    >>> parse_assignments(["grip_kpa=8", "grip_kpa=12"], "--threshold")
+    Traceback (most recent call last):
+    mmntrial.errors.SimulationError: --threshold: got grip_kpa twice ('grip_kpa=8' and \
+'grip_kpa=12'), expected each KEY once (list its values: KEY=v1,v2)
+    """
+    out: dict[str, list[Any]] = {}
+    given: dict[str, str] = {}
+    for item in items:
+        key, values = parse_assignment(item, label, prefix=prefix)
+        if key in out:
+            name = key.removeprefix(prefix)
+            raise SimulationError(
+                f"{label}: got {name} twice ({given[key]!r} and {item!r}), expected each KEY "
+                "once (list its values: KEY=v1,v2)"
+            )
+        out[key], given[key] = values, item
+    return out
+
+
 def sweep_plan(
     grid: str | Path | None,
     axes: Mapping[str, Sequence[Any]],
@@ -80,4 +104,4 @@ def sweep_plan(
     return load_sweep(grid, settings)
 
 
-__all__ = ["parse_assignment", "parse_values", "sweep_plan"]
+__all__ = ["parse_assignment", "parse_assignments", "parse_values", "sweep_plan"]
