@@ -45,4 +45,4 @@ def test_options_meant_to_repeat_still_repeat_per_key() -> None:
 def test_a_flag_given_twice_the_same_way_is_harmless() -> None:
     code, output = _run("simulate", "--json", "--json", "--trials", "0")
     assert code == 2, output
-    assert "--trials: got 0, expected a whole number >= 1" in output
+    assert "--trials: got 0, expected a whole number from 1 to 1,000,000" in output

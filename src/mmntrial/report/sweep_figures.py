@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mmntrial.report.labels import plain_label
+
 if TYPE_CHECKING:
     from mmntrial.simulate.sweep.grid import DesignPoint
     from mmntrial.simulate.sweep.run import SweepResult
@@ -33,7 +35,7 @@ def _design_axes(result: SweepResult) -> list[str]:
 
 
 def _label(point: DesignPoint, axes: list[str]) -> str:
-    return ", ".join(f"{name}={point.settings[name]}" for name in axes) or "design"
+    return plain_label(", ".join(f"{name}={point.settings[name]}" for name in axes) or "design")
 
 
 def power_figure(result: SweepResult) -> Any:
