@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from mmntrial.dataset import history_csv
 from mmntrial.dataset.history_csv import COLUMNS, parse_histories, read_histories
 from mmntrial.errors import HistoryError
 
@@ -139,3 +140,19 @@ def test_nonsense_values_are_refused_with_line_and_column(line: str, expected: s
     with pytest.raises(HistoryError) as caught:
         parse_histories([HEADER, line])
     assert expected in str(caught.value)
+
+
+def test_an_empty_a_latin_1_and_an_oversized_file_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(HistoryError, match=r"header got \[\], expected the columns"):
+        read_histories(empty)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(f"{HEADER}\nP1,0,withdrawal,,,,,,,,,ren\xe9e\n".encode("latin-1"))
+    with pytest.raises(HistoryError, match=r"got byte 0xe9 at offset \d+, expected UTF-8"):
+        read_histories(latin)
+    monkeypatch.setattr(history_csv, "MAX_HISTORY_BYTES", 10)
+    with pytest.raises(HistoryError, match=r"expected a file of at most 10 bytes"):
+        read_histories(latin)

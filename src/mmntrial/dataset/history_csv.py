@@ -32,6 +32,7 @@ from pathlib import Path
 
 from mmntrial.errors import HistoryError, MeasureError
 from mmntrial.identifiers import identifier_problem
+from mmntrial.inputs import limit_text, read_bounded
 from mmntrial.measures.catalogue import check_value, measure_spec, series_key
 from mmntrial.measures.history import Assessment, PatientHistory
 from mmntrial.measures.ivig import Infusion
@@ -52,6 +53,8 @@ COLUMNS = (
     "note",
 )
 KINDS = ("infusion", "assessment", "withdrawal")
+MAX_HISTORY_BYTES = 64 * 1024 * 1024
+"""The largest history file read: 64 MiB, about half a million rows."""
 MAX_PROBLEMS_SHOWN = 20
 
 
@@ -111,10 +114,18 @@ def read_histories(path: str | Path) -> list[PatientHistory]:
     file = Path(path)
     source = str(file)
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        content = read_bounded(file, MAX_HISTORY_BYTES)
+        if content is None:
+            raise HistoryError(f"history {source}: expected {limit_text(MAX_HISTORY_BYTES)}")
+        text = content.decode("utf-8-sig")
     except FileNotFoundError:
         raise HistoryError(f"history {source}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise HistoryError(
+            f"history {source}: got byte {error.object[error.start]:#04x} at offset "
+            f"{error.start}, expected UTF-8 text (save the file as UTF-8)"
+        ) from None
+    except OSError as error:
         raise HistoryError(f"history {source}: cannot be read ({error})") from None
     return parse_histories(text.splitlines(), source)
 
@@ -244,4 +255,4 @@ def _read_value(rows: _Rows, line: int, cell: dict[str, str], into: dict[str, fl
     into[key] = checked
 
 
-__all__ = ["COLUMNS", "KINDS", "parse_histories", "read_histories"]
+__all__ = ["COLUMNS", "KINDS", "MAX_HISTORY_BYTES", "parse_histories", "read_histories"]
