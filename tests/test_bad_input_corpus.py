@@ -138,6 +138,9 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("simulate-big-protocol", "simulate --protocol {tmp}/big.toml", ("PROTO-E003", "1 MiB")),
     ("simulate-deep-population", "simulate --population {tmp}/deep.toml", ("POP-E002",)),
     ("simulate-dose-1e308", "simulate --protocol {tmp}/dose.toml", ("dose_mg", "1e+308")),
+    ("simulate-workers-1e5", "simulate --trials 1 --workers 100000", ("workers", "per CPU")),
+    ("simulate-scheduler-garbage", "simulate --trials 1 --scheduler garbage://x",
+     ("scheduler: got 'garbage://x'",)),
     # sweep
     ("sweep-5", "sweep {tmp}/sweep-5.toml --out {tmp}/o", ("sweep: got 5",)),
     ("sweep-grid-5", "sweep {tmp}/grid-5.toml --out {tmp}/o", ("grid: got 5",)),
