@@ -3,6 +3,7 @@ file too large or too deeply nested is refused with a code, not a traceback."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +66,18 @@ def test_a_file_above_the_limit_is_refused_unread(tmp_path: Path) -> None:
     path.write_bytes(b"#" * (MAX_TOML_BYTES + 1))
     with pytest.raises(ProtocolError, match=r"PROTO-E003 file: .* at most 1,048,576 bytes"):
         load_protocol(path)
+
+
+@pytest.mark.parametrize(
+    ("edit", "key"),
+    [
+        (lambda d: d["protocol"].update(title="MMN\x1b]0;pwned\x07"), "protocol.title"),
+        (lambda d: d["arms"][1].update(drug="placebo\r\n"), "arms[1].drug"),
+    ],
+)
+def test_text_printed_in_terminals_holds_no_control_characters(
+    edit: Callable[[dict[str, Any]], None], key: str
+) -> None:
+    data = piepers_data()
+    edit(data)
+    assert any(m.startswith(f"PROTO-E009 {key}") for m in messages(data))

@@ -161,12 +161,21 @@ class Analysis(StrEnum):
 # their own, named as the fields.
 HEAD_FIELDS = ("name", "title", "version", "description", "sources")
 MEASURE_NAMES = tuple(sorted(MEASURES))
-_NON_EMPTY = r".*\S.*"
-# A label is drawn in figures and tables: one line of printable characters (no control
-# or invisible format characters), at most 80 of them so that a legend still fits.
+# Text of a protocol is printed in terminals and drawn in figures and reports: one line
+# of printable characters (no control or invisible format characters, which would rewrite
+# a terminal or make a printed label lie), short enough for a legend or a heading.
 _UNPRINTABLE = r"\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069"
-_LABEL = rf"(?=.{{1,80}}$)(?=.*\S)[^{_UNPRINTABLE}]+"
-_LABEL_TEXT = "one line of at most 80 printable characters (no control characters)"
+
+
+def _printable_line(longest: int) -> tuple[str, str]:
+    """The pattern and its words for one printable line of 1 to ``longest`` characters."""
+    pattern = rf"(?=.{{1,{longest}}}$)(?=.*\S)[^{_UNPRINTABLE}]+"
+    return pattern, f"one line of at most {longest} printable characters (no control characters)"
+
+
+_LABEL, _LABEL_TEXT = _printable_line(80)
+_TITLE, _TITLE_TEXT = _printable_line(200)
+_QUESTION, _QUESTION_TEXT = _printable_line(500)
 # Plausibility limits (typing errors, not clinical rules): a dose of a study drug above
 # 10 g per administration is beyond any add-on drug's; a regimen or schedule beyond ten
 # years of day 0 is beyond any trial's.
@@ -211,8 +220,8 @@ class Arm:
     )
     drug: str = key(
         "study drug added to IVIg ('placebo' for placebo)",
-        pattern=_NON_EMPTY,
-        pattern_text="a non-empty drug name",
+        pattern=_LABEL,
+        pattern_text=_LABEL_TEXT,
     )
     regimen: tuple[DrugStep, ...] = key(
         "study-drug regimen steps, in increasing from_day, the first on day 0", min_items=1
@@ -226,7 +235,7 @@ class ExclusionItem:
 
     id: str = key("short id, unique", pattern=SLUG, pattern_text=SLUG_TEXT)
     text: str = key(
-        "the question as the site reads it", pattern=_NON_EMPTY, pattern_text="a non-empty text"
+        "the question as the site reads it", pattern=_QUESTION, pattern_text=_QUESTION_TEXT
     )
 
 
@@ -641,7 +650,7 @@ class Protocol:
         pattern=SLUG,
         pattern_text=SLUG_TEXT,
     )
-    title: str = key("one-line title", pattern=_NON_EMPTY, pattern_text="a non-empty title")
+    title: str = key("one-line title", pattern=_TITLE, pattern_text=_TITLE_TEXT)
     version: str = key(
         "version of this protocol text", pattern=r"\S+", pattern_text="a version without spaces"
     )
