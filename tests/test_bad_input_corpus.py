@@ -174,6 +174,7 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("protocol-check-escape-label", "protocol check {tmp}/escape-label.toml",
      ("arms[1].label", "printable")),
     ("protocol-show-deep", "protocol show {tmp}/deep.toml", ("PROTO-E002",)),
+    ("protocol-list-argument", "protocol list piepers-2007", ("piepers-2007",)),
     # engine
     ("replay-two-infusions", "engine replay {tmp}/two-infusions.csv",
      ("line 4", "second infusion on day -28", "line 3")),
@@ -202,6 +203,8 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("allocate-db-twice", "randomize allocate S1 --db {tmp}/a.db --db {tmp}/b.db --list "
      "{tmp}/list.json --by nurse --stratum centre=AMC", ("--db", "a.db", "b.db")),
     ("verify-not-json", "randomize verify {tmp}/deep.toml", ("list",)),
+    ("extend-repeated", "randomize extend {tmp}/list.json --size 5 --size 6 --out {tmp}/l4.json",
+     ("--size", "'5'", "'6'")),
     ("assess-repeated", "randomize assess --method blocks --seed 1 --seed 2", ("--seed",)),
     ("reveal-reason-twice", "randomize reveal S1 --db {tmp}/ledger.db --list {tmp}/list.json "
      "--by dsmb --reason a --reason b", ("--reason", "'a'", "'b'")),
@@ -219,9 +222,23 @@ def test_a_bad_input_exits_2_naming_the_field(
         assert words in output, output
 
 
+def _leaf_commands() -> set[str]:
+    """``simulate``, ``protocol check`` ...: every command a user can run."""
+    names = set()
+    for spec in COMMANDS:
+        command = spec.load()
+        subcommands = getattr(command, "commands", {})
+        names |= {f"{spec.name} {sub}" for sub in subcommands} if subcommands else {spec.name}
+    return names
+
+
 def test_every_command_is_in_the_corpus() -> None:
-    covered = {args.split()[0] for _, args, _ in CASES}
-    assert covered == {spec.name for spec in COMMANDS}
+    leaves = _leaf_commands()
+    covered = {
+        next(name for name in (" ".join(args.split()[:2]), args.split()[0]) if name in leaves)
+        for _, args, _ in CASES
+    }
+    assert covered == leaves
 
 
 def test_a_label_with_dollar_signs_passes_check_and_is_drawn(tmp_path: Path) -> None:
