@@ -247,3 +247,11 @@ def test_a_label_with_dollar_signs_passes_check_and_is_drawn(tmp_path: Path) -> 
     path.write_text(_protocol('label = "Placebo + IVIg"', 'label = "Placebo $\\\\foo$"'))
     code, output = run_main(["protocol", "check", str(path)])
     assert code == 0, output
+
+
+def test_a_control_character_in_a_message_is_shown_escaped(tmp: Path) -> None:
+    # The path is quoted raw in the message: an ANSI escape there would clear the screen.
+    code, output = run_main(["engine", "replay", f"{tmp}/a\x1b[2Jb.csv"])
+    assert code == 2, output
+    assert "a\\x1b[2Jb.csv: no such file" in output
+    assert "\x1b" not in output
