@@ -150,6 +150,8 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("sweep-n-per-arm-1e8", "sweep --out {tmp}/o --n-per-arm 14,100000000", ("n_per_arm",)),
     ("sweep-trials-1e12", "sweep --out {tmp}/o --trials 1000000000000", ("--trials",)),
     ("sweep-set-twice", "sweep --out {tmp}/o --set a=1 --set a=2", ("--set", "a twice")),
+    ("sweep-set-and-taper-step", "sweep --out {tmp}/o --taper-step 25 "
+     "--set taper.step_percent=50", ("--set", "taper.step_percent")),
     ("sweep-threshold-twice", "sweep --out {tmp}/o --threshold grip_kpa=8 "
      "--threshold grip_kpa=12", ("--threshold", "grip_kpa twice")),
     # analyze

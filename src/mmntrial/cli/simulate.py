@@ -226,8 +226,8 @@ def sweep(
     ):
         if text is not None:
             axes[name] = parse_values(text, option)
-    axes.update(parse_assignments(threshold, "--threshold", prefix="threshold."))
-    axes.update(parse_assignments(set_, "--set"))
+    axes.update(parse_assignments(threshold, "--threshold", prefix="threshold.", taken=[*axes]))
+    axes.update(parse_assignments(set_, "--set", taken=[*axes]))
     plan = sweep_plan(grid, axes, settings)
     total = plan.trials * len(plan.points)
     with (

@@ -60,9 +60,12 @@ def parse_assignment(item: str, label: str, *, prefix: str = "") -> tuple[str, l
 
 
 def parse_assignments(
-    items: Sequence[str], label: str, *, prefix: str = ""
+    items: Sequence[str], label: str, *, prefix: str = "", taken: Sequence[str] = ()
 ) -> dict[str, list[Any]]:
     """Each ``KEY=v1,v2`` of a repeatable option; a KEY given twice is refused.
+
+    ``taken`` are the axes other options set already (``--taper-step`` sets
+    ``taper.step_percent``): ``--set`` may not set them a second time.
 
     >>> parse_assignments(["grip_kpa=8", "grip_kpa=12"], "--threshold")
     Traceback (most recent call last):
@@ -73,6 +76,11 @@ def parse_assignments(
     given: dict[str, str] = {}
     for item in items:
         key, values = parse_assignment(item, label, prefix=prefix)
+        if key in taken:
+            raise SimulationError(
+                f"{label}: got {item!r}, but another option already sets the axis {key}; "
+                "expected each axis once"
+            )
         if key in out:
             name = key.removeprefix(prefix)
             raise SimulationError(
