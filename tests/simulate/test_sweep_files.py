@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -55,4 +56,13 @@ def test_a_population_file_nested_too_deeply_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "people.toml"
     path.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
     with pytest.raises(SimulationError, match="POP-E002"):
+        load_population(str(path))
+
+
+def test_a_population_with_absurd_arms_is_refused_with_the_cap(tmp_path: Path) -> None:
+    builtin = resources.files("mmntrial.simulate.population").joinpath("builtin/mmn-default.toml")
+    text = builtin.read_text(encoding="utf-8").replace("value = 14,", "value = 100000000,", 1)
+    path = tmp_path / "people.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SimulationError, match=r"trial.n_per_arm.value: got 100000000, .* <= 1000"):
         load_population(str(path))

@@ -27,7 +27,7 @@ import pandas as pd
 
 from mmntrial.errors import SimulationError
 from mmntrial.protocol.model import Protocol
-from mmntrial.simulate.population.model import Population
+from mmntrial.simulate.population.model import MAX_N_PER_ARM, Population
 from mmntrial.simulate.trials.course import Outcome, check_simulable, run_course
 from mmntrial.simulate.trials.fisher import fisher_p_values
 from mmntrial.simulate.trials.patients import Patients, build_patients, draw_trials
@@ -38,7 +38,6 @@ ALPHA = 0.05
 # Caps on sizes, stated in the refusal: far above any MMN design (a rare disease, trials
 # of tens of patients per arm), far below what would exhaust memory or run for days.
 MAX_TRIALS = 1_000_000
-MAX_N_PER_ARM = 1_000
 MAX_CHUNK_TRIALS = 100_000
 
 
