@@ -22,4 +22,4 @@ def test_io_exports() -> None:
 
 
 def test_table_files_exports() -> None:
-    assert sorted(table_files.__all__) == ["MAX_FILE_BYTES", "read_table_file", "size_problem"]
+    assert sorted(table_files.__all__) == ["MAX_FILE_BYTES", "read_table_file", "too_large_text"]

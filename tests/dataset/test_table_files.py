@@ -59,7 +59,7 @@ def test_a_file_above_the_size_limit_is_not_read(
     folder = _written(tmp_path, "csv")
     monkeypatch.setattr(table_files, "MAX_FILE_BYTES", 100)
     message = _problem(folder)
-    assert "expected at most 100 bytes" in message
+    assert "expected a file of at most 100 bytes" in message
 
 
 def test_a_deeply_nested_dataset_json_is_a_problem(tmp_path: Path) -> None:

@@ -29,8 +29,9 @@ from mmntrial.dataset.schema import (
     DatasetMeta,
     empty_table,
 )
-from mmntrial.dataset.table_files import read_table_file, size_problem
+from mmntrial.dataset.table_files import MAX_FILE_BYTES, read_table_file, too_large_text
 from mmntrial.errors import DatasetError
+from mmntrial.inputs import read_bounded
 
 if TYPE_CHECKING:
     from mmntrial.protocol.model import Protocol
@@ -128,12 +129,12 @@ def detect_format(directory: str | Path) -> Format:
 def _read_meta(folder: Path, out: Problems) -> DatasetMeta:
     path = folder / META_FILE
     fallback = DatasetMeta(protocol="", source="", created_utc="", software_version="")
-    too_large = size_problem(path)
-    if too_large is not None:
-        out.add(META_FILE, None, too_large)
-        return fallback
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        content = read_bounded(path, MAX_FILE_BYTES)
+        if content is None:
+            out.add(META_FILE, None, too_large_text())
+            return fallback
+        data = json.loads(content.decode("utf-8"))
     except (OSError, ValueError) as error:
         out.add(META_FILE, None, f"cannot be read ({error}); expected a JSON object")
         return fallback

@@ -8,35 +8,28 @@ into an index column and shifts every value one column left, so CSV is read here
 the standard library and each row must have exactly the header's fields.
 
 Files larger than :data:`MAX_FILE_BYTES` are refused before they are read, so that a
-wrong path (a disk image, a log) cannot exhaust memory.
+wrong path (a disk image, a log) cannot exhaust memory (:func:`mmntrial.inputs.read_bounded`).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
 from mmntrial.dataset.checks import Problems
+from mmntrial.inputs import limit_text, read_bounded
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """The largest table file (or dataset.json) read: 256 MiB, far above any trial's size."""
 
 
-def size_problem(path: Path) -> str | None:
-    """Why ``path`` is too large to read, or ``None`` (an unreadable size is left to the read)."""
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return None
-    if size > MAX_FILE_BYTES:
-        return (
-            f"got a file of {size:,} bytes, expected at most {MAX_FILE_BYTES:,} bytes "
-            f"({MAX_FILE_BYTES // 2**20} MiB)"
-        )
-    return None
+def too_large_text() -> str:
+    """The refusal of a file above :data:`MAX_FILE_BYTES`, stating the limit."""
+    return f"got a larger file, expected {limit_text(MAX_FILE_BYTES)}"
 
 
 def read_table_file(path: Path, table: str, out: Problems) -> pd.DataFrame | None:
@@ -44,27 +37,31 @@ def read_table_file(path: Path, table: str, out: Problems) -> pd.DataFrame | Non
 
     CSV cells are strings, an empty cell is ``""``; blank lines are skipped.
     """
-    problem = size_problem(path)
-    if problem is not None:
-        out.add(table, None, problem)
+    try:
+        content = read_bounded(path, MAX_FILE_BYTES)
+    except OSError as error:
+        out.add(table, None, f"cannot be read ({error.strerror or error})")
+        return None
+    if content is None:
+        out.add(table, None, too_large_text())
         return None
     if path.suffix == ".parquet":
-        return _read_parquet(path, table, out)
-    return _read_csv(path, table, out)
+        return _read_parquet(content, table, out)
+    return _read_csv(content, table, out)
 
 
-def _read_parquet(path: Path, table: str, out: Problems) -> pd.DataFrame | None:
+def _read_parquet(content: bytes, table: str, out: Problems) -> pd.DataFrame | None:
     try:
-        return pd.read_parquet(path)
+        return pd.read_parquet(io.BytesIO(content))
     except (OSError, ValueError, TypeError, pa.ArrowException) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         out.add(table, None, f"got a file that is not readable Parquet ({reason})")
         return None
 
 
-def _read_csv(path: Path, table: str, out: Problems) -> pd.DataFrame | None:
+def _read_csv(content: bytes, table: str, out: Problems) -> pd.DataFrame | None:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         out.add(
             table,
@@ -72,9 +69,6 @@ def _read_csv(path: Path, table: str, out: Problems) -> pd.DataFrame | None:
             f"got byte {error.object[error.start]:#04x} at offset {error.start}, "
             "expected UTF-8 text (save the file as UTF-8)",
         )
-        return None
-    except OSError as error:
-        out.add(table, None, f"cannot be read ({error.strerror or error})")
         return None
     try:
         rows = [row for row in csv.reader(text.splitlines()) if row]
@@ -107,4 +101,4 @@ def _read_csv(path: Path, table: str, out: Problems) -> pd.DataFrame | None:
     return pd.DataFrame(body, columns=header, dtype=object)
 
 
-__all__ = ["MAX_FILE_BYTES", "read_table_file", "size_problem"]
+__all__ = ["MAX_FILE_BYTES", "read_table_file", "too_large_text"]
