@@ -56,8 +56,8 @@ def test_simulate_prints_a_table() -> None:
 def test_bad_simulation_input_exits_2_without_traceback() -> None:
     for args, message in (
         (("--effect", "-0.5"), "--effect: got -0.5, expected a number in [0, 1)"),
-        (("--trials", "0"), "--trials: got 0, expected a whole number >= 1"),
-        (("--n-per-arm", "1"), "--n-per-arm: got 1, expected a whole number >= 2"),
+        (("--trials", "0"), "--trials: got 0, expected a whole number from 1 to 1,000,000"),
+        (("--n-per-arm", "1"), "--n-per-arm: got 1, expected a whole number from 2 to 1,000"),
         (("--seed", "-1"), "--seed: got -1, expected a whole number >= 0"),
         (("--protocol", "nope"), "nope"),
         (
@@ -113,8 +113,8 @@ def test_sweep_options_replace_the_files_settings_but_not_its_grid(tmp_path: Pat
 
 def test_bad_sweep_options_name_the_option() -> None:
     for args, message in (
-        (("--trials", "0"), "--trials: got 0, expected a whole number >= 1"),
-        (("--n-per-arm", "14,x"), "grid axis n_per_arm: got 'x', expected a whole number >= 2"),
+        (("--trials", "0"), "--trials: got 0, expected a whole number from 1 to 1,000,000"),
+        (("--n-per-arm", "14,x"), "grid axis n_per_arm: got 'x', expected a whole number from 2"),
         (("--threshold", "grip_kpa"), "--threshold: got 'grip_kpa', expected KEY=v1,v2"),
     ):
         done = mmntrial("sweep", "--out", "unused", "--effect", "0", *args)

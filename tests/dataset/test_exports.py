@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mmntrial.dataset import io, schema
+from mmntrial.dataset import io, schema, table_files
 
 
 def test_schema_exports() -> None:
@@ -20,3 +20,7 @@ def test_io_exports() -> None:
         "read_dataset",
         "write_dataset",
     ]
+
+
+def test_table_files_exports() -> None:
+    assert sorted(table_files.__all__) == ["MAX_FILE_BYTES", "read_table_file", "too_large_text"]

@@ -71,7 +71,14 @@ PUBLIC = {
         "window_intensity_array",
     },
     "antibodies": {"AntiGm1Titre", "parse_titre", "titre_change_log2"},
-    "history": {"Assessment", "PatientHistory"},
+    "history": {"Assessment", "PatientHistory", "repeated_days"},
+    "limits": {
+        "MAX_AGE_YEARS",
+        "MIN_AGE_YEARS",
+        "STUDY_DAY_LIMIT",
+        "age_problem",
+        "study_day_problem",
+    },
 }
 
 

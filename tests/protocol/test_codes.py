@@ -86,7 +86,7 @@ CASES: list[tuple[str, Edit, str]] = [
     (
         "PROTO-E005",
         _delete("taper.start_day"),
-        "PROTO-E005 taper.start_day: got nothing, expected integer >= 0 (required)",
+        "PROTO-E005 taper.start_day: got nothing, expected integer >= 0 and <= 3653 (required)",
     ),
     (
         "PROTO-E006",
@@ -111,7 +111,8 @@ CASES: list[tuple[str, Edit, str]] = [
     (
         "PROTO-E007",
         _set("deterioration.criteria.0.threshold", float("nan")),
-        "PROTO-E007 deterioration.criteria[0].threshold: got nan, expected a finite number > 0",
+        "PROTO-E007 deterioration.criteria[0].threshold: got nan, expected a finite number > 0 "
+        "and <= 250",
     ),
     (
         "PROTO-E008",
@@ -202,7 +203,7 @@ CASES: list[tuple[str, Edit, str]] = [
     (
         "PROTO-E019",
         _set("taper.cadence", "every_n_weeks"),
-        "PROTO-E019 taper.cadence_weeks: got nothing, expected integer >= 1 "
+        "PROTO-E019 taper.cadence_weeks: got nothing, expected integer >= 1 and <= 521 "
         '(required when taper.cadence = "every_n_weeks")',
     ),
     (

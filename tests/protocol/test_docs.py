@@ -40,6 +40,19 @@ def test_rows_say_what_is_required() -> None:
     assert checked == len(rows)
 
 
+def test_rows_state_the_upper_bounds() -> None:
+    # The plausibility limits are documented where a protocol author looks them up.
+    rows = {row.key: row for row in schema_rows()}
+    bounded = {key for key, row in rows.items() if "<=" in row.type_text}
+    checked = set()
+    for line in KEY_SECTION.splitlines():
+        found = re.match(r"^\| `([^`]+)` \| (.*?) \| .+ \| .* \|$", line)
+        if found and found.group(1) in bounded:
+            assert found.group(2) == rows[found.group(1)].type_text, line
+            checked.add(found.group(1))
+    assert checked == bounded
+
+
 @pytest.mark.parametrize("code", list(CODES))
 def test_every_code_is_in_the_table(code: str) -> None:
     assert f"| {code} | {CODES[code]} |" in TEXT

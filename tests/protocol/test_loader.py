@@ -82,7 +82,7 @@ def test_a_file_with_several_errors_reports_all_of_them(tmp_path: Path) -> None:
         "PROTO-E006 arms[0].ratio: got True, expected an integer, not a boolean",
         "PROTO-E004 taper.stat_day: got 'stat_day', expected a key of [taper] "
         "(did you mean 'start_day'?)",
-        "PROTO-E005 taper.start_day: got nothing, expected integer >= 0 (required)",
+        "PROTO-E005 taper.start_day: got nothing, expected integer >= 0 and <= 3653 (required)",
         'PROTO-E008 measures.mrc_missing: got \'zero\', expected one of "missing", "impute_last"',
         "PROTO-E011 schedule.visits[4].day: got 20, expected a day after 91 "
         "(schedule.visits[3].day): days strictly increase",
@@ -145,9 +145,10 @@ def test_minimization_values_are_checked(piepers: dict[str, Any]) -> None:
         '"variance"',
         "PROTO-E007 randomization.minimization.p_preferred: got 0.5, expected a number > 0.5 "
         "and <= 1",
-        "PROTO-E007 randomization.minimization.factor_weights.centre: got 0, expected a number > 0",
+        "PROTO-E007 randomization.minimization.factor_weights.centre: got 0, expected a "
+        "number > 0 and <= 100",
         "PROTO-E007 randomization.minimization.factor_weights.anti_gm1: got -1.5, expected a "
-        "number > 0",
+        "number > 0 and <= 100",
     ]
 
 

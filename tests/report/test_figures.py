@@ -171,3 +171,16 @@ def test_dose_intensity_median_follows_the_patients() -> None:
     other = dose_intensity_svg(subjects, infusions.assign(dose_g=[140.0, 140.0]), arms=["x"])
     assert one != other
     assert "median, x" in one
+
+
+def test_a_label_with_dollar_signs_is_drawn_as_text_not_tex() -> None:
+    # "$\foo$" stopped the report with a mathtext parse error; "$1 g$" came out in italics.
+    labels = {"mmf": r"MMF $\foo$ + IVIg", "placebo": "Placebo $1 g$"}
+    d = make_dataset()
+    for svg in (
+        dose_intensity_svg(d.subjects, d.infusions, arms=ARMS, labels=labels, taper_start_day=91),
+        measures_svg(d.subjects, d.assessments, arms=ARMS, labels=labels),
+        km_svg(_curves(), labels=labels, x_max=365),
+    ):
+        assert r"MMF $\foo$ + IVIg" in svg
+        assert "Placebo $1 g$" in svg

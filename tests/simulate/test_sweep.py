@@ -47,8 +47,8 @@ def test_a_variant_that_breaks_the_protocol_names_the_point_and_the_code() -> No
     [
         ({"effect": [1.0]}, r"effect: got 1.0, expected a number in \[0, 1\)"),
         ({"effect": [-0.1]}, r"effect: got -0.1"),
-        ({"n_per_arm": [0]}, r"n_per_arm: got 0, expected a whole number >= 2"),
-        ({"n_per_arm": [1]}, r"n_per_arm: got 1, expected a whole number >= 2"),
+        ({"n_per_arm": [0]}, r"n_per_arm: got 0, expected a whole number from 2 to 1,000"),
+        ({"n_per_arm": [1]}, r"n_per_arm: got 1, expected a whole number from 2 to 1,000"),
         ({"effect": []}, r"effect: got \[\], expected a non-empty list"),
         ({"threshold.onls_arm": [1]}, r"no deterioration criterion on 'onls_arm'"),
         ({"taper.nothing.deep": [1]}, r"not a key of the protocol file"),

@@ -12,6 +12,7 @@ else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import sys
+import unicodedata
 
 import typer
 from rich.console import Console
@@ -100,6 +101,23 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv)
     except MmntrialError as error:
         # Text, not markup: messages quote user values, which may hold [brackets].
-        message = Text("error: ", style="bold red") + Text(str(error))
+        message = Text("error: ", style="bold red") + Text(printable(str(error)))
         Console(stderr=True, highlight=False, soft_wrap=True).print(message)
         sys.exit(EXIT_USER_ERROR)
+
+
+def printable(message: str) -> str:
+    """``message`` with every control or invisible format character escaped, newlines kept.
+
+    Messages quote what the user gave (a path, a cell of a file), which may hold an ANSI
+    escape that would rewrite the terminal; escaped, it is shown for what it is.
+
+    >>> printable("history a\\x1b[2Jb.csv: no such file")
+    'history a\\\\x1b[2Jb.csv: no such file'
+    """
+    return "".join(
+        char
+        if char == "\n" or unicodedata.category(char) not in ("Cc", "Cf")
+        else char.encode("unicode_escape").decode("ascii")
+        for char in message
+    )

@@ -20,6 +20,8 @@ import typer.main
 from typer import _click  # Typer ships its own copy of click; its groups hold these types.
 from typer.core import TyperCommand, TyperGroup
 
+from mmntrial.cli.repeats import refuse_repeated_options
+
 
 @dataclass(frozen=True)
 class LazySpec:
@@ -33,16 +35,20 @@ class LazySpec:
     target: str
 
     def load(self) -> _click.Command:
-        """Import the target's module and build its click command."""
+        """Import the target's module and build its click command.
+
+        The command (and each below it) refuses a single-valued option given twice
+        (:mod:`mmntrial.cli.repeats`).
+        """
         module_name, _, attribute = self.target.partition(":")
         obj: Any = getattr(importlib.import_module(module_name), attribute)
         if isinstance(obj, typer.Typer):
             # get_group, not get_command: a group added under another gets no
             # shell-completion options of its own (the root has none either).
-            return typer.main.get_group(obj)
+            return refuse_repeated_options(typer.main.get_group(obj))
         single = typer.Typer(add_completion=False)
         single.command(self.name)(obj)
-        return typer.main.get_command(single)
+        return refuse_repeated_options(typer.main.get_command(single))
 
 
 class LazyCommand(TyperCommand):

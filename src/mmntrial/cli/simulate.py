@@ -17,7 +17,7 @@ from rich.table import Table
 from mmntrial.atomic import check_output_file, check_output_folder, replacing_file
 from mmntrial.simulate.sweep import SWEEP_DEFAULTS, make_plan, run_sweep
 from mmntrial.simulate.sweep.execute import dask_client
-from mmntrial.simulate.sweep.syntax import parse_assignment, parse_values, sweep_plan
+from mmntrial.simulate.sweep.syntax import parse_assignments, parse_values, sweep_plan
 from mmntrial.simulate.trials import check_arguments
 from mmntrial.simulate.trials.summary import ArmSummary, DesignSummary
 
@@ -233,12 +233,8 @@ def sweep(
     ):
         if text is not None:
             axes[name] = parse_values(text, option)
-    for item in threshold:
-        key, values = parse_assignment(item, "--threshold", prefix="threshold.")
-        axes[key] = values
-    for item in set_:
-        key, values = parse_assignment(item, "--set")
-        axes[key] = values
+    axes.update(parse_assignments(threshold, "--threshold", prefix="threshold.", taken=[*axes]))
+    axes.update(parse_assignments(set_, "--set", taken=[*axes]))
     plan = sweep_plan(grid, axes, settings)
     total = plan.trials * len(plan.points)
     with (

@@ -32,6 +32,9 @@ from mmntrial.dataset.schema import (
     pandas_dtype,
 )
 from mmntrial.errors import DatasetError
+from mmntrial.identifiers import MAX_IDENTIFIER_LENGTH, identifier_problem
+from mmntrial.measures.catalogue import MEASURES
+from mmntrial.measures.ivig import MAX_DOSE_G_PER_KG
 
 if TYPE_CHECKING:
     from mmntrial.dataset.schema import Dataset
@@ -55,8 +58,8 @@ class Problems:
 
     def where(self, table: str, row: int | None) -> str:
         """How a problem location is written: ``subjects row 3 (0-based)`` or a CSV line."""
-        if row is None:
-            return f"{table}.csv" if self.csv else table
+        if row is None:  # a table, or a file named in full (dataset.json)
+            return f"{table}.csv" if self.csv and "." not in table else table
         if self.csv:
             return f"{table}.csv line {row + 2}"  # line 1 is the header
         return f"{table} row {row} (0-based)"
@@ -150,6 +153,10 @@ def _check_columns(table: Table, frame: pd.DataFrame, out: Problems) -> set[str]
                 )
             if not_str.any():
                 continue
+        if col.identifier:
+            _check_identifiers(table.name, col, series, out)
+        if col.dtype in ("int", "float"):
+            _check_range(table.name, col, series, out)
         if col.allowed is not None:
             values = series.astype(str) if col.dtype == "int" else series
             outside = ~null & ~values.isin(col.allowed).to_numpy(dtype=bool)
@@ -163,6 +170,38 @@ def _check_columns(table: Table, frame: pd.DataFrame, out: Problems) -> set[str]
                 )
         usable.add(col.name)
     return usable
+
+
+def _check_identifiers(table: str, column: Column, series: pd.Series, out: Problems) -> None:
+    for row, value in enumerate(series.tolist()):
+        problem = None if value is None else identifier_problem(value)
+        if problem is not None:
+            out.add(
+                table,
+                row,
+                f"{column.name}: got {_show(value)}, expected one printable line of at most "
+                f"{MAX_IDENTIFIER_LENGTH} characters ({problem})",
+                column.name,
+            )
+
+
+def _check_range(table: str, column: Column, series: pd.Series, out: Problems) -> None:
+    """Flag infinities and values outside the column's bounds (nulls are checked apart)."""
+    values = series.to_numpy(dtype=float, na_value=np.nan)
+    present = ~np.isnan(values)
+    bad = present & ~np.isfinite(values)
+    if column.minimum is not None:
+        bad |= present & (values < column.minimum)
+    if column.maximum is not None:
+        bad |= present & (values > column.maximum)
+    expected = f"a finite number {column.range_text}".rstrip()
+    for row in _positions(bad):
+        out.add(
+            table,
+            int(row),
+            f"{column.name}: got {_show(series.iloc[row])}, expected {expected}",
+            column.name,
+        )
 
 
 @dataclass
@@ -222,8 +261,27 @@ def _row_rules(rows: _Rows) -> None:
             "subject_id",
             "got {value} again, expected one row per subject",
         )
+    if name == "infusions":
+        if rows.has("dose_g", "weight_kg"):
+            rows.flag(
+                f["dose_g"] > MAX_DOSE_G_PER_KG * f["weight_kg"],
+                "dose_g",
+                f"got {{value}}, expected at most {MAX_DOSE_G_PER_KG:g} g/kg of weight_kg",
+            )
+        _refuse_repeats(rows, ("subject_id", "day"), "an infusion")
     if name == "assessments":
         rows.units("measure", MEASURE_UNITS)
+        _refuse_repeats(rows, ("subject_id", "day", "measure", "side"), "a value")
+        if rows.has("measure", "value"):
+            low = f["measure"].map({m: spec.minimum for m, spec in MEASURES.items()})
+            high = f["measure"].map({m: spec.maximum for m, spec in MEASURES.items()})
+            for row in _positions((f["value"] < low) | (f["value"] > high)):
+                measure = f["measure"].iloc[row]
+                out_of_scale = (
+                    f"value: got {_show(f['value'].iloc[row])}, expected a {measure} from "
+                    f"{low.iloc[row]:g} to {high.iloc[row]:g} {MEASURE_UNITS[measure]}"
+                )
+                rows.out.add(name, int(row), out_of_scale, "value")
         if rows.has("measure", "side"):
             sided = f["measure"].isin(SIDED_MEASURES)
             rows.flag(sided & f["side"].isna(), "side", "got null, expected left or right")
@@ -237,6 +295,31 @@ def _row_rules(rows: _Rows) -> None:
     if name == "dispositions" and rows.has("status", "reason"):
         needs = (f["status"] != "completed") & f["reason"].isna()
         rows.flag(needs, "reason", "got null, expected a reason unless completed")
+
+
+def _refuse_repeats(rows: _Rows, key: tuple[str, ...], what: str) -> None:
+    """Flag each row whose ``key`` columns repeat an earlier row's, naming that row.
+
+    Two infusions of one subject on one day would count twice in the grams per year and
+    give the engine two doses to choose from: neither is guessed, both rows are named.
+    """
+    if not rows.has(*key):
+        return
+    frame = rows.frame[list(key)]
+    repeated = frame.duplicated(keep=False).to_numpy()
+    first: dict[tuple[object, ...], int] = {}
+    for row in _positions(repeated):
+        values = tuple(None if pd.isna(v) else v for v in frame.iloc[row].tolist())
+        earlier = first.setdefault(values, int(row))
+        if earlier != row:
+            shown = ", ".join(f"{k} {_show(v)}" for k, v in zip(key, values, strict=True))
+            rows.out.add(
+                rows.name,
+                int(row),
+                f"{key[-1]}: got {what} again for {shown} (first at "
+                f"{rows.out.where(rows.name, earlier)}), expected one per {', '.join(key)}",
+                key[-1],
+            )
 
 
 def _check_subjects(views: dict[str, _Rows]) -> None:

@@ -16,19 +16,27 @@ Columns (a header row is required; column order is free; extra columns are refus
     note           withdrawal: the reason; otherwise free text
 
 Every problem is reported with its line number and column, and all problems in the file
-are reported at once.
+are reported at once. Refused besides values out of range: a row with more fields than
+the header (nothing is cut silently), a subject that is not one printable line
+(:func:`mmntrial.identifiers.checked_identifier`), a day more than ten years from day 0
+(:mod:`mmntrial.measures.limits`), a number that is not finite, and two infusions of one
+subject on one day (both lines named: the engine cannot choose between two doses).
 """
 
 from __future__ import annotations
 
 import csv
+import math
 from collections import defaultdict
 from pathlib import Path
 
 from mmntrial.errors import HistoryError, MeasureError
+from mmntrial.identifiers import identifier_problem
+from mmntrial.inputs import limit_text, read_bounded
 from mmntrial.measures.catalogue import check_value, measure_spec, series_key
 from mmntrial.measures.history import Assessment, PatientHistory
 from mmntrial.measures.ivig import Infusion
+from mmntrial.measures.limits import study_day_problem
 
 COLUMNS = (
     "subject",
@@ -45,6 +53,8 @@ COLUMNS = (
     "note",
 )
 KINDS = ("infusion", "assessment", "withdrawal")
+MAX_HISTORY_BYTES = 64 * 1024 * 1024
+"""The largest history file read: 64 MiB, about half a million rows."""
 MAX_PROBLEMS_SHOWN = 20
 
 
@@ -79,12 +89,24 @@ def _integer(rows: _Rows, line: int, column: str, text: str) -> int | None:
         return None
 
 
+def _day(rows: _Rows, line: int, text: str) -> int | None:
+    day = _integer(rows, line, "day", text)
+    problem = None if day is None else study_day_problem(day)
+    if problem is not None:
+        rows.problem(line, "day", f"got {text!r}, {problem}")
+        return None
+    return day
+
+
 def _number(rows: _Rows, line: int, column: str, text: str) -> float | None:
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
-        rows.problem(line, column, f"got {text!r}, expected a number")
+        number = math.nan
+    if not math.isfinite(number):
+        rows.problem(line, column, f"got {text!r}, expected a finite number")
         return None
+    return number
 
 
 def read_histories(path: str | Path) -> list[PatientHistory]:
@@ -92,10 +114,18 @@ def read_histories(path: str | Path) -> list[PatientHistory]:
     file = Path(path)
     source = str(file)
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        content = read_bounded(file, MAX_HISTORY_BYTES)
+        if content is None:
+            raise HistoryError(f"history {source}: expected {limit_text(MAX_HISTORY_BYTES)}")
+        text = content.decode("utf-8-sig")
     except FileNotFoundError:
         raise HistoryError(f"history {source}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise HistoryError(
+            f"history {source}: got byte {error.object[error.start]:#04x} at offset "
+            f"{error.start}, expected UTF-8 text (save the file as UTF-8)"
+        ) from None
+    except OSError as error:
         raise HistoryError(f"history {source}: cannot be read ({error})") from None
     return parse_histories(text.splitlines(), source)
 
@@ -115,24 +145,47 @@ def parse_histories(lines: list[str], source: str = "<text>") -> list[PatientHis
         )
     rows = _Rows(source)
     infusions: dict[str, list[Infusion]] = defaultdict(list)
+    infusion_lines: dict[tuple[str, int], int] = {}
     values: dict[str, dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     withdrawals: dict[str, tuple[int, str]] = {}
     order: list[str] = []
-    for line, row in enumerate(reader, start=2):
+    for row in reader:
+        line = reader.line_num  # the file's line, blank lines and quoted newlines counted
+        extra = row.get(None)  # where DictReader puts the fields beyond the header
+        if extra:
+            rows.problem(
+                line,
+                str(len(header) + 1),
+                f"got {len(extra)} field(s) beyond the header's {len(header)} ({extra!r}), "
+                "expected one field per header column",
+            )
+            continue
         cell = {c: (row.get(c) or "").strip() for c in COLUMNS}
         subject, kind = cell["subject"], cell["kind"]
-        if not subject:
-            rows.problem(line, "subject", "got '', expected a subject identifier")
+        problem = identifier_problem(subject)
+        if problem is not None:
+            rows.problem(
+                line, "subject", f"got {subject!r}, expected a subject identifier ({problem})"
+            )
             continue
         if subject not in order:
             order.append(subject)
-        day = _integer(rows, line, "day", cell["day"])
+        day = _day(rows, line, cell["day"])
         if kind not in KINDS:
             rows.problem(line, "kind", f"got {kind!r}, expected one of {', '.join(KINDS)}")
             continue
         if day is None:
             continue
         if kind == "infusion":
+            first = infusion_lines.setdefault((subject, day), line)
+            if first != line:
+                rows.problem(
+                    line,
+                    "day",
+                    f"subject {subject} has a second infusion on day {day} (the first is on "
+                    f"line {first}), expected one infusion per day",
+                )
+                continue
             _read_infusion(rows, line, cell, day, infusions[subject])
         elif kind == "assessment":
             _read_value(rows, line, cell, values[subject][day])
@@ -202,4 +255,4 @@ def _read_value(rows: _Rows, line: int, cell: dict[str, str], into: dict[str, fl
     into[key] = checked
 
 
-__all__ = ["COLUMNS", "KINDS", "parse_histories", "read_histories"]
+__all__ = ["COLUMNS", "KINDS", "MAX_HISTORY_BYTES", "parse_histories", "read_histories"]

@@ -4,7 +4,9 @@ Writing is atomic (:func:`mmntrial.atomic.replacing_folder`): every file goes in
 staging folder beside the target, which replaces it whole only when all files are on
 disk, so a crash or an error leaves the old dataset or the new, never half of one.
 Reading detects the format (Parquet or CSV), converts each column to the schema's dtype
-and validates the whole dataset, reporting every problem with its table and row at once.
+and validates the whole dataset, reporting every problem with its table and row at once;
+a file that cannot be read (not Parquet, not UTF-8, a row with a field too many, larger
+than 256 MiB) is one of those problems (:mod:`mmntrial.dataset.table_files`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,17 @@ import pandas as pd
 from mmntrial.atomic import replacing_folder
 from mmntrial.dataset.checks import Problems, collect
 from mmntrial.dataset.convert import parse_csv_table
-from mmntrial.dataset.schema import META_FIELDS, TABLE_NAMES, TABLES, Dataset, DatasetMeta
+from mmntrial.dataset.schema import (
+    META_FIELDS,
+    TABLE_NAMES,
+    TABLES,
+    Dataset,
+    DatasetMeta,
+    empty_table,
+)
+from mmntrial.dataset.table_files import MAX_FILE_BYTES, read_table_file, too_large_text
 from mmntrial.errors import DatasetError
+from mmntrial.inputs import read_bounded
 
 if TYPE_CHECKING:
     from mmntrial.protocol.model import Protocol
@@ -101,9 +112,16 @@ def _read_meta(folder: Path, out: Problems) -> DatasetMeta:
     path = folder / META_FILE
     fallback = DatasetMeta(protocol="", source="", created_utc="", software_version="")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        content = read_bounded(path, MAX_FILE_BYTES)
+        if content is None:
+            out.add(META_FILE, None, too_large_text())
+            return fallback
+        data = json.loads(content.decode("utf-8"))
     except (OSError, ValueError) as error:
         out.add(META_FILE, None, f"cannot be read ({error}); expected a JSON object")
+        return fallback
+    except RecursionError:
+        out.add(META_FILE, None, "got JSON nested too deeply to read, expected a flat object")
         return fallback
     names = [name for name, _, _ in META_FIELDS]
     if not isinstance(data, dict):
@@ -135,10 +153,12 @@ def _read_frames(folder: Path, fmt: Format, out: Problems) -> dict[str, pd.DataF
             out.add(table.name, None, f"missing file {path.name}")
             frames[table.name] = pd.DataFrame(columns=list(table.column_names))
             continue
-        if fmt == "parquet":
-            frames[table.name] = pd.read_parquet(path)
+        raw = read_table_file(path, table.name, out)
+        if raw is None:  # unreadable: reported; an empty table keeps the other checks going
+            frames[table.name] = empty_table(table.name)
+        elif fmt == "parquet":
+            frames[table.name] = raw
         else:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False)
             frames[table.name] = parse_csv_table(table.name, raw, out)
     return frames
 

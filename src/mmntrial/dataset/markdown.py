@@ -52,6 +52,10 @@ def render() -> str:
         ]
         for col in table.columns:
             allowed = ", ".join(f"`{a}`" for a in col.allowed) if col.allowed else ""
+            if col.range_text:
+                allowed = col.range_text
+            if col.identifier:
+                allowed = "one printable line, no control characters"
             lines.append(
                 f"| `{col.name}` | {col.dtype} | {'yes' if col.nullable else 'no'} | "
                 f"{allowed} | {col.unit or ''} | {_cell(col.description)} |"
@@ -88,7 +92,12 @@ def render() -> str:
         "",
         "- a missing or extra column, or a missing or extra table file;",
         "- a wrong dtype, or a null in a column that is not nullable;",
-        "- a value outside its allowed set;",
+        '- a value outside its allowed set or range (the table\'s "allowed values"); an',
+        "  infinity; a dose above 3 g/kg of the row's weight; a measured value off its",
+        "  measure's scale (the catalogue's range); an identifier (subject, site, screening,",
+        "  kit, adverse event) that is not one printable line of at most 64 characters;",
+        "- two infusions of one subject on one day, or two values of one measure (and",
+        "  side) of one subject on one day: the later row is named with the first;",
         "- a unit that does not match the measure (assessments) or the test (labs);",
         "- `side` missing for a sided measure, or given for another measure;",
         "- `reason` missing when a screening outcome is excluded/declined, or a",
@@ -100,7 +109,8 @@ def render() -> str:
         "  disposition, a subject without a randomized screening row;",
         "- an arm that is not an arm of the protocol, a visit that is not a visit of the",
         "  protocol (or `repeat`, `unscheduled`);",
-        f"- a study day outside [min screening day, last visit day + {DAY_MARGIN_DAYS}];",
+        f"- a study day outside [min screening day, last visit day + {DAY_MARGIN_DAYS}],",
+        "  and always one more than ten years (3653 days) from day 0;",
         f'- `dataset.json`: a schema version other than "{SCHEMA_VERSION}", an unknown',
         "  source, a `created_utc` that is not ISO-8601, a missing or extra field.",
         "",

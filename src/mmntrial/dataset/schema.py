@@ -23,6 +23,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from mmntrial.measures.catalogue import MEASURES
+from mmntrial.measures.ivig import (
+    MAX_DOSE_G_PER_KG,
+    MAX_INTERVAL_DAYS,
+    MAX_WEIGHT_KG,
+    MIN_WEIGHT_KG,
+)
+from mmntrial.measures.limits import MAX_AGE_YEARS, MIN_AGE_YEARS, STUDY_DAY_LIMIT
 
 if TYPE_CHECKING:
     from mmntrial.protocol.model import Protocol
@@ -58,7 +65,13 @@ EXTRA_VISITS = ("repeat", "unscheduled")  # visit names allowed besides the prot
 
 @dataclass(frozen=True)
 class Column:
-    """One column: name (unit in the name), dtype, nullability, allowed values, meaning."""
+    """One column: name (unit in the name), dtype, nullability, allowed values, meaning.
+
+    ``minimum`` and ``maximum`` bound a number column (both included); they are the
+    plausibility limits of the value's owner (:mod:`mmntrial.measures.ivig`,
+    :mod:`mmntrial.measures.limits`), so that a weight of -70 kg or an age of -5 never
+    reaches a report. A study day is always within ten years of day 0.
+    """
 
     name: str
     dtype: DType
@@ -67,6 +80,29 @@ class Column:
     allowed: tuple[str, ...] | None = None
     unit: str | None = None
     is_day: bool = False  # a study day, checked against the protocol's day range
+    minimum: float | None = None
+    maximum: float | None = None
+    identifier: bool = False  # typed by people: one printable line (identifiers module)
+
+    def __post_init__(self) -> None:
+        if self.is_day:
+            object.__setattr__(self, "minimum", float(-STUDY_DAY_LIMIT))
+            object.__setattr__(self, "maximum", float(STUDY_DAY_LIMIT))
+
+    @property
+    def range_text(self) -> str:
+        """The bounds in words, ``''`` when there are none.
+
+        >>> table_spec("subjects").column("age_years").range_text
+        'from 0 to 120'
+        """
+        if self.minimum is None and self.maximum is None:
+            return ""
+        if self.maximum is None:
+            return f"at least {self.minimum:g}"
+        if self.minimum is None:
+            return f"at most {self.maximum:g}"
+        return f"from {self.minimum:g} to {self.maximum:g}"
 
 
 @dataclass(frozen=True)
@@ -98,32 +134,49 @@ def _c(name: str, dtype: DType, description: str, **kw: Any) -> Column:
     return Column(name, dtype, description, **kw)
 
 
-_SUBJECT = _c("subject_id", "str", "randomized subject; must be in subjects")
+_SUBJECT = _c("subject_id", "str", "randomized subject; must be in subjects", identifier=True)
+_WEIGHT = {"minimum": MIN_WEIGHT_KG, "maximum": MAX_WEIGHT_KG}
+# The dose ceiling per row is 3 g/kg of that row's weight; this is its largest value.
+_DOSE = {"minimum": 0.0, "maximum": MAX_DOSE_G_PER_KG * MAX_WEIGHT_KG}
+_INTERVAL = {"minimum": 1, "maximum": MAX_INTERVAL_DAYS}
 
 TABLES: tuple[Table, ...] = (
     Table(
         "screening",
         "one row per screened person",
         (
-            _c("screening_id", "str", "screening number, unique"),
-            _c("site", "str", "site (centre) code"),
+            _c("screening_id", "str", "screening number, unique", identifier=True),
+            _c("site", "str", "site (centre) code", identifier=True),
             _c("screening_day", "int", "study day of screening (<= 0)", unit="day", is_day=True),
             _c("outcome", "str", "what became of the screened person", allowed=SCREENING_OUTCOMES),
             _c("reason", "str", "why; required when excluded or declined", nullable=True),
-            _c("subject_id", "str", "required when randomized, else null", nullable=True),
+            _c(
+                "subject_id",
+                "str",
+                "required when randomized, else null",
+                nullable=True,
+                identifier=True,
+            ),
         ),
     ),
     Table(
         "subjects",
         "one row per randomized subject",
         (
-            _c("subject_id", "str", "subject identifier, unique"),
-            _c("site", "str", "site (centre) code"),
+            _c("subject_id", "str", "subject identifier, unique", identifier=True),
+            _c("site", "str", "site (centre) code", identifier=True),
             _c("arm", "str", "an arm name of the protocol"),
-            _c("kit_code", "str", "blinded kit / allocation code"),
-            _c("age_years", "float", "age at randomization", unit="years"),
+            _c("kit_code", "str", "blinded kit / allocation code", identifier=True),
+            _c(
+                "age_years",
+                "float",
+                "age at randomization",
+                unit="years",
+                minimum=MIN_AGE_YEARS,
+                maximum=MAX_AGE_YEARS,
+            ),
             _c("sex", "str", "sex", allowed=("F", "M")),
-            _c("weight_kg", "float", "body weight at randomization", unit="kg"),
+            _c("weight_kg", "float", "body weight at randomization", unit="kg", **_WEIGHT),
             _c(
                 "efns_category",
                 "str",
@@ -131,13 +184,26 @@ TABLES: tuple[Table, ...] = (
                 allowed=EFNS_CATEGORIES,
             ),
             _c("anti_gm1_status", "str", "anti-GM1 IgM at baseline", allowed=GM1_STATUSES),
-            _c("baseline_dose_g", "float", "IVIg dose per infusion before day 0", unit="g"),
-            _c("baseline_interval_days", "int", "IVIg interval before day 0", unit="days"),
+            _c(
+                "baseline_dose_g",
+                "float",
+                "IVIg dose per infusion before day 0, at most 3 g/kg",
+                unit="g",
+                **_DOSE,
+            ),
+            _c(
+                "baseline_interval_days",
+                "int",
+                "IVIg interval before day 0",
+                unit="days",
+                **_INTERVAL,
+            ),
             _c(
                 "baseline_intensity_g_per_kg_week",
                 "float",
                 "mean intensity of the protocol's last pre-randomization infusions",
                 unit="g/kg/week",
+                minimum=0.0,
             ),
         ),
     ),
@@ -147,9 +213,15 @@ TABLES: tuple[Table, ...] = (
         (
             _SUBJECT,
             _c("day", "int", "study day of the infusion", unit="day", is_day=True),
-            _c("dose_g", "float", "dose given", unit="g"),
-            _c("weight_kg", "float", "weight the dose was calculated on", unit="kg"),
-            _c("interval_days", "int", "prescribed days until the next infusion", unit="days"),
+            _c("dose_g", "float", "dose given, at most 3 g/kg of weight_kg", unit="g", **_DOSE),
+            _c("weight_kg", "float", "weight the dose was calculated on", unit="kg", **_WEIGHT),
+            _c(
+                "interval_days",
+                "int",
+                "prescribed days until the next infusion",
+                unit="days",
+                **_INTERVAL,
+            ),
             _c("product", "str", "product name"),
             _c("route", "str", "IV (IVIg) or SC (SCIG)", allowed=("IV", "SC")),
             _c(
@@ -159,7 +231,7 @@ TABLES: tuple[Table, ...] = (
                 nullable=True,
                 allowed=INFUSION_ACTIONS,
             ),
-            _c("level", "int", "taper level index (0 = baseline)", nullable=True),
+            _c("level", "int", "taper level index (0 = baseline)", nullable=True, minimum=0),
         ),
     ),
     Table(
@@ -177,7 +249,7 @@ TABLES: tuple[Table, ...] = (
                 nullable=True,
                 allowed=("left", "right"),
             ),
-            _c("value", "float", "the measured value, in the unit column's unit"),
+            _c("value", "float", "the measured value, in the unit column's unit, on its scale"),
             _c("unit", "str", "the catalogue unit of the measure", allowed=_MEASURE_UNIT_SET),
         ),
     ),
@@ -190,8 +262,8 @@ TABLES: tuple[Table, ...] = (
             _c("day_confirmed", "int", "day the drop was confirmed", unit="day", is_day=True),
             _c("criteria", "str", "comma-separated fired criteria, e.g. 'grip_kpa:left,mrc_sum'"),
             _c("severe", "bool", "a rescue criterion fired"),
-            _c("level_before", "int", "taper level before the episode"),
-            _c("level_after", "int", "taper level after the episode"),
+            _c("level_before", "int", "taper level before the episode", minimum=0),
+            _c("level_after", "int", "taper level after the episode", minimum=0),
             _c(
                 "at_baseline",
                 "bool",
@@ -204,7 +276,7 @@ TABLES: tuple[Table, ...] = (
         "one row per adverse event",
         (
             _SUBJECT,
-            _c("ae_id", "str", "adverse event identifier"),
+            _c("ae_id", "str", "adverse event identifier", identifier=True),
             _c("term", "str", "event term"),
             _c("day_onset", "int", "study day of onset", unit="day", is_day=True),
             _c("day_resolved", "int", "study day resolved", nullable=True, unit="day", is_day=True),
@@ -221,14 +293,14 @@ TABLES: tuple[Table, ...] = (
             _SUBJECT,
             _c("day", "int", "study day of the sample", unit="day", is_day=True),
             _c("test", "str", "laboratory test", allowed=tuple(LAB_UNITS)),
-            _c("value", "float", "the result, in the unit column's unit"),
+            _c("value", "float", "the result, in the unit column's unit", minimum=0.0),
             _c(
                 "unit",
                 "str",
                 "10^9/L for neutrophils/wbc, U/L for alt/ast, g/L for igg",
                 allowed=_LAB_UNIT_SET,
             ),
-            _c("grade", "int", "CTCAE v5 grade", nullable=True),
+            _c("grade", "int", "CTCAE v5 grade", nullable=True, minimum=0, maximum=5),
         ),
     ),
     Table(

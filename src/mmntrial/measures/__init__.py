@@ -24,7 +24,10 @@ One concept per module:
 - :mod:`~mmntrial.measures.antibodies`: anti-GM1 IgM titres as log2 dilution steps with
   the assay named; change between titres of one assay.
 - :mod:`~mmntrial.measures.history`: one patient's history (infusions, assessments,
-  withdrawal), the record the engine decides from and the dataset layer reads and writes.
+  withdrawal), the record the engine decides from and the dataset layer reads and writes;
+  two infusions or assessments on one day are refused.
+- :mod:`~mmntrial.measures.limits`: the plausibility limits of study days (ten years
+  either side of day 0) and ages (0-120 years), which every reader enforces.
 
 Import from the module (``from mmntrial.measures.ivig import Infusion``): this package
 re-exports nothing, so that importing the catalogue (as the protocol model does) stays

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from mmntrial.errors import Problem, ProtocolError
+from mmntrial.inputs import MAX_TOML_BYTES, limit_text, read_bounded
 from mmntrial.protocol.checks import check
 from mmntrial.protocol.keys import build
 from mmntrial.protocol.model import Protocol
@@ -89,14 +90,17 @@ def load_protocol(name_or_path: str | Path) -> Protocol:
     path = Path(name_or_path)
     source = str(path)
     try:
-        content = path.read_bytes()
+        bounded = read_bounded(path, MAX_TOML_BYTES)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise ProtocolError(
             source,
             [Problem("PROTO-E003", "file", source, f"a readable TOML file ({reason})")],
         ) from None
-    return _from_bytes(content, source, source)
+    if bounded is None:
+        too_large = Problem("PROTO-E003", "file", source, f"{limit_text(MAX_TOML_BYTES)}")
+        raise ProtocolError(source, [too_large])
+    return _from_bytes(bounded, source, source)
 
 
 def _from_bytes(content: bytes, source: str, origin: str) -> Protocol:
@@ -109,6 +113,14 @@ def _from_bytes(content: bytes, source: str, origin: str) -> Protocol:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ProtocolError(source, [_syntax_problem(error, text)]) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        nested = Problem(
+            "PROTO-E002",
+            "file",
+            source,
+            "TOML whose arrays and tables nest a few levels deep, as a protocol's do",
+        )
+        raise ProtocolError(source, [nested]) from None
     return replace(parse_protocol(data, source), origin=origin)
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from mmntrial.measures.catalogue import MEASURES, Worse
+from mmntrial.measures.ivig import MAX_INTERVAL_DAYS
+from mmntrial.measures.limits import STUDY_DAY_LIMIT
 from mmntrial.protocol.keys import key
 from mmntrial.protocol.spec import (
     SLUG,
@@ -30,6 +32,7 @@ from mmntrial.protocol.spec import (
     number,
     text,
 )
+from mmntrial.units import DAYS_PER_WEEK
 
 
 class TaperMode(StrEnum):
@@ -158,7 +161,28 @@ class Analysis(StrEnum):
 # their own, named as the fields.
 HEAD_FIELDS = ("name", "title", "version", "description", "sources")
 MEASURE_NAMES = tuple(sorted(MEASURES))
-_NON_EMPTY = r".*\S.*"
+# Text of a protocol is printed in terminals and drawn in figures and reports: one line
+# of printable characters (no control or invisible format characters, which would rewrite
+# a terminal or make a printed label lie), short enough for a legend or a heading.
+_UNPRINTABLE = r"\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069"
+
+
+def _printable_line(longest: int) -> tuple[str, str]:
+    """The pattern and its words for one printable line of 1 to ``longest`` characters."""
+    pattern = rf"(?=.{{1,{longest}}}$)(?=.*\S)[^{_UNPRINTABLE}]+"
+    return pattern, f"one line of at most {longest} printable characters (no control characters)"
+
+
+_LABEL, _LABEL_TEXT = _printable_line(80)
+_TITLE, _TITLE_TEXT = _printable_line(200)
+_QUESTION, _QUESTION_TEXT = _printable_line(500)
+# Plausibility limits (typing errors, not clinical rules): a dose of a study drug above
+# 10 g per administration is beyond any add-on drug's; a regimen or schedule beyond ten
+# years of day 0 is beyond any trial's.
+MAX_DRUG_DOSE_MG = 10_000.0
+MAX_WEEKS = STUDY_DAY_LIMIT // DAYS_PER_WEEK
+# No change larger than the widest measure scale can be seen on any measure.
+_WIDEST_SCALE = max(spec.maximum - spec.minimum for spec in MEASURES.values())
 
 
 @dataclass(frozen=True)
@@ -170,12 +194,15 @@ class DrugStep:
     for the biologics a future add-on trial may test).
     """
 
-    from_day: int = key("study day the step starts", minimum=0)
-    dose_mg: float = key("dose per administration, mg (0 for placebo)", minimum=0)
+    from_day: int = key("study day the step starts", minimum=0, maximum=STUDY_DAY_LIMIT)
+    dose_mg: float = key(
+        "dose per administration, mg (0 for placebo)", minimum=0, maximum=MAX_DRUG_DOSE_MG
+    )
     times_per_day: int = key("administrations on a dosing day", minimum=1, maximum=24)
     every_days: int = key(
         "dosing days are every this many days (1 = daily, 14 = every 2 weeks)",
         minimum=1,
+        maximum=MAX_INTERVAL_DAYS,
         default=1,
         field_default=1,
     )
@@ -186,16 +213,20 @@ class Arm:
     """A treatment arm: the study drug (or placebo) added to IVIg, and its allocation weight."""
 
     name: str = key("short arm name, unique", pattern=SLUG, pattern_text=SLUG_TEXT)
-    label: str = key("label for reports", pattern=_NON_EMPTY, pattern_text="a non-empty label")
+    label: str = key(
+        "label for reports, drawn as text (`$` is a dollar sign, never TeX)",
+        pattern=_LABEL,
+        pattern_text=_LABEL_TEXT,
+    )
     drug: str = key(
         "study drug added to IVIg ('placebo' for placebo)",
-        pattern=_NON_EMPTY,
-        pattern_text="a non-empty drug name",
+        pattern=_LABEL,
+        pattern_text=_LABEL_TEXT,
     )
     regimen: tuple[DrugStep, ...] = key(
         "study-drug regimen steps, in increasing from_day, the first on day 0", min_items=1
     )
-    ratio: int = key("allocation weight (2 and 1 give 2:1)", minimum=1, default=1)
+    ratio: int = key("allocation weight (2 and 1 give 2:1)", minimum=1, maximum=100, default=1)
 
 
 @dataclass(frozen=True)
@@ -204,7 +235,7 @@ class ExclusionItem:
 
     id: str = key("short id, unique", pattern=SLUG, pattern_text=SLUG_TEXT)
     text: str = key(
-        "the question as the site reads it", pattern=_NON_EMPTY, pattern_text="a non-empty text"
+        "the question as the site reads it", pattern=_QUESTION, pattern_text=_QUESTION_TEXT
     )
 
 
@@ -218,11 +249,17 @@ class Eligibility:
         min_items=1,
     )
     ivig_response_required: bool = key("only patients who responded to IVIg")
-    stable_maintenance_months: int = key("months on a stable IVIg regimen before entry", minimum=0)
+    stable_maintenance_months: int = key(
+        "months on a stable IVIg regimen before entry", minimum=0, maximum=120
+    )
     age_min_years: int = key("minimum age, years", minimum=0, maximum=120)
     age_max_years: int = key("maximum age, years", minimum=0, maximum=120)
-    ivig_interval_days_min: int = key("shortest IVIg interval admitted, days", minimum=1)
-    ivig_interval_days_max: int = key("longest IVIg interval admitted, days", minimum=1)
+    ivig_interval_days_min: int = key(
+        "shortest IVIg interval admitted, days", minimum=1, maximum=MAX_INTERVAL_DAYS
+    )
+    ivig_interval_days_max: int = key(
+        "longest IVIg interval admitted, days", minimum=1, maximum=MAX_INTERVAL_DAYS
+    )
     exclusions: tuple[ExclusionItem, ...] = key(
         "exclusion checklist answered at screening", default=[]
     )
@@ -233,8 +270,8 @@ class Visit:
     """A scheduled visit: its study day, its window (+/- days) and what it collects."""
 
     name: str = key("visit name, unique", pattern=r"\S+", pattern_text="a name without spaces")
-    day: int = key("study day (day 0 = randomization)", minimum=0)
-    window_days: int = key("allowed distance from the day, +/- days", minimum=0)
+    day: int = key("study day (day 0 = randomization)", minimum=0, maximum=STUDY_DAY_LIMIT)
+    window_days: int = key("allowed distance from the day, +/- days", minimum=0, maximum=365)
     measures: tuple[str, ...] = key(
         "measures collected at the visit (from the measure catalogue)",
         item=choice("a catalogue measure", MEASURE_NAMES),
@@ -283,6 +320,7 @@ class Criterion:
     threshold: float = key(
         "the change, in the measure's unit, that counts (drop or rise of at least this)",
         minimum=0,
+        maximum=_WIDEST_SCALE,
         min_open=True,
     )
     # The direction that counts as worse; must match the measure's.
@@ -316,7 +354,7 @@ def _when_mode(mode: TaperMode) -> tuple[str, tuple[str, ...]]:
 class Taper:
     """How and when the IVIg dose is lowered, and what happens after deterioration."""
 
-    start_day: int = key("study day of the first taper step", minimum=0)
+    start_day: int = key("study day of the first taper step", minimum=0, maximum=STUDY_DAY_LIMIT)
     mode: TaperMode = key("how a step lowers the intensity")
     cadence: Cadence = key("when a step is due")
     floor_percent: float = key(
@@ -349,24 +387,28 @@ class Taper:
     interval_step_days: int | None = key(
         "days added to the infusion interval per step",
         minimum=1,
+        maximum=MAX_INTERVAL_DAYS,
         only_when=_when_mode(TaperMode.INTERVAL),
         field_default=None,
     )
     max_interval_days: int | None = key(
         "longest infusion interval the taper may reach, days",
         minimum=1,
+        maximum=MAX_INTERVAL_DAYS,
         only_when=_when_mode(TaperMode.INTERVAL),
         field_default=None,
     )
     cadence_weeks: int | None = key(
         "weeks between steps",
         minimum=1,
+        maximum=MAX_WEEKS,
         only_when=("cadence", (Cadence.EVERY_N_WEEKS.value,)),
         field_default=None,
     )
     resume_after_weeks: int | None = key(
         "stable weeks after a restore before tapering again",
         minimum=1,
+        maximum=MAX_WEEKS,
         only_when=("after_deterioration", (AfterDeterioration.RESTORE_AND_RESUME.value,)),
         field_default=None,
     )
@@ -408,7 +450,9 @@ class Deterioration:
     )
     combine: Combine = key("how criteria combine into one verdict", default=Combine.ANY.value)
     confirmation_days: int = key(
-        "days within which a repeat assessment must confirm a drop (0 = none)", minimum=0
+        "days within which a repeat assessment must confirm a drop (0 = none)",
+        minimum=0,
+        maximum=365,
     )  # 0 = a single assessment decides
     unrepeated: Unrepeated = key(
         "what a drop never re-assessed in the window counts as",
@@ -437,6 +481,7 @@ class Deterioration:
         "assessments in a row at one dose level, each judging every criterion without a "
         "drop, that show the patient stable at that level",
         minimum=1,
+        maximum=52,
         default=2,
         field_default=2,
     )
@@ -454,6 +499,7 @@ class Deterioration:
         "before the infusion; left out: assessed since the last step (or, for the first "
         "step, before the taper)",
         minimum=1,
+        maximum=365,
         required=False,
         field_default=None,
     )  # otherwise the engine holds: missing data never lowers a dose
@@ -469,7 +515,7 @@ class PrimaryEndpoint:
         maximum=100,
         min_open=True,
     )
-    day: int = key("study day the endpoint is judged", minimum=1)
+    day: int = key("study day the endpoint is judged", minimum=1, maximum=STUDY_DAY_LIMIT)
     withdrawal: WithdrawalRule = key("how a withdrawal before the day counts")
 
 
@@ -493,6 +539,7 @@ class SecondaryEndpoint:
     at_day: int | None = key(
         "the day of the change (a visit that collects the measure)",
         minimum=0,
+        maximum=STUDY_DAY_LIMIT,
         only_when=("kind", (EndpointKind.CHANGE.value,)),
         field_default=None,
     )
@@ -520,7 +567,7 @@ class Minimization:
         spec=Spec(
             Kind.MAP,
             "",
-            item=number("a factor weight", minimum=0, min_open=True),
+            item=number("a factor weight", minimum=0, maximum=100, min_open=True),
             pattern=SLUG,
             pattern_text=SLUG_TEXT,
         ),
@@ -531,6 +578,8 @@ class Minimization:
     )
 
 
+# A block of more than 100 slots no longer balances arms within a site's recruitment.
+MAX_BLOCK_SIZE = 100
 _BLOCK_METHODS = (AllocationMethod.BLOCKS.value, AllocationMethod.STRATIFIED_BLOCKS.value)
 
 
@@ -541,7 +590,7 @@ class Randomization:
     method: AllocationMethod = key("allocation method")
     block_sizes: tuple[int, ...] = key(
         "permuted block sizes, each a multiple of the sum of the arm ratios",
-        item=integer("a block size", minimum=1),
+        item=integer("a block size", minimum=1, maximum=MAX_BLOCK_SIZE),
         min_items=1,
         only_when=("method", _BLOCK_METHODS),
         field_default=(),
@@ -601,7 +650,7 @@ class Protocol:
         pattern=SLUG,
         pattern_text=SLUG_TEXT,
     )
-    title: str = key("one-line title", pattern=_NON_EMPTY, pattern_text="a non-empty title")
+    title: str = key("one-line title", pattern=_TITLE, pattern_text=_TITLE_TEXT)
     version: str = key(
         "version of this protocol text", pattern=r"\S+", pattern_text="a version without spaces"
     )

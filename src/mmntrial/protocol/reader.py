@@ -9,7 +9,7 @@ sees all the problems of a file at once.
 >>> for problem in problems[:2]:
 ...     print(problem)
 PROTO-E004 protocol.titel: got 'titel', expected a key of [protocol] (did you mean 'title'?)
-PROTO-E005 protocol.title: got nothing, expected string: a non-empty title (required)
+PROTO-E005 protocol.title: got nothing, expected string: one line of at most 200 ...
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ schema matters: they live in :mod:`mmntrial.protocol.checks`.
 
 >>> rows = {row.key: row for row in schema_rows()}
 >>> rows["taper.start_day"].type_text
-'integer >= 0'
+'integer >= 0 and <= 3653'
 >>> rows["taper.step_percent"].requirement
 'required when taper.mode = "percent_step"; not allowed otherwise'
 """

@@ -61,12 +61,10 @@ def pairs(option: str, items: tuple[str, ...] | list[str] | None) -> dict[str, s
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
             raise RandomizationError(f"{option}: got {item!r}, expected NAME=VALUE")
-        if name.strip() in out:
-            # A repeated name would silently let the last value win (centre=AMC, then
-            # centre=UMCU allocates in UMCU): refuse, naming both.
+        if name.strip() in out:  # the last must not win silently: which one was meant?
             raise RandomizationError(
-                f"{option}: got {name.strip()!r} twice ({name.strip()}={out[name.strip()]} and "
-                f"{item.strip()}), expected each name once"
+                f"{option}: got {name.strip()}={out[name.strip()]!r} and then {item!r}, "
+                f"expected each NAME once"
             )
         out[name.strip()] = value.strip()
     return out

@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from mmntrial.analysis.survival import KaplanMeierCurve
 from mmntrial.measures.ivig import dose_intensity
+from mmntrial.report.labels import plain_label
 from mmntrial.report.svgtext import inline_svg
 from mmntrial.units import DAYS_PER_WEEK
 
@@ -59,7 +60,7 @@ def arm_colours(arms: Sequence[str]) -> dict[str, str]:
 
 
 def _label(arm: str, labels: Mapping[str, str] | None) -> str:
-    return labels.get(arm, arm) if labels else arm
+    return plain_label(labels.get(arm, arm) if labels else arm)
 
 
 def _new_figure(width_in: float, height_in: float) -> Figure:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mmntrial.atomic import replacing_folder
+from mmntrial.report.labels import plain_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,7 +39,7 @@ def _design_axes(result: SweepResult) -> list[str]:
 
 
 def _label(point: DesignPoint, axes: list[str]) -> str:
-    return ", ".join(f"{name}={point.settings[name]}" for name in axes) or "design"
+    return plain_label(", ".join(f"{name}={point.settings[name]}" for name in axes) or "design")
 
 
 def power_figure(result: SweepResult) -> Any:

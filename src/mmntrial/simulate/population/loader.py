@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from mmntrial.errors import Problem, SimulationError
+from mmntrial.inputs import MAX_TOML_BYTES, limit_text, read_bounded
 from mmntrial.protocol.reader import Data, read
 from mmntrial.protocol.spec import Spec, listing, name, table, text
 from mmntrial.simulate.pk.parameters import PkPopulation
@@ -125,12 +126,15 @@ def load_population(name_or_path: str | Path) -> Population:
         raise PopulationError(text_name, [Problem("POP-E001", "population", text_name, expected)])
     path = Path(name_or_path)
     try:
-        content = path.read_bytes()
+        bounded = read_bounded(path, MAX_TOML_BYTES)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         problem = Problem("POP-E003", "file", str(path), f"a readable TOML file ({reason})")
         raise PopulationError(str(path), [problem]) from None
-    return _from_bytes(content, str(path), str(path))
+    if bounded is None:
+        problem = Problem("POP-E003", "file", str(path), limit_text(MAX_TOML_BYTES))
+        raise PopulationError(str(path), [problem])
+    return _from_bytes(bounded, str(path), str(path))
 
 
 def _from_bytes(content: bytes, source: str, origin: str) -> Population:
@@ -141,6 +145,9 @@ def _from_bytes(content: bytes, source: str, origin: str) -> Population:
         raise PopulationError(source, [problem]) from None
     except tomllib.TOMLDecodeError as error:
         problem = Problem("POP-E002", "file", str(error), "valid TOML (https://toml.io)")
+        raise PopulationError(source, [problem]) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        problem = Problem("POP-E002", "file", source, "TOML nested a few levels deep")
         raise PopulationError(source, [problem]) from None
     return replace(parse_population(data, source), origin=origin)
 

@@ -22,6 +22,9 @@ from mmntrial.simulate.population._params import param
 _FRACTION: dict[str, Any] = {"minimum": 0.0, "maximum": 1.0}
 _POSITIVE: dict[str, Any] = {"minimum": 0.0, "min_open": True}
 _CV: dict[str, Any] = {"minimum": 0.0, "maximum": 3.0}
+# Far above any MMN trial (a rare disease: tens of patients per arm), far below what
+# would exhaust memory; the simulator's --n-per-arm has the same cap.
+MAX_N_PER_ARM = 1_000
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,10 @@ class TrialSettings:
     """How the simulated trial is run where the protocol is silent."""
 
     n_per_arm: int = param(
-        "patients per arm at 1:1 (total = n_per_arm x arms)", minimum=1, kind="integer"
+        "patients per arm at 1:1 (total = n_per_arm x arms)",
+        minimum=1,
+        maximum=MAX_N_PER_ARM,
+        kind="integer",
     )
     n_sites: int = param(
         "recruiting sites (the centre stratum)", minimum=1, maximum=100, kind="integer"
@@ -231,6 +237,7 @@ class Population:
 
 
 __all__ = [
+    "MAX_N_PER_ARM",
     "SECTIONS",
     "Covariates",
     "Dropout",

@@ -12,6 +12,7 @@ With Dask, ``workers=K`` starts a local cluster of K single-threaded processes o
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ import pandas as pd
 from mmntrial.errors import SimulationError
 from mmntrial.simulate.population.loader import Population
 from mmntrial.simulate.sweep.grid import DesignPoint
+
+# More worker processes than this per core only thrash; a typo (--workers 10000) would
+# start thousands of processes.
+MAX_WORKERS_PER_CPU = 4
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,7 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> 
     if scheduler is not None:
         try:
             client = Client(scheduler, timeout="10s")
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: not an address at all
             raise SimulationError(
                 f"scheduler: got {scheduler!r}, could not connect ({error}); expected the "
                 "address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786"
@@ -140,8 +145,12 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> 
         with client:
             yield client
         return
-    if workers is None or workers < 1:
-        raise SimulationError(f"workers: got {workers!r}, expected at least 1")
+    cap = MAX_WORKERS_PER_CPU * (os.cpu_count() or 1)
+    if workers is None or not 1 <= workers <= cap:
+        raise SimulationError(
+            f"workers: got {workers!r}, expected 1 to {cap} ({MAX_WORKERS_PER_CPU} per CPU "
+            "core of this machine: each worker is a process)"
+        )
     with (
         LocalCluster(
             n_workers=workers,

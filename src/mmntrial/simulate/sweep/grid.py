@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,8 @@ from mmntrial.simulate.trials.runner import check_arguments
 
 # Axes that set how a design is run, not the protocol: they never rebuild it.
 RUN_AXES = ("n_per_arm", "effect")
+# Far more designs than a sweep's figures can show; each rebuilds and validates a protocol.
+MAX_DESIGN_POINTS = 1_000
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,18 @@ def _apply(data: dict[str, Any], axis: str, value: Any) -> None:
 
 
 def _check_axes(axes: Mapping[str, Sequence[Any]]) -> None:
+    if not isinstance(axes, Mapping):
+        raise SimulationError(f"grid: got {axes!r}, expected a table of axes, each a list")
     for name, values in axes.items():
         if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
             raise SimulationError(f"grid axis {name}: got {values!r}, expected a non-empty list")
+    count = math.prod(len(values) for values in axes.values())
+    if count > MAX_DESIGN_POINTS:
+        sizes = " x ".join(str(len(values)) for values in axes.values())
+        raise SimulationError(
+            f"grid: got {sizes} = {count:,} design points, expected at most "
+            f"{MAX_DESIGN_POINTS:,} (the cap on one sweep; split it into several)"
+        )
     # The simulator's own rules for these two (one place: simulate.trials).
     labels = {name: f"grid axis {name}" for name in ("n_per_arm", "effect")}
     for name in labels:
@@ -145,4 +157,4 @@ def design_points(
     return points
 
 
-__all__ = ["RUN_AXES", "DesignPoint", "design_points"]
+__all__ = ["MAX_DESIGN_POINTS", "RUN_AXES", "DesignPoint", "design_points"]

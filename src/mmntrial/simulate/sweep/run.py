@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from mmntrial.errors import SimulationError
+from mmntrial.inputs import MAX_TOML_BYTES, limit_text, read_bounded
 from mmntrial.protocol.loader import load_protocol
 from mmntrial.protocol.model import Protocol
 from mmntrial.simulate.population.loader import Population, load_population
@@ -127,23 +128,42 @@ def load_sweep(path: str | Path, overrides: Mapping[str, Any] | None = None) -> 
     """
     file = Path(path)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        content = read_bounded(file, MAX_TOML_BYTES)
+        if content is None:
+            raise SimulationError(f"sweep file {file}: expected {limit_text(MAX_TOML_BYTES)}")
+        data = tomllib.loads(content.decode("utf-8"))
     except FileNotFoundError:
         raise SimulationError(f"sweep file {file}: no such file") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise SimulationError(f"sweep file {file}: cannot be read ({error})") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise SimulationError(
+            f"sweep file {file}: got TOML nested too deeply to read, expected [sweep] and "
+            "[grid] tables of plain values"
+        ) from None
     unknown = sorted(set(data) - {"sweep", "grid"})
     if unknown:
         raise SimulationError(
             f"sweep file {file}: got tables {unknown}, expected [sweep] and [grid]"
         )
-    sweep = data.get("sweep", {})
+    sweep, grid = data.get("sweep", {}), data.get("grid", {})
+    for name, table in (("sweep", sweep), ("grid", grid)):
+        if not isinstance(table, dict):
+            raise SimulationError(
+                f"sweep file {file}: {name}: got {table!r}, expected a table [{name}]"
+            )
     extra = sorted(set(sweep) - SWEEP_KEYS)
     if extra:
         raise SimulationError(
             f"sweep file {file}: got keys {extra} in [sweep], expected {sorted(SWEEP_KEYS)}"
         )
-    return make_plan(axes=data.get("grid", {}), **{**SWEEP_DEFAULTS, **sweep, **(overrides or {})})
+    for name in ("protocol", "population"):
+        if name in sweep and not isinstance(sweep[name], str):
+            raise SimulationError(
+                f"sweep file {file}: sweep.{name}: got {sweep[name]!r}, expected a built-in "
+                f"{name} name or a path to a .toml file, as a string"
+            )
+    return make_plan(axes=grid, **{**SWEEP_DEFAULTS, **sweep, **(overrides or {})})
 
 
 def point_summary(point: DesignPoint, per_trial: pd.DataFrame, seed: int) -> DesignSummary:

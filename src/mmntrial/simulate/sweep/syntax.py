@@ -59,6 +59,38 @@ def parse_assignment(item: str, label: str, *, prefix: str = "") -> tuple[str, l
     return prefix + key, parse_values(text, label)
 
 
+def parse_assignments(
+    items: Sequence[str], label: str, *, prefix: str = "", taken: Sequence[str] = ()
+) -> dict[str, list[Any]]:
+    """Each ``KEY=v1,v2`` of a repeatable option; a KEY given twice is refused.
+
+    ``taken`` are the axes other options set already (``--taper-step`` sets
+    ``taper.step_percent``): ``--set`` may not set them a second time.
+
+    >>> parse_assignments(["grip_kpa=8", "grip_kpa=12"], "--threshold")
+    Traceback (most recent call last):
+    mmntrial.errors.SimulationError: --threshold: got grip_kpa twice ('grip_kpa=8' and \
+'grip_kpa=12'), expected each KEY once (list its values: KEY=v1,v2)
+    """
+    out: dict[str, list[Any]] = {}
+    given: dict[str, str] = {}
+    for item in items:
+        key, values = parse_assignment(item, label, prefix=prefix)
+        if key in taken:
+            raise SimulationError(
+                f"{label}: got {item!r}, but another option already sets the axis {key}; "
+                "expected each axis once"
+            )
+        if key in out:
+            name = key.removeprefix(prefix)
+            raise SimulationError(
+                f"{label}: got {name} twice ({given[key]!r} and {item!r}), expected each KEY "
+                "once (list its values: KEY=v1,v2)"
+            )
+        out[key], given[key] = values, item
+    return out
+
+
 def sweep_plan(
     grid: str | Path | None,
     axes: Mapping[str, Sequence[Any]],
@@ -80,4 +112,4 @@ def sweep_plan(
     return load_sweep(grid, settings)
 
 
-__all__ = ["parse_assignment", "parse_values", "sweep_plan"]
+__all__ = ["parse_assignment", "parse_assignments", "parse_values", "sweep_plan"]

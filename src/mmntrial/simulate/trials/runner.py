@@ -27,7 +27,7 @@ import pandas as pd
 
 from mmntrial.errors import SimulationError
 from mmntrial.protocol.model import Protocol
-from mmntrial.simulate.population.model import Population
+from mmntrial.simulate.population.model import MAX_N_PER_ARM, Population
 from mmntrial.simulate.trials.course import Outcome, check_simulable, run_course
 from mmntrial.simulate.trials.fisher import fisher_p_values
 from mmntrial.simulate.trials.patients import Patients, build_patients, draw_trials
@@ -35,6 +35,10 @@ from mmntrial.simulate.trials.summary import DesignSummary
 from mmntrial.units import DAYS_PER_WEEK, DAYS_PER_YEAR, Floats, Ints
 
 ALPHA = 0.05
+# Caps on sizes, stated in the refusal: far above any MMN design (a rare disease, trials
+# of tens of patients per arm), far below what would exhaust memory or run for days.
+MAX_TRIALS = 1_000_000
+MAX_CHUNK_TRIALS = 100_000
 
 
 def check_arguments(*, labels: Mapping[str, str] | None = None, **given: Any) -> None:
@@ -45,16 +49,25 @@ def check_arguments(*, labels: Mapping[str, str] | None = None, **given: Any) ->
 
     >>> check_arguments(labels={"n_trials": "--trials"}, n_trials=0)
     Traceback (most recent call last):
-    mmntrial.errors.SimulationError: --trials: got 0, expected a whole number >= 1
+    mmntrial.errors.SimulationError: --trials: got 0, expected a whole number from 1 to ...
     """
     checks: dict[str, tuple[Callable[[Any], bool], str]] = {
         "effect": (lambda v: _real(v) and 0.0 <= v < 1.0, "a number in [0, 1)"),
-        "n_trials": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
-        "chunk_trials": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+        "n_trials": (
+            lambda v: _whole(v) and 1 <= v <= MAX_TRIALS,
+            f"a whole number from 1 to {MAX_TRIALS:,} (the cap on trials per design)",
+        ),
+        "chunk_trials": (
+            lambda v: _whole(v) and 1 <= v <= MAX_CHUNK_TRIALS,
+            f"a whole number from 1 to {MAX_CHUNK_TRIALS:,}",
+        ),
         "n_trials_in_chunk": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
         "chunk_index": (lambda v: _whole(v) and v >= 0, "a whole number >= 0"),
         "seed": (lambda v: _whole(v) and v >= 0, "a whole number >= 0"),
-        "n_per_arm": (lambda v: v is None or (_whole(v) and v >= 2), "a whole number >= 2"),
+        "n_per_arm": (
+            lambda v: v is None or (_whole(v) and 2 <= v <= MAX_N_PER_ARM),
+            f"a whole number from 2 to {MAX_N_PER_ARM:,} (the cap on patients per arm)",
+        ),
         "trial_index": (lambda v: _whole(v) and v >= 0, "a whole number >= 0"),
     }
     for name, value in given.items():
