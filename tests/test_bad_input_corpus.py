@@ -210,6 +210,17 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("assess-repeated", "randomize assess --method blocks --seed 1 --seed 2", ("--seed",)),
     ("reveal-reason-twice", "randomize reveal S1 --db {tmp}/ledger.db --list {tmp}/list.json "
      "--by dsmb --reason a --reason b", ("--reason", "'a'", "'b'")),
+    ("init-missing-list", "randomize init --db {tmp}/init.db --list {tmp}/missing.json",
+     ("list", "missing.json")),
+    ("head-missing-folder", "randomize head --db {tmp}/nowhere/ledger.db",
+     ("database", "does not exist")),
+    ("audit-bad-head", "randomize audit --db {tmp}/ledger.db --head 3:abc", ("--head", "'3:abc'")),
+    ("unblindings-not-sqlite", "randomize unblindings --db {tmp}/list.json",
+     ("database", "not a SQLite database")),
+    # size
+    ("size-effect-out-of-range", "size --effect 1.5", ("--effect", "1.5", "(0, 1)")),
+    ("size-repeated", "size --effect 0.5 --effect 0.6", ("--effect", "'0.5'", "'0.6'")),
+    ("size-huge-n", "size --effect 0.5 --max-n 100000", ("--max-n", "100000", "2-1000")),
 ]  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from mmntrial.protocol.loader import load_protocol, parse_protocol
 from mmntrial.protocol.serialize import protocol_to_dict
 from mmntrial.simulate.population import load_population
 from mmntrial.simulate.trials import run_chunk, run_trials
-from mmntrial.simulate.trials.fisher import fisher_p_values, fisher_table
+from mmntrial.simulate.trials.fisher import TABLE_LIMIT, fisher_p_values, fisher_table
 from mmntrial.simulate.trials.one_trial import simulate_one_trial, simulate_trial
 from mmntrial.simulate.trials.patients import build_patients, draw_trials
 
@@ -103,6 +103,18 @@ def test_per_trial_columns_and_summary() -> None:
         assert 0.0 <= summary.arm(arm).proportion_reaching_primary <= 1.0
         assert summary.arm(arm).ivig_saved_g_per_patient_year > 0  # the taper saves IVIg
         assert summary.arm(arm).deteriorations_per_patient > 0  # ... and causes harm
+
+
+def test_large_arms_get_fishers_p_without_a_table() -> None:
+    # Arms of 300 are above the table limit: p-values come one margin at a time, still
+    # scipy's, and without the (n1 + 1)^2 (n2 + 1) table (about 200 MB for these arms).
+    assert 301**3 > TABLE_LIMIT
+    x1, x2 = np.array([150, 160, 120, 0]), np.array([130, 160, 150, 3])
+    n = np.full(4, 300)
+    p = fisher_p_values(x1, n, x2, n)
+    for k in range(4):
+        table = [[x1[k], 300 - x1[k]], [x2[k], 300 - x2[k]]]
+        assert p[k] == pytest.approx(fisher_exact(table).pvalue, rel=1e-9)
 
 
 def test_fisher_table_matches_scipy() -> None:

@@ -3,9 +3,13 @@
 A simulated trial's primary test compares responders in two arms of sizes ``n1`` and
 ``n2``: there are only ``(n1 + 1) (n2 + 1)`` possible outcomes, so the p-value of each
 is computed once (vectorized over the hypergeometric distribution) and looked up for
-every trial. The definition is scipy's (``scipy.stats.fisher_exact``, two-sided): the
-probability of all tables with the same margins that are no more likely than the one
-observed, with a relative tolerance of 1e-7 for ties.
+every trial. Building a table costs memory and time in ``(n1 + 1)^2 (n2 + 1)``: above
+:data:`TABLE_LIMIT` elements (arms of about 150) the p-values are computed for the
+observed tables only, one hypergeometric distribution per margin, so that large arms
+(the sample-size search goes up to 1,000) cost neither gigabytes nor minutes. The
+definition is scipy's (``scipy.stats.fisher_exact``, two-sided): the probability of all
+tables with the same margins that are no more likely than the one observed, with a
+relative tolerance of 1e-7 for ties.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from scipy.stats import hypergeom
 from mmntrial.units import Floats, Ints
 
 _TIE_TOLERANCE = 1.0 + 1e-7
+TABLE_LIMIT = 4_000_000
+"""Elements of the largest lookup table built (about 100 MB while it is built)."""
 
 
 @lru_cache(maxsize=256)
@@ -54,8 +60,30 @@ def fisher_p_values(x1: Ints, n1: Ints, x2: Ints, n2: Ints) -> Floats:
     pairs = np.unique(np.stack([n1, n2]), axis=1)
     for a, b in pairs.T.tolist():
         where = (n1 == a) & (n2 == b)
-        out[where] = fisher_table(int(a), int(b))[x1[where], x2[where]]
+        if (a + 1) ** 2 * (b + 1) <= TABLE_LIMIT:
+            out[where] = fisher_table(int(a), int(b))[x1[where], x2[where]]
+        else:
+            out[where] = _by_margin(x1[where], int(a), x2[where], int(b))
     return out
 
 
-__all__ = ["fisher_p_values", "fisher_table"]
+def _by_margin(x1: Ints, n1: int, x2: Ints, n2: int) -> Floats:
+    """The p-values of the observed tables of arms ``n1`` and ``n2``, one margin at a time.
+
+    >>> x1, x2 = np.array([8, 1, 8]), np.array([2, 0, 2])
+    >>> bool(np.allclose(_by_margin(x1, 10, x2, 10), fisher_table(10, 10)[x1, x2]))
+    True
+    """
+    out = np.empty(x1.shape, dtype=np.float64)
+    total = x1 + x2
+    y = np.arange(n1 + 1)
+    for t in np.unique(total).tolist():
+        where = total == t
+        pmf = np.asarray(hypergeom.pmf(y, n1 + n2, t, n1), dtype=np.float64)
+        observed = pmf[x1[where]]
+        as_likely = pmf[None, :] <= observed[:, None] * _TIE_TOLERANCE
+        out[where] = np.minimum(np.where(as_likely, pmf[None, :], 0.0).sum(axis=1), 1.0)
+    return out
+
+
+__all__ = ["TABLE_LIMIT", "fisher_p_values", "fisher_table"]
