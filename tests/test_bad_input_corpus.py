@@ -208,6 +208,10 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("extend-repeated", "randomize extend {tmp}/list.json --size 5 --size 6 --out {tmp}/l4.json",
      ("--size", "'5'", "'6'")),
     ("assess-repeated", "randomize assess --method blocks --seed 1 --seed 2", ("--seed",)),
+    ("assess-huge-trial", "randomize assess --method blocks --block-sizes 2,4 "
+     "--subjects 100000000", ("subjects", "100000000", "100000")),
+    ("assess-huge-run", "randomize assess --method blocks --block-sizes 2,4 "
+     "--simulations 100000000", ("simulations", "100000000", "10,000,000")),
     ("reveal-reason-twice", "randomize reveal S1 --db {tmp}/ledger.db --list {tmp}/list.json "
      "--by dsmb --reason a --reason b", ("--reason", "'a'", "'b'")),
     ("init-missing-list", "randomize init --db {tmp}/init.db --list {tmp}/missing.json",

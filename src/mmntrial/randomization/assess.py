@@ -26,6 +26,7 @@ import numpy as np
 
 from mmntrial.errors import RandomizationError
 from mmntrial.randomization.design import AllocationDesign
+from mmntrial.randomization.limits import check_assessment_size
 from mmntrial.randomization.streams import below, resolve_rng
 
 OVERALL = "overall"
@@ -80,6 +81,7 @@ def assess(
     for name, value in (("n_subjects", n_subjects), ("simulations", simulations)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise RandomizationError(f"{name}: got {value!r}, expected a whole number >= 1")
+    check_assessment_size(n_subjects, simulations)
     generator = resolve_rng(seed, rng)
     finals: dict[str, list[float]] = defaultdict(list)
     worsts: dict[str, list[float]] = defaultdict(list)

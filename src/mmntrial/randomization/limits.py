@@ -27,6 +27,13 @@ MAX_SIZE_PER_STRATUM = 100_000
 MAX_ROWS = 1_000_000
 """Most rows of a whole list (slots per stratum times strata)."""
 
+MAX_ASSESSED_SUBJECTS = 100_000
+"""Most subjects per simulated trial when a method is assessed."""
+
+MAX_ASSESSED_ALLOCATIONS = 10_000_000
+"""Most allocations one assessment simulates (subjects times simulations): about a
+minute, so that a typo in ``--subjects`` or ``--simulations`` is refused, not a hang."""
+
 
 def check_block_sizes(sizes: Sequence[int]) -> None:
     """Refuse a block size above :data:`MAX_BLOCK_SIZE`.
@@ -65,3 +72,24 @@ def check_list_size(design: Any, size: object, field: str = "size") -> int:
             f"{MAX_SIZE_PER_STRATUM} per stratum and {MAX_ROWS} rows in all (the caps)"
         )
     return size
+
+
+def check_assessment_size(n_subjects: int, simulations: int) -> None:
+    """Refuse an assessment beyond :data:`MAX_ASSESSED_SUBJECTS` subjects per trial or
+    :data:`MAX_ASSESSED_ALLOCATIONS` allocations in all.
+
+    >>> check_assessment_size(10**8, 1000)
+    Traceback (most recent call last):
+    ...
+    mmntrial.errors.RandomizationError: subjects: got 100000000, expected at most 100000 ...
+    """
+    if n_subjects > MAX_ASSESSED_SUBJECTS:
+        raise RandomizationError(
+            f"subjects: got {n_subjects!r}, expected at most {MAX_ASSESSED_SUBJECTS} per "
+            "simulated trial (the cap)"
+        )
+    if n_subjects * simulations > MAX_ASSESSED_ALLOCATIONS:
+        raise RandomizationError(
+            f"simulations: got {simulations!r} of {n_subjects} subjects, expected at most "
+            f"{MAX_ASSESSED_ALLOCATIONS:,} allocations in all (the cap)"
+        )
