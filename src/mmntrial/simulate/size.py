@@ -189,7 +189,8 @@ def find_sample_size(
         next_trial, spent = next_trial + batch, spent + batch
         answer = _smallest_n(pool, question)
         if answer is None:
-            if pool.ceiling >= question.max_n:
+            if pool.ceiling >= question.max_n or spent >= question.max_trials:
+                # No budget left for a larger ceiling: answer from the trials simulated.
                 break
             # Not reached at the ceiling: double it, in a fresh pool (the trials of the
             # old ceiling cannot speak for the larger sizes).
