@@ -49,7 +49,8 @@ def series_styles(count: int) -> list[tuple[tuple[float, ...], str]]:
     from matplotlib import colormaps
 
     tab20 = colormaps["tab20"]
-    palette = [tab20(i) for i in range(tab20.N)]
+    # The dark shades first, then the light: a few series get ten clearly different hues.
+    palette = [tab20(i) for i in (*range(0, 20, 2), *range(1, 20, 2))]
     return [(tuple(palette[i % len(palette)]), _MARKERS[i % len(_MARKERS)]) for i in range(count)]
 
 
@@ -161,7 +162,9 @@ def power_figure(result: SweepResult) -> Any:
     else:
         axes.set_xlabel(_AXIS_TITLES.get(x_name, x_name))
         if x_name == "n_per_arm":
-            axes.xaxis.get_major_locator().set_params(integer=True)
+            from matplotlib.ticker import MaxNLocator
+
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylabel("power (type I error at effect 0)")
     axes.set_ylim(0, 1)
     axes.set_title(
