@@ -52,7 +52,7 @@ def report_html(html_report: ReportPaths) -> str:
 
 
 @pytest.fixture(scope="session")
-def study() -> DesignStudy:
+def design_study() -> DesignStudy:
     return run_design_study(
         load_protocol("piepers-2007"),
         load_population("mmn-default"),
@@ -66,13 +66,13 @@ def study() -> DesignStudy:
 
 @pytest.fixture(scope="session")
 def design_report(
-    study: DesignStudy, tmp_path_factory: pytest.TempPathFactory
+    design_study: DesignStudy, tmp_path_factory: pytest.TempPathFactory
 ) -> DesignReportPaths:
     out = tmp_path_factory.mktemp("design") / "report"
-    command = reproduce_command(study, protocol="piepers-2007", population="mmn-default")
-    return write_design_report(study, out, command=command, pdf=False)
+    command = reproduce_command(design_study, protocol="piepers-2007", population="mmn-default")
+    return write_design_report(design_study, out, command=command, pdf=False)
 
 
 @pytest.fixture(scope="session")
-def html(design_report: DesignReportPaths) -> str:
+def design_html(design_report: DesignReportPaths) -> str:
     return design_report.html.read_text(encoding="utf-8")
