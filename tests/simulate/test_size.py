@@ -45,6 +45,17 @@ def test_the_whole_trial_at_the_ceiling_is_what_run_trials_gives(unreachable: Si
         assert arm.proportion_reaching_primary == pytest.approx(summary.proportion_reaching_primary)
 
 
+def test_a_search_out_of_trials_reports_the_trials_it_ran() -> None:
+    # One batch, not reached at 14 per arm, no trials left to double: the answer is "not
+    # reached" from those 500 trials, not from an empty larger ceiling.
+    question = SizeQuestion(effect=0.5, power=0.999, max_n=200, max_trials=BATCH_TRIALS)
+    answer = find_sample_size(PROTOCOL, POP, question)
+    assert answer.n_per_arm is None
+    assert answer.n_trials == BATCH_TRIALS
+    assert answer.curve[-1].n_per_arm == POP.trial.n_per_arm
+    assert answer.curve[-1].power > 0.5
+
+
 def test_the_answer_is_the_smallest_size_from_which_power_stays_above_target(
     answered: SizeAnswer,
 ) -> None:

@@ -190,8 +190,7 @@ def find_sample_size(
         answer = _smallest_n(pool, question)
         if answer is None:
             if pool.ceiling >= question.max_n or spent >= question.max_trials:
-                # No budget left for a larger ceiling: answer from the trials simulated.
-                break
+                break  # the answer is "not reached", from the trials of this ceiling
             # Not reached at the ceiling: double it, in a fresh pool (the trials of the
             # old ceiling cannot speak for the larger sizes).
             pool = _empty_pool(min(2 * pool.ceiling, question.max_n), len(protocol.arms))
