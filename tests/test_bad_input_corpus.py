@@ -225,6 +225,14 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("size-effect-out-of-range", "size --effect 1.5", ("--effect", "1.5", "(0, 1)")),
     ("size-repeated", "size --effect 0.5 --effect 0.6", ("--effect", "'0.5'", "'0.6'")),
     ("size-huge-n", "size --effect 0.5 --max-n 100000", ("--max-n", "100000", "2-1000")),
+    # design-report
+    ("design-effect-out-of-range", "design-report --out {tmp}/dr --effects 0,2",
+     ("--effects", "2", "[0, 1)")),
+    ("design-effect-twice", "design-report --out {tmp}/dr --effects 0.5,0.5",
+     ("--effects", "each effect once")),
+    ("design-huge-trials", "design-report --out {tmp}/dr --trials 10000000",
+     ("--trials", "10000000")),
+    ("design-out-is-a-file", "design-report --out {tmp}/list.json", ("--out", "list.json")),
 ]  # fmt: skip
 
 

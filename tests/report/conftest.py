@@ -1,4 +1,5 @@
-"""The factory dataset's report, written once per test session (the plan takes a second)."""
+"""Reports written once per test session: the factory dataset's trial report (the plan
+takes a second) and a small design report."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from mmntrial.analysis.plan import PlanResults, run_plan
 from mmntrial.dataset.schema import Dataset
 from mmntrial.protocol.loader import load_protocol
 from mmntrial.protocol.model import Protocol
+from mmntrial.report.design_report import DesignReportPaths, reproduce_command, write_design_report
+from mmntrial.report.design_study import DesignStudy, run_design_study
 from mmntrial.report.write import ReportPaths, write_report
+from mmntrial.simulate.population import load_population
+from mmntrial.simulate.size import SizeQuestion
 from tests.dataset.factory import make_dataset
 
 
@@ -44,3 +49,30 @@ def html_report(
 @pytest.fixture(scope="session")
 def report_html(html_report: ReportPaths) -> str:
     return Path(html_report.html).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def design_study() -> DesignStudy:
+    return run_design_study(
+        load_protocol("piepers-2007"),
+        load_population("mmn-default"),
+        population_name="mmn-default",
+        effects=(0.5, 0.0),
+        trials=60,
+        seed=3,
+        size_question=SizeQuestion(effect=0.5, seed=3, max_trials=1000, max_n=40),
+    )
+
+
+@pytest.fixture(scope="session")
+def design_report(
+    design_study: DesignStudy, tmp_path_factory: pytest.TempPathFactory
+) -> DesignReportPaths:
+    out = tmp_path_factory.mktemp("design") / "report"
+    command = reproduce_command(design_study, protocol="piepers-2007", population="mmn-default")
+    return write_design_report(design_study, out, command=command, pdf=False)
+
+
+@pytest.fixture(scope="session")
+def design_html(design_report: DesignReportPaths) -> str:
+    return design_report.html.read_text(encoding="utf-8")

@@ -42,6 +42,11 @@ COMMANDS = (
         "mmntrial.cli.size:size",
     ),
     LazySpec(
+        "design-report",
+        "Simulate a design and write its report for a protocol committee (HTML, and PDF).",
+        "mmntrial.cli.design:design_report",
+    ),
+    LazySpec(
         "analyze",
         "Analyse a trial dataset and write the trial report (HTML, and PDF where possible).",
         "mmntrial.cli.analyze:analyze",

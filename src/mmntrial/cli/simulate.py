@@ -207,6 +207,7 @@ def sweep(
     With a sweep file, the options --protocol, --population, --trials, --seed and
     --chunk-trials replace the file's values; the grid axes come from the file only.
     """
+    from mmntrial.cli.sweep_table import sweep_table
     from mmntrial.report.sweep_figures import SWEEP_FILES, write_sweep
 
     # Checked before the sweep runs, so that no work is lost to a wrong --out.
@@ -251,19 +252,7 @@ def sweep(
             typer.echo(json.dumps(record, default=str))
         return
     console = Console()
-    table = Table(title=f"{len(plan.points)} designs x {plan.trials:,} trials, seed {plan.seed}")
-    axes_names = list(plan.points[0].settings)
-    for column in (*axes_names, "power", "drug reached", "saved g/pt-yr", "weeks deteriorated"):
-        table.add_column(column, justify="right")
-    for record, summary in zip(records, result.summaries, strict=True):
-        drug = summary.drug
-        table.add_row(
-            *(str(record[name]) for name in axes_names),
-            f"{100 * summary.rejection_rate:.1f}%",
-            f"{100 * drug.proportion_reaching_primary:.1f}%",
-            f"{drug.ivig_saved_g_per_patient_year:.0f}",
-            f"{drug.weeks_deteriorated_per_patient:.1f}",
-        )
+    table = sweep_table(result, records)
     console.print(table)
     console.print(f"wrote {table_path} and {', '.join(p.name for p in figures)}")
 

@@ -1,0 +1,232 @@
+"""The design report: a protocol committee's or an ethics board's view of a simulated design.
+
+One self-contained HTML page (and its PDF where WeasyPrint works, as the trial report):
+the design, every assumption with its resolved source, what the drug effect does to the
+responder rate of each arm, power and type I error with intervals, IVIg saved and harm
+per arm, a power-vs-n and a harm-vs-savings figure, the seed, the version and the one
+command that reproduces it. Every number comes from a
+:class:`~mmntrial.report.design_study.DesignStudy`; nothing is computed here.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from mmntrial import __version__
+from mmntrial.atomic import check_output_folder, replacing_folder
+from mmntrial.report.design_figures import harm_savings_svg, power_curve_svg
+from mmntrial.report.design_study import DesignStudy, Spread
+from mmntrial.report.pdf import pdf_unavailable_reason, write_pdf
+from mmntrial.report.summary import protocol_summary
+
+HTML_NAME = "design-report.html"
+PDF_NAME = "design-report.pdf"
+FIGURE_DIR = "figures"
+# What a design report folder holds: a folder holding only these may be replaced.
+DESIGN_REPORT_FILES = frozenset({HTML_NAME, PDF_NAME, FIGURE_DIR})
+SECTION_IDS = (
+    "design",
+    "assumptions",
+    "responders",
+    "power",
+    "harm",
+    "figures",
+    "reproducibility",
+)
+TEMPLATE = "design_report.html.j2"
+# Libraries whose versions change the simulated numbers or the figures.
+_LIBRARIES = ("numpy", "numba", "scipy", "pandas", "matplotlib")
+
+
+@dataclass(frozen=True)
+class DesignReportPaths:
+    """What :func:`write_design_report` wrote: the HTML, the PDF (or None) and the figures."""
+
+    html: Path
+    pdf: Path | None
+    pdf_note: str
+    figures: dict[str, Path]
+
+
+def percent(value: float) -> str:
+    """A fraction as a percentage with one decimal.
+
+    >>> percent(0.8049)
+    '80.5%'
+    """
+    return f"{100 * value:.1f}%"
+
+
+def spread(value: Spread, digits: int = 1, *, as_percent: bool = False) -> str:
+    """A mean and its 2.5-97.5 percentile range over trials, as one cell.
+
+    >>> spread(Spread(412.4, 301.0, 530.6), 0)
+    '412 (301 to 531)'
+    """
+    if as_percent:
+        return f"{percent(value.mean)} ({percent(value.low)} to {percent(value.high)})"
+    return f"{value.mean:.{digits}f} ({value.low:.{digits}f} to {value.high:.{digits}f})"
+
+
+def reproduce_command(
+    study: DesignStudy, *, protocol: str, population: str, out: str = "DIR"
+) -> str:
+    """The one command line that makes this report again (same version, same numbers)."""
+    q = study.size.question
+    effects = ",".join(f"{row.effect:g}" for row in study.effects)
+    return (
+        f"mmntrial design-report --protocol {protocol} --population {population} "
+        f"--effects {effects} --trials {study.trials} --seed {study.seed} "
+        f"--n-per-arm {study.n_per_arm} --size-effect {q.effect:g} --power {q.power:g} "
+        f"--size-trials {q.max_trials} --max-n {q.max_n} --out {out}"
+    )
+
+
+def _versions() -> str:
+    found = [f"Python {platform.python_version()}"]
+    for name in _LIBRARIES:
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return ", ".join(found)
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("mmntrial.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,  # a misspelt name fails the render, not the reader
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _size_sentence(study: DesignStudy) -> str:
+    answer, q = study.size, study.size.question
+    if answer.power_at_n is None:
+        top = answer.curve[-1]
+        return (
+            f"At drug effect {q.effect:g}, {q.power:.0%} power is not reached up to "
+            f"{top.n_per_arm} patients per arm (power there {percent(top.power)}; "
+            f"{answer.n_trials:,} trials)."
+        )
+    at = answer.power_at_n
+    return (
+        f"At drug effect {q.effect:g}, {at.n_per_arm} patients per arm ({2 * at.n_per_arm} "
+        f"in all) give {percent(at.power)} power (95% Monte-Carlo interval "
+        f"{percent(at.ci95[0])} to {percent(at.ci95[1])}), the smallest size from which "
+        f"the power stays at or above {q.power:.0%}; {answer.n_trials:,} trials."
+    )
+
+
+def render_design_report(
+    study: DesignStudy, *, command: str, pdf_note: str, figures: Sequence[tuple[str, str]]
+) -> str:
+    """The design report page for ``study``; ``figures`` are (id, svg) pairs."""
+    protocol = study.protocol
+    arms = [(arm.name, arm.label) for arm in protocol.arms]
+    captions = {
+        "fig-power-n": (
+            "Power against n per arm",
+            "Power of the primary test (two-sided Fisher exact test of the primary endpoint) "
+            "at each size, from the same simulated patients at every size (common random "
+            "numbers), with its 95% Monte-Carlo interval (band); dashed: the target; the "
+            "dotted line marks the answer.",
+        ),
+        "fig-harm-savings": (
+            "Harm against IVIg saved",
+            "Per patient, at each drug effect simulated: weeks with a meaningful weakness "
+            "against grams of IVIg saved per patient-year; filled: the drug arm, hollow: "
+            "the control arm of the same effect, joined by a line.",
+        ),
+    }
+    return (
+        _environment()
+        .get_template(TEMPLATE)
+        .render(
+            title=f"{protocol.title}: design report",
+            protocol=protocol_summary(protocol),
+            population=study.population,
+            population_name=study.population_name,
+            study=study,
+            arms=arms,
+            size_sentence=_size_sentence(study),
+            percent=percent,
+            spread=spread,
+            figures=[
+                {
+                    "id": fid,
+                    "title": captions[fid][0],
+                    "caption": captions[fid][1],
+                    "svg": Markup(svg),
+                }
+                for fid, svg in figures
+            ],
+            software_version=__version__,
+            versions=_versions(),
+            command=command,
+            pdf_note=pdf_note,
+        )
+    )
+
+
+def write_design_report(
+    study: DesignStudy, out_dir: Path, *, command: str, pdf: bool = True
+) -> DesignReportPaths:
+    """Write ``design-report.html`` (and its PDF, SVG figures) into ``out_dir``, replaced
+    as a whole; a folder holding anything but an earlier design report is refused."""
+    out_dir = check_output_folder(out_dir, "out_dir", owned=DESIGN_REPORT_FILES)
+    figures = [
+        ("fig-power-n", power_curve_svg(study.size)),
+        ("fig-harm-savings", harm_savings_svg(study.sweep)),
+    ]
+    reason = pdf_unavailable_reason() if pdf else "not requested (--no-pdf)"
+    note = f"PDF not written: {reason}" if reason else f"Also as PDF: {PDF_NAME} (same content)."
+    html = render_design_report(study, command=command, pdf_note=note, figures=figures)
+    pdf_written = False
+    with replacing_folder(out_dir, owned=DESIGN_REPORT_FILES) as staging:
+        (staging / FIGURE_DIR).mkdir()
+        for fid, svg in figures:
+            (staging / FIGURE_DIR / f"{fid.removeprefix('fig-')}.svg").write_text(
+                svg + "\n", encoding="utf-8"
+            )
+        if reason is None:
+            outcome = write_pdf(html, staging / PDF_NAME)
+            pdf_written = outcome.written
+            if outcome.reason is not None:
+                # The page would promise a PDF that could not be made: say why instead.
+                note = f"PDF not written: {outcome.reason}"
+                html = render_design_report(study, command=command, pdf_note=note, figures=figures)
+        (staging / HTML_NAME).write_text(html, encoding="utf-8")
+    return DesignReportPaths(
+        html=out_dir / HTML_NAME,
+        pdf=out_dir / PDF_NAME if pdf_written else None,
+        pdf_note=note,
+        figures={
+            fid.removeprefix("fig-"): out_dir / FIGURE_DIR / f"{fid.removeprefix('fig-')}.svg"
+            for fid, _ in figures
+        },
+    )
+
+
+__all__ = [
+    "DESIGN_REPORT_FILES",
+    "HTML_NAME",
+    "PDF_NAME",
+    "SECTION_IDS",
+    "DesignReportPaths",
+    "percent",
+    "render_design_report",
+    "reproduce_command",
+    "spread",
+    "write_design_report",
+]
