@@ -42,6 +42,11 @@ COMMANDS = (
         "mmntrial.cli.size:size",
     ),
     LazySpec(
+        "reproduce",
+        "Re-run what a result file records and check that every number is the same.",
+        "mmntrial.cli.reproduce:reproduce",
+    ),
+    LazySpec(
         "analyze",
         "Analyse a trial dataset and write the trial report (HTML, and PDF where possible).",
         "mmntrial.cli.analyze:analyze",
