@@ -163,3 +163,15 @@ def test_a_result_without_provenance_is_refused(tmp_path: Path) -> None:
     code, output = _reproduce(old)
     assert code == 2
     assert "provenance: got nothing" in output
+
+
+def test_the_same_numbers_from_another_version_reproduce_and_say_so(
+    simulated: tuple[Path, Path], tmp_path: Path
+) -> None:
+    data = json.loads(simulated[0].read_text())
+    data["provenance"]["software"]["version"] = "0.0.1"
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps(data))
+    code, output = _reproduce(older)
+    assert code == 0, output
+    assert "made with mmntrial 0.0.1" in output

@@ -106,6 +106,14 @@ def test_differences_name_the_cell() -> None:
 
     old = pd.DataFrame({"trial": [0, 1], "p": [0.5, 0.25]})
     new = pd.DataFrame({"trial": [0, 1], "p": [0.5, 0.3]})
-    assert frame_differences(old, new, "trial") == ["trial 1, p: recorded 0.25, re-run 0.3"]
-    assert frame_differences(old, new[["p", "trial"]], "trial")[0].startswith("columns")
+    assert frame_differences(old, new, "trial") == (["trial 1, p: recorded 0.25, re-run 0.3"], 1)
+    assert frame_differences(old, new[["p", "trial"]], "trial")[0][0].startswith("columns")
+    many = pd.DataFrame({"trial": range(100), "p": 0.5, "arm": "mmf"})
+    other = many.assign(p=0.5 + 1e-9, arm=["mmf"] * 99 + ["placebo"])
+    lines, total = frame_differences(many, other, "trial")
+    assert total == 101
+    assert lines[0] == "trial 0, p: recorded 0.5, re-run 0.500000001"
+    assert len(lines) == 5
+    # Within the tolerance: the last bits of another CPU.
+    assert frame_differences(many, many.assign(p=0.5 * (1 + 1e-15)), "trial") == ([], 0)
     assert differences({"a": 1}, {"a": 1, "b": 2}) == ["b: recorded nothing, re-run 2"]

@@ -13,11 +13,12 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import typer
 
+import mmntrial
 from mmntrial.errors import NotReproduced
 from mmntrial.inputs import limit_text, read_bounded
 from mmntrial.report.sweep_figures import SWEEP_TABLE
@@ -30,6 +31,11 @@ from mmntrial.simulate.reproduce import (
     recorded_inputs,
     recorded_plan,
 )
+
+if TYPE_CHECKING:
+    from mmntrial.protocol.model import Protocol
+    from mmntrial.simulate.population import Population
+    from mmntrial.simulate.sweep import SweepResult
 
 MAX_RESULT_BYTES = 256 * 1024 * 1024
 """The largest result file read: 256 MiB, as for a dataset table."""
@@ -58,7 +64,17 @@ def _json(path: Path) -> Any:
         ) from None
 
 
-def _reproduce_json(path: Path) -> str:
+def _rerun(record: dict[str, Any], protocol: Protocol, population: Population) -> SweepResult:
+    """Run a recorded simulation or sweep again in this process, with a progress bar."""
+    from mmntrial.cli.simulate import progress_bar
+    from mmntrial.simulate.sweep import run_sweep
+
+    plan = recorded_plan(record, protocol, population)
+    with progress_bar(plan.trials * len(plan.points), "re-running", True) as tick:
+        return run_sweep(plan, progress=tick)
+
+
+def _reproduce_json(path: Path) -> tuple[str, dict[str, Any]]:
     data = _json(path)
     if not isinstance(data, dict) or "provenance" not in data:
         raise NotReproduced(
@@ -84,18 +100,17 @@ def _reproduce_json(path: Path) -> str:
         rerun = answer_json(answer, protocol, population, given)
         rerun.pop("provenance")
         # The version is compared apart (raise_if_different names both).
-        data.pop("version", None), rerun.pop("version")
+        data.pop("version", None)
+        rerun.pop("version")
     else:
-        from mmntrial.simulate.sweep import run_sweep
-
-        rerun = run_sweep(recorded_plan(record, protocol, population)).rows()[0]
+        rerun = _rerun(record, protocol, population).rows()[0]
     # Through JSON, as the recorded file went: numpy numbers become Python's.
     rerun = json.loads(json.dumps(rerun, default=float))
     raise_if_different(differences(data, rerun), str(path), record)
-    return f"{record['kind']} of {protocol.name}"
+    return f"{record['kind']} of {protocol.name}", record
 
 
-def _reproduce_parquet(path: Path) -> str:
+def _reproduce_parquet(path: Path) -> tuple[str, dict[str, Any]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -118,16 +133,14 @@ def _reproduce_parquet(path: Path) -> str:
         ) from None
     record = checked_record(record, str(path), ("simulate",))
     protocol, population = recorded_inputs(record, str(path))
-    from mmntrial.simulate.sweep import run_sweep
-
-    per_trial = run_sweep(recorded_plan(record, protocol, population)).per_trial
+    per_trial = _rerun(record, protocol, population).per_trial
     rerun = pa.Table.from_pandas(per_trial.drop(columns=["point"]), preserve_index=False)
-    lines = frame_differences(table.to_pandas(), rerun.to_pandas(), "trial")
-    raise_if_different(lines, str(path), record)
-    return f"{record['trials']:,} trials of {protocol.name}"
+    lines, total = frame_differences(table.to_pandas(), rerun.to_pandas(), "trial")
+    raise_if_different(lines, str(path), record, total)
+    return f"{record['trials']:,} trials of {protocol.name}", record
 
 
-def _reproduce_sweep(folder: Path) -> str:
+def _reproduce_sweep(folder: Path) -> tuple[str, dict[str, Any]]:
     record = checked_record(_json(folder / SIDECAR), str(folder / SIDECAR), ("sweep",))
     table_path = folder / SWEEP_TABLE
     try:
@@ -135,13 +148,12 @@ def _reproduce_sweep(folder: Path) -> str:
     except (ValueError, pd.errors.ParserError) as error:
         raise NotReproduced(f"{table_path}: not a readable table ({error})") from None
     protocol, population = recorded_inputs(record, str(folder / SIDECAR))
-    from mmntrial.simulate.sweep import run_sweep
-
-    frame = run_sweep(recorded_plan(record, protocol, population)).to_frame()
+    frame = _rerun(record, protocol, population).to_frame()
     # CSV keeps a float's shortest round-trip text; reading it may miss the last bit,
     # which the comparison's tolerance forgives.
-    raise_if_different(frame_differences(recorded, frame, "point"), str(table_path), record)
-    return f"{len(frame)} designs of {protocol.name}"
+    lines, total = frame_differences(recorded, frame, "point")
+    raise_if_different(lines, str(table_path), record, total)
+    return f"{len(frame)} designs of {protocol.name}", record
 
 
 def reproduce(
@@ -151,17 +163,20 @@ def reproduce(
 ) -> None:
     """Re-run what a result file records and check that every number is the same."""
     if file.is_dir() or file.name in (SWEEP_TABLE, SIDECAR):
-        what = _reproduce_sweep(file if file.is_dir() else file.parent)
+        what, record = _reproduce_sweep(file if file.is_dir() else file.parent)
     elif file.suffix == ".parquet":
-        what = _reproduce_parquet(file)
+        what, record = _reproduce_parquet(file)
     elif file.suffix == ".json":
-        what = _reproduce_json(file)
+        what, record = _reproduce_json(file)
     else:
         raise NotReproduced(
             f"FILE: got {str(file)!r}, expected a .json file (simulate --json, size --json), "
             "a .parquet file (simulate --out) or a sweep folder"
         )
-    typer.echo(f"reproduced: {what} ({file})")
+    then = record.get("software", {}).get("version")
+    # The same numbers from another version are worth knowing, not a failure.
+    version = "" if then == mmntrial.__version__ else f", made with mmntrial {then}"
+    typer.echo(f"reproduced: {what} ({file}{version})")
 
 
 __all__ = ["reproduce"]

@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 import mmntrial
@@ -167,28 +168,60 @@ def differences(recorded: Any, rerun: Any) -> list[str]:
     return lines
 
 
-def frame_differences(recorded: pd.DataFrame, rerun: pd.DataFrame, row_name: str) -> list[str]:
-    """Where two tables differ: columns, row count, then cell by cell (``trial 3,
-    power_p``), rows named by the column ``row_name``."""
+def _differing_rows(old: pd.Series, new: pd.Series) -> np.ndarray:
+    """Row positions where two columns differ, by the rule of :func:`same`."""
+    numeric = all(
+        pd.api.types.is_numeric_dtype(c) and not pd.api.types.is_bool_dtype(c) for c in (old, new)
+    )
+    if numeric:
+        a, b = old.to_numpy(dtype=float), new.to_numpy(dtype=float)
+        equal = np.isclose(a, b, rtol=RELATIVE_TOLERANCE, atol=0.0) | (np.isnan(a) & np.isnan(b))
+    else:
+        a, b = old.to_numpy(dtype=object), new.to_numpy(dtype=object)
+        equal = (a == b) | (pd.isna(a) & pd.isna(b))
+    return np.flatnonzero(~equal)
+
+
+def _native(value: Any) -> Any:
+    """A numpy scalar as Python's, so that messages read ``0.25``, not ``np.float64(0.25)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def frame_differences(
+    recorded: pd.DataFrame, rerun: pd.DataFrame, row_name: str
+) -> tuple[list[str], int]:
+    """Where two tables differ: the first :data:`SHOWN_DIFFERENCES` lines (``trial 3,
+    power_p: recorded ..., re-run ...``, rows named by the column ``row_name``) and the
+    number of differing cells. Column by column with numpy, so that a million trials
+    cost no million dicts."""
     if list(recorded.columns) != list(rerun.columns):
-        return [f"columns: recorded {list(recorded.columns)}, re-run {list(rerun.columns)}"]
+        return [f"columns: recorded {list(recorded.columns)}, re-run {list(rerun.columns)}"], 1
     if len(recorded) != len(rerun):
-        return [f"rows: recorded {len(recorded)}, re-run {len(rerun)}"]
+        return [f"rows: recorded {len(recorded)}, re-run {len(rerun)}"], 1
+    cells = []  # (row position, column position) of every difference
+    for column_index, column in enumerate(recorded.columns):
+        rows = _differing_rows(recorded[column], rerun[column])
+        cells += [(int(row), column_index) for row in rows]
+    cells.sort()
     lines = []
-    for position, (old, new) in enumerate(
-        zip(recorded.to_dict("records"), rerun.to_dict("records"), strict=True)
-    ):
-        label = f"{row_name} {new.get(row_name, position)}"
-        lines += [f"{label}, {line}" for line in differences(old, new)]
-    return lines
+    for row, column_index in cells[:SHOWN_DIFFERENCES]:
+        column = recorded.columns[column_index]
+        label = _native(rerun[row_name].iloc[row]) if row_name in rerun.columns else row
+        old, new = _native(recorded[column].iloc[row]), _native(rerun[column].iloc[row])
+        lines.append(f"{row_name} {label}, {column}: recorded {old!r}, re-run {new!r}")
+    return lines, len(cells)
 
 
-def raise_if_different(lines: Sequence[str], where: str, record: Mapping[str, Any]) -> None:
-    """NotReproduced listing the first differences, and the versions when they differ."""
-    if not lines:
+def raise_if_different(
+    lines: Sequence[str], where: str, record: Mapping[str, Any], total: int | None = None
+) -> None:
+    """NotReproduced listing the first differences (of ``total``, default all ``lines``),
+    and the versions when they differ."""
+    count = len(lines) if total is None else total
+    if not count:
         return
     shown = "; ".join(lines[:SHOWN_DIFFERENCES])
-    more = len(lines) - SHOWN_DIFFERENCES
+    more = count - min(len(lines), SHOWN_DIFFERENCES)
     then = record.get("software", {}).get("version")
     version = (
         ""
@@ -196,8 +229,8 @@ def raise_if_different(lines: Sequence[str], where: str, record: Mapping[str, An
         else f" (made with mmntrial {then}, re-run with {mmntrial.__version__})"
     )
     raise NotReproduced(
-        f"{where}: not reproduced{version}: {len(lines)} "
-        f"{'difference' if len(lines) == 1 else 'differences'}: {shown}"
+        f"{where}: not reproduced{version}: {count} "
+        f"{'difference' if count == 1 else 'differences'}: {shown}"
         + (f"; and {more} more" if more > 0 else "")
     )
 
