@@ -66,6 +66,7 @@ TEXT_FILES: dict[str, str | bytes] = {
     "escape-subject.csv": _history("P1\x1b[2J" + INFUSION.format(day=-28, dose=40, weight=70)[2:]),
     "latin-1.csv": _history("P1,0,withdrawal,,,,,,,,,ren\xe9e").encode("latin-1"),
     "empty.csv": b"",
+    "old-result.json": '{"n_trials": 5, "rejection_rate": 0.8}',
 }
 
 
@@ -154,6 +155,10 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
      "--set taper.step_percent=50", ("--set", "taper.step_percent")),
     ("sweep-threshold-twice", "sweep --out {tmp}/o --threshold grip_kpa=8 "
      "--threshold grip_kpa=12", ("--threshold", "grip_kpa twice")),
+    # reproduce
+    ("reproduce-no-provenance", "reproduce {tmp}/old-result.json",
+     ("provenance: got nothing", "simulate --json")),
+    ("reproduce-not-a-result", "reproduce {tmp}/deep.toml", ("FILE", "deep.toml", ".json")),
     # analyze
     ("analyze-parquet-garbage", "analyze {tmp}/parquet-garbage", ("labs", "not readable Parquet")),
     ("analyze-parquet-truncated", "analyze {tmp}/parquet-truncated", ("subjects", "Parquet")),

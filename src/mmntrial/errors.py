@@ -25,6 +25,7 @@ so a user error never prints a traceback. Anything else is a bug and keeps its t
  |    +-- ChainBroken         a hash chain with an entry changed, removed, inserted or reordered
      +-- SafetyError              a lab or grading table the safety rules do not know
      +-- SimulationError          bad simulation input: a population value, a seed, an array
+     |    +-- NotReproduced       a result file whose inputs changed, or whose re-run differs
      +-- AnalysisError            input a statistical test cannot use (empty arm, NaN, ...)
           +-- ModelFitError       a model that cannot be fitted to otherwise valid input
 
@@ -129,6 +130,10 @@ class SimulationError(MmntrialError, ValueError):
     """Input the simulator cannot use; the message names the argument, value and expectation."""
 
 
+class NotReproduced(SimulationError):
+    """A result file that was not reproduced: no provenance, a changed input, other numbers."""
+
+
 class AnalysisError(MmntrialError, ValueError):
     """Input that a statistical test cannot use; the message names the argument."""
 
@@ -150,6 +155,7 @@ __all__ = [
     "MeasureError",
     "MmntrialError",
     "ModelFitError",
+    "NotReproduced",
     "OutputError",
     "Problem",
     "ProtocolError",

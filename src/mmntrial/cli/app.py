@@ -47,6 +47,11 @@ COMMANDS = (
         "mmntrial.cli.design:design_report",
     ),
     LazySpec(
+        "reproduce",
+        "Re-run what a result file records and check that every number is the same.",
+        "mmntrial.cli.reproduce:reproduce",
+    ),
+    LazySpec(
         "analyze",
         "Analyse a trial dataset and write the trial report (HTML, and PDF where possible).",
         "mmntrial.cli.analyze:analyze",

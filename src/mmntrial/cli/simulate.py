@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -15,11 +15,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mmntrial.atomic import check_output_file, check_output_folder, replacing_file
+from mmntrial.simulate.provenance import PARQUET_KEY, plan_record
 from mmntrial.simulate.sweep import SWEEP_DEFAULTS, make_plan, run_sweep
 from mmntrial.simulate.sweep.execute import dask_client
 from mmntrial.simulate.sweep.syntax import parse_assignments, parse_values, sweep_plan
 from mmntrial.simulate.trials import check_arguments
 from mmntrial.simulate.trials.summary import ArmSummary, DesignSummary
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @contextmanager
@@ -131,13 +135,14 @@ def simulate(
     ):
         result = run_sweep(plan, client=client, progress=tick)
     point, summary = plan.points[0], result.summaries[0]
+    record = plan_record(plan, "simulate")
     if out is not None:
         with replacing_file(out) as temporary:
-            result.per_trial.drop(columns=["point"]).to_parquet(temporary, index=False)
+            write_trials(result.per_trial, record, temporary)
     if dataset is not None:
         _write_dataset(plan.protocol, plan.population, effect, seed, n_per_arm, dataset)
     if as_json:
-        typer.echo(json.dumps(result.rows()[0], default=float))
+        typer.echo(json.dumps({**result.rows()[0], "provenance": record}, default=float))
         return
     console = Console()
     console.print(
@@ -148,6 +153,16 @@ def simulate(
     for path in (out, dataset):
         if path is not None:
             console.print(f"wrote {path}")
+
+
+def write_trials(per_trial: pd.DataFrame, record: dict[str, Any], path: Path) -> None:
+    """Write one row per trial (Parquet) with the provenance record in the file metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(per_trial.drop(columns=["point"]), preserve_index=False)
+    metadata = {**(table.schema.metadata or {}), PARQUET_KEY: json.dumps(record).encode()}
+    pq.write_table(table.replace_schema_metadata(metadata), path)
 
 
 def _write_dataset(
@@ -244,7 +259,7 @@ def sweep(
     ):
         result = run_sweep(plan, client=client, progress=tick)
     frame = result.to_frame()
-    table_path, *figures = write_sweep(result, frame, out)
+    table_path, *figures = write_sweep(result, frame, out, plan_record(plan, "sweep"))
     # The axes as sweep.csv shows them (a column of 0 and 0.5 reads 0.0 and 0.5).
     records = frame.to_dict(orient="records")
     if as_json:
@@ -257,4 +272,4 @@ def sweep(
     console.print(f"wrote {table_path} and {', '.join(p.name for p in figures)}")
 
 
-__all__ = ["print_summary", "progress_bar", "simulate", "sweep"]
+__all__ = ["print_summary", "progress_bar", "simulate", "sweep", "write_trials"]

@@ -11,7 +11,9 @@ from rich.table import Table
 
 import mmntrial
 from mmntrial.protocol.loader import load_protocol
-from mmntrial.simulate.population import load_population
+from mmntrial.protocol.model import Protocol
+from mmntrial.simulate.population import Population, load_population
+from mmntrial.simulate.provenance import size_record
 from mmntrial.simulate.size import SizeAnswer, SizeQuestion, find_sample_size
 
 # The fields of SizeQuestion as the user typed them, for error messages.
@@ -61,29 +63,35 @@ def size(
     )
     question.check(labels=OPTION_NAMES)
     design = load_protocol(protocol)
-    answer = find_sample_size(design, load_population(population), question)
+    people = load_population(population)
+    answer = find_sample_size(design, people, question)
     if as_json:
-        typer.echo(json.dumps(answer_json(answer, design.name, population), indent=1))
+        typer.echo(json.dumps(answer_json(answer, design, people, population), indent=1))
         return
     print_answer(Console(highlight=False, soft_wrap=True), answer, design.name, population)
 
 
-def answer_json(answer: SizeAnswer, protocol: str, population: str) -> dict[str, Any]:
-    """The answer as plain data, with what it was asked and how to reproduce it."""
+def answer_json(
+    answer: SizeAnswer, design: Protocol, people: Population, population: str
+) -> dict[str, Any]:
+    """The answer as plain data, with what it was asked, how to reproduce it and its
+    provenance record (``population``: the name or path as given)."""
     q = answer.question
+    asked = {
+        "effect": q.effect,
+        "power": q.power,
+        "alpha": q.alpha,
+        "seed": q.seed,
+        "max_n": q.max_n,
+        "max_trials": q.max_trials,
+        "precision": q.precision,
+        "max_weeks_deteriorated": q.max_weeks_deteriorated,
+    }
+    protocol = design.name
     return {
         "protocol": protocol,
         "population": population,
-        "question": {
-            "effect": q.effect,
-            "power": q.power,
-            "alpha": q.alpha,
-            "seed": q.seed,
-            "max_n": q.max_n,
-            "max_trials": q.max_trials,
-            "precision": q.precision,
-            "max_weeks_deteriorated": q.max_weeks_deteriorated,
-        },
+        "question": asked,
         "n_per_arm": answer.n_per_arm,
         "power_at_n": None if answer.power_at_n is None else answer.power_at_n.power,
         "power_at_n_ci95": None if answer.power_at_n is None else list(answer.power_at_n.ci95),
@@ -103,6 +111,9 @@ def answer_json(answer: SizeAnswer, protocol: str, population: str) -> dict[str,
         "harm_limit_met": answer.harm_limit_met,
         "version": mmntrial.__version__,
         "command": reproduce_command(answer, protocol, population),
+        "provenance": size_record(
+            design, people, asked, trials=answer.n_trials, n_per_arm=answer.n_per_arm
+        ),
     }
 
 

@@ -10,12 +10,14 @@ chosen here, when a figure is made, never at import time.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mmntrial.atomic import replacing_folder
 from mmntrial.report.labels import plain_label
+from mmntrial.simulate.provenance import SIDECAR
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -241,8 +243,11 @@ def harm_savings_figure(result: SweepResult) -> Any:
 _FIGURES = (("power", power_figure), ("harm_vs_savings", harm_savings_figure))
 _FORMATS = ("png", "svg")
 SWEEP_TABLE = "sweep.csv"
+SWEEP_PROVENANCE = SIDECAR
 # What a sweep folder holds: a folder holding only these may be replaced by a new sweep.
-SWEEP_FILES = frozenset({SWEEP_TABLE, *(f"{n}.{f}" for n, _ in _FIGURES for f in _FORMATS)})
+SWEEP_FILES = frozenset(
+    {SWEEP_TABLE, SWEEP_PROVENANCE, *(f"{n}.{f}" for n, _ in _FIGURES for f in _FORMATS)}
+)
 
 
 def save_sweep_figures(result: SweepResult, directory: Path) -> list[Path]:
@@ -259,19 +264,26 @@ def save_sweep_figures(result: SweepResult, directory: Path) -> list[Path]:
     return written
 
 
-def write_sweep(result: SweepResult, table: pd.DataFrame, directory: Path) -> list[Path]:
-    """Replace ``directory`` whole with ``sweep.csv`` (``table``) and the figures.
+def write_sweep(
+    result: SweepResult, table: pd.DataFrame, directory: Path, provenance: dict[str, Any]
+) -> list[Path]:
+    """Replace ``directory`` whole with ``sweep.csv`` (``table``), its provenance record
+    (``provenance.json``, so that the CSV stays a plain table) and the figures.
 
     Returns the paths written, the table first. A failure leaves the old folder as it was.
     """
     with replacing_folder(directory, owned=SWEEP_FILES) as staging:
         table.to_csv(staging / SWEEP_TABLE, index=False)
+        (staging / SWEEP_PROVENANCE).write_text(
+            json.dumps(provenance, indent=1) + "\n", encoding="utf-8"
+        )
         names = [path.name for path in save_sweep_figures(result, staging)]
-    return [directory / name for name in (SWEEP_TABLE, *names)]
+    return [directory / name for name in (SWEEP_TABLE, SWEEP_PROVENANCE, *names)]
 
 
 __all__ = [
     "SWEEP_FILES",
+    "SWEEP_PROVENANCE",
     "SWEEP_TABLE",
     "design_label",
     "harm_points",

@@ -16,6 +16,9 @@ Sub-packages, one concern each:
   summary, and one trial as a full dataset.
 - :mod:`mmntrial.simulate.sweep`: grids of designs, run in chunks in this process or on
   a Dask cluster.
+- :mod:`mmntrial.simulate.provenance` and :mod:`mmntrial.simulate.reproduce`: the record
+  of how a result was made (inputs with their content hashes, seed, trials, version), and
+  re-running it to check that the numbers are the same.
 
 docs/simulation.md describes the model, every parameter and the calibration.
 """

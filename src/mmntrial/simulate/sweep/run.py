@@ -59,6 +59,8 @@ class SweepPlan:
     trials: int
     seed: int
     chunk_trials: int
+    # The grid as given (each axis' values in order), for the provenance of the results.
+    axes: Mapping[str, tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -110,13 +112,15 @@ def make_plan(
     people = load_population(population) if isinstance(population, str) else population
     if not axes:
         raise SimulationError("grid: got no axes, expected at least one (e.g. effect = [0, 0.5])")
+    points = tuple(design_points(base, axes))  # checks the axes first
     return SweepPlan(
         protocol=base,
         population=people,
-        points=tuple(design_points(base, axes)),
+        points=points,
         trials=trials,
         seed=seed,
         chunk_trials=chunk_trials,
+        axes={name: tuple(values) for name, values in axes.items()},
     )
 
 

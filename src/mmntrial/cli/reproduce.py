@@ -1,0 +1,182 @@
+"""``mmntrial reproduce FILE``: re-run the computation a result file records, check equality.
+
+FILE is what ``simulate --json`` printed (saved to a file), a ``simulate --out`` Parquet
+file, a sweep folder (or its ``sweep.csv`` or ``provenance.json``), or what ``size
+--json`` printed. The record's protocol and population are loaded again and their
+content hashes checked before anything runs (:mod:`mmntrial.simulate.reproduce`); then
+the same computation runs in this process and every recorded number is compared.
+Exit 0 with "reproduced", or exit 2 naming what differs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import typer
+
+import mmntrial
+from mmntrial.errors import NotReproduced
+from mmntrial.inputs import limit_text, read_bounded
+from mmntrial.report.sweep_figures import SWEEP_TABLE
+from mmntrial.simulate.provenance import PARQUET_KEY, SIDECAR
+from mmntrial.simulate.reproduce import (
+    checked_record,
+    differences,
+    frame_differences,
+    raise_if_different,
+    recorded_inputs,
+    recorded_plan,
+)
+
+if TYPE_CHECKING:
+    from mmntrial.protocol.model import Protocol
+    from mmntrial.simulate.population import Population
+    from mmntrial.simulate.sweep import SweepResult
+
+MAX_RESULT_BYTES = 256 * 1024 * 1024
+"""The largest result file read: 256 MiB, as for a dataset table."""
+
+
+def _read(path: Path) -> bytes:
+    try:
+        content = read_bounded(path, MAX_RESULT_BYTES)
+    except OSError as error:
+        raise NotReproduced(
+            f"FILE: got {str(path)!r}, cannot be read ({error.strerror or error}); expected "
+            "a result of mmntrial simulate, sweep or size"
+        ) from None
+    if content is None:
+        raise NotReproduced(f"FILE: got {str(path)!r}, expected {limit_text(MAX_RESULT_BYTES)}")
+    return content
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(_read(path).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise NotReproduced(
+            f"FILE: got {str(path)!r}, not JSON ({error}); expected the JSON that mmntrial "
+            "simulate --json or size --json printed"
+        ) from None
+
+
+def _rerun(record: dict[str, Any], protocol: Protocol, population: Population) -> SweepResult:
+    """Run a recorded simulation or sweep again in this process, with a progress bar."""
+    from mmntrial.cli.simulate import progress_bar
+    from mmntrial.simulate.sweep import run_sweep
+
+    plan = recorded_plan(record, protocol, population)
+    with progress_bar(plan.trials * len(plan.points), "re-running", True) as tick:
+        return run_sweep(plan, progress=tick)
+
+
+def _reproduce_json(path: Path) -> tuple[str, dict[str, Any]]:
+    data = _json(path)
+    if not isinstance(data, dict) or "provenance" not in data:
+        raise NotReproduced(
+            f"{path}: provenance: got nothing, expected the record that mmntrial simulate "
+            "--json or size --json prints (a file from before mmntrial recorded it?)"
+        )
+    record = checked_record(data.pop("provenance"), str(path), ("simulate", "size"))
+    protocol, population = recorded_inputs(record, str(path))
+    if record["kind"] == "size":
+        from mmntrial.cli.size import answer_json
+        from mmntrial.simulate.size import SizeQuestion, find_sample_size
+
+        try:
+            question = SizeQuestion(**record["question"])
+        except TypeError as error:
+            raise NotReproduced(
+                f"{path}: provenance.question: got {record['question']!r}, expected the "
+                f"fields of mmntrial size's question ({error})"
+            ) from None
+        question.check()
+        answer = find_sample_size(protocol, population, question)
+        given = data.get("population", population.name)
+        rerun = answer_json(answer, protocol, population, given)
+        rerun.pop("provenance")
+        # The version is compared apart (raise_if_different names both).
+        data.pop("version", None)
+        rerun.pop("version")
+    else:
+        rerun = _rerun(record, protocol, population).rows()[0]
+    # Through JSON, as the recorded file went: numpy numbers become Python's.
+    rerun = json.loads(json.dumps(rerun, default=float))
+    raise_if_different(differences(data, rerun), str(path), record)
+    return f"{record['kind']} of {protocol.name}", record
+
+
+def _reproduce_parquet(path: Path) -> tuple[str, dict[str, Any]]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    content = io.BytesIO(_read(path))
+    try:
+        table = pq.read_table(content)
+    except (OSError, ValueError, pa.ArrowException) as error:
+        raise NotReproduced(f"{path}: not readable Parquet ({error})") from None
+    raw = (table.schema.metadata or {}).get(PARQUET_KEY)
+    if raw is None:
+        raise NotReproduced(
+            f"{path}: metadata {PARQUET_KEY.decode()}: got nothing, expected the record that "
+            "mmntrial simulate --out writes"
+        )
+    try:
+        record = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise NotReproduced(
+            f"{path}: metadata {PARQUET_KEY.decode()}: not JSON ({error})"
+        ) from None
+    record = checked_record(record, str(path), ("simulate",))
+    protocol, population = recorded_inputs(record, str(path))
+    per_trial = _rerun(record, protocol, population).per_trial
+    rerun = pa.Table.from_pandas(per_trial.drop(columns=["point"]), preserve_index=False)
+    lines, total = frame_differences(table.to_pandas(), rerun.to_pandas(), "trial")
+    raise_if_different(lines, str(path), record, total)
+    return f"{record['trials']:,} trials of {protocol.name}", record
+
+
+def _reproduce_sweep(folder: Path) -> tuple[str, dict[str, Any]]:
+    record = checked_record(_json(folder / SIDECAR), str(folder / SIDECAR), ("sweep",))
+    table_path = folder / SWEEP_TABLE
+    try:
+        recorded = pd.read_csv(io.BytesIO(_read(table_path)))
+    except (ValueError, pd.errors.ParserError) as error:
+        raise NotReproduced(f"{table_path}: not a readable table ({error})") from None
+    protocol, population = recorded_inputs(record, str(folder / SIDECAR))
+    frame = _rerun(record, protocol, population).to_frame()
+    # CSV keeps a float's shortest round-trip text; reading it may miss the last bit,
+    # which the comparison's tolerance forgives.
+    lines, total = frame_differences(recorded, frame, "point")
+    raise_if_different(lines, str(table_path), record, total)
+    return f"{len(frame)} designs of {protocol.name}", record
+
+
+def reproduce(
+    file: Path = typer.Argument(
+        ..., help="A result: simulate/size --json output, simulate --out Parquet, a sweep folder."
+    ),
+) -> None:
+    """Re-run what a result file records and check that every number is the same."""
+    if file.is_dir() or file.name in (SWEEP_TABLE, SIDECAR):
+        what, record = _reproduce_sweep(file if file.is_dir() else file.parent)
+    elif file.suffix == ".parquet":
+        what, record = _reproduce_parquet(file)
+    elif file.suffix == ".json":
+        what, record = _reproduce_json(file)
+    else:
+        raise NotReproduced(
+            f"FILE: got {str(file)!r}, expected a .json file (simulate --json, size --json), "
+            "a .parquet file (simulate --out) or a sweep folder"
+        )
+    then = record.get("software", {}).get("version")
+    # The same numbers from another version are worth knowing, not a failure.
+    version = "" if then == mmntrial.__version__ else f", made with mmntrial {then}"
+    typer.echo(f"reproduced: {what} ({file}{version})")
+
+
+__all__ = ["reproduce"]
