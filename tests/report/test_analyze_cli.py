@@ -45,7 +45,7 @@ def test_analyze_prints_the_headline_and_writes_the_report(
     assert "Mycophenolate mofetil + IVIg │ 1 │ 3 │ 33.3" in text
     assert "Placebo + IVIg │ 2 │ 3 │ 66.7" in text
     assert "risk difference, mmf - placebo: -0.333 (95% CI -0.718 to 0.316" in text
-    assert "p = 1" in text
+    assert "p = 1 (not significant at alpha = 0.05)" in text
     assert f"report: {out / 'report.html'}" in text
     assert "PDF not written: not requested" in text
     assert (out / "report.html").is_file()

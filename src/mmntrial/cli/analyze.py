@@ -66,6 +66,12 @@ def dataset_protocol_name(folder: Path) -> str | None:
 
     A missing or broken ``dataset.json`` gives None: reading the dataset then reports
     why, with every other problem of the dataset.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "dataset.json").write_text('{"protocol": "cidp-levels"}')
+    ...     dataset_protocol_name(Path(tmp)), dataset_protocol_name(Path(tmp) / "none")
+    ('cidp-levels', None)
     """
     from mmntrial.dataset.io import META_FILE
     from mmntrial.dataset.table_files import MAX_FILE_BYTES
@@ -140,7 +146,8 @@ def run_and_write(
 def print_headline(
     console: Console, design: Protocol, results: PlanResults, paths: ReportPaths
 ) -> None:
-    """The primary endpoint per arm, the primary test, the dataset hash and the files."""
+    """The primary endpoint per arm, the primary test and its verdict at the protocol's
+    alpha, the dataset hash and the files."""
     endpoints = results.endpoints
     table = Table(title=results.primary.name, title_justify="left")
     table.add_column("arm")
@@ -160,6 +167,7 @@ def print_headline(
             f"{primary.estimate_label}: ",
             (format_number(primary.estimate), "bold"),
             f" ({primary.interval_text()}); {primary.test} p = {format_p(primary.p_value)}",
+            f" ({results.primary_conclusion} at alpha = {design.endpoints.alpha:g})",
         )
     )
     console.print(f"dataset hash (SHA-256 of the content): {paths.dataset_hash}", markup=False)
