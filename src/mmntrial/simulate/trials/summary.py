@@ -7,7 +7,7 @@ ivig_saved_g_per_patient_year``); :meth:`DesignSummary.to_dict` and
 :meth:`DesignSummary.to_row` give the nested and the flat (``drug_...``,
 ``control_...``) forms that JSON and tables need.
 
->>> arm = ArmSummary("mmf", 0.5, 30.0, 25.0, 800.0, 400.0, 2.0, 4.5, 1.0)
+>>> arm = ArmSummary("mmf", 0.5, 30.0, 25.0, 800.0, 400.0, 2.0, 4.5, 3.0, 1.0)
 >>> s = DesignSummary(10, 0.5, 1, 0.6, (0.31, 0.83), 0.6, (arm,), "mmf", "mmf")
 >>> s.measure, s.drug.mean_reduction_pct, s.to_row()["drug_dropouts_per_trial"]
 ('power', 30.0, 1.0)
