@@ -170,6 +170,8 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
      ("infusions.csv", "an infusion again")),
     ("analyze-repeated", "analyze {tmp}/csv-good --out a --out b", ("--out", "'a'", "'b'")),
     ("analyze-pdf-both-ways", "analyze {tmp}/csv-good --pdf --no-pdf", ("--pdf/--no-pdf",)),
+    ("analyze-protocol-mismatch", "analyze {tmp}/csv-good --protocol cidp-levels",
+     ("--protocol: got protocol 'cidp-levels'", "names protocol 'piepers-2007'")),
     # demo
     ("demo-repeated", "demo --out a --out b", ("--out", "'a'", "'b'")),
     # protocol

@@ -120,8 +120,11 @@ def test_km_safety_consort_and_endpoints(results: PlanResults) -> None:
 
 def test_to_frame_has_one_row_per_result(results: PlanResults) -> None:
     frame = results.to_frame()
-    assert len(frame) == 2 + 6 + 2
-    assert frame["section"].tolist()[:3] == ["primary", "primary", "secondary"]
+    assert len(frame) == 2 + 6 + 3 + 2
+    assert frame["section"].tolist()[:3] == ["primary", "supportive", "secondary"]
+    assert frame["section"].tolist()[-5:-2] == ["sensitivity"] * 3
+    secondary = frame[frame["section"] == "secondary"]
+    assert (secondary["adjusted_p"].dropna() >= secondary["p_value"].dropna()).all()
     assert set(frame["treatment"]) == {"mmf"}
     assert set(frame["control"]) == {"placebo"}
     assert (frame["n[mmf]"] >= 2).all()

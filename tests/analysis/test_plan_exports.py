@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
-from mmntrial.analysis import consort, endpoints, plan
+from mmntrial.analysis import consort, endpoints, estimand, multiplicity, plan
 
 
 def test_plan_exports() -> None:
     assert sorted(plan.__all__) == [
         "MIXED_MODEL_MEASURES",
+        "MULTIPLICITY_TEXT",
+        "PRIMARY_TEST_TEXT",
         "PlanResults",
         "endpoint_table",
+        "plan_statement",
+        "primary_conclusion",
         "run_plan",
     ]
     assert sorted(consort.__all__) == ["ConsortCounts", "consort_counts"]
+
+
+def test_sap_exports() -> None:
+    assert sorted(multiplicity.__all__) == [
+        "Adjusted",
+        "NOT_PERFORMED",
+        "NOT_SIGNIFICANT",
+        "NOT_TESTED",
+        "NO_CLAIM",
+        "SIGNIFICANT",
+        "adjust",
+        "hierarchy_adjusted",
+        "holm_adjusted",
+    ]
+    assert sorted(estimand.__all__) == [
+        "BEST_CASE",
+        "COMPLETE_CASE",
+        "SensitivityRow",
+        "WORST_CASE",
+        "estimand_text",
+        "sensitivity",
+    ]
 
 
 def test_endpoint_exports() -> None:

@@ -159,3 +159,11 @@ def test_same_day_infusions_keep_their_order_in_both_versions() -> None:
     assert baseline_intensity(history, 1) == pytest.approx(30 / 70 / 3)
     arrays = InfusionArrays.from_infusions([history])
     np.testing.assert_allclose(baseline_intensity_array(arrays, 1), [30 / 70 / 3])
+
+
+def test_percent_reduction_rounds_as_the_array_near_a_half() -> None:
+    # Hypothesis found it: round(x, 9) and numpy.round differed by 1e-9 here.
+    intensity, baseline = 0.32004586848910505, 1.9272659234323597
+    assert (
+        percent_reduction(intensity, baseline) == percent_reduction_array([intensity], baseline)[0]
+    )

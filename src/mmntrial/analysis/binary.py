@@ -10,6 +10,7 @@ a 20-to-40-patient IVIg-sparing trial meets often. The Wilson interval itself li
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -17,7 +18,16 @@ from scipy import stats
 
 from mmntrial.analysis._validate import bool_array, check_arms, label_array
 from mmntrial.analysis.result import TestResult
+from mmntrial.errors import AnalysisError
 from mmntrial.intervals import check_count, check_level, wilson_interval
+
+# "greater": only more responders under the treatment than under control count against
+# the null (a one-sided plan); "two-sided": a difference either way does.
+Alternative = Literal["two-sided", "greater"]
+_TEST_NAMES = {
+    "two-sided": "Fisher's exact test (two-sided)",
+    "greater": "Fisher's exact test (one-sided: treatment > control)",
+}
 
 
 def newcombe_interval(
@@ -50,14 +60,25 @@ def compare_proportions_counts(
     control: str = "control",
     name: str = "Proportion of responders",
     level: float = 0.95,
+    alternative: Alternative = "two-sided",
 ) -> TestResult:
     """Fisher's exact test and the risk difference (treatment - control) from counts.
+
+    ``alternative="greater"`` is the one-sided test of more responders under the
+    treatment.
 
     >>> r = compare_proportions_counts(3, 4, 1, 4, treatment="MMF", control="placebo")
     >>> round(r.p_value, 4), r.estimate
     (0.4857, 0.5)
+    >>> r = compare_proportions_counts(3, 4, 1, 4, alternative="greater")
+    >>> round(r.p_value, 4), r.test
+    (0.2429, "Fisher's exact test (one-sided: treatment > control)")
     """
     level = check_level(level)
+    if alternative not in _TEST_NAMES:
+        raise AnalysisError(
+            f"alternative: got {alternative!r}, expected one of {', '.join(_TEST_NAMES)}"
+        )
     low, high = newcombe_interval(
         successes_treatment, n_treatment, successes_control, n_control, level
     )
@@ -67,10 +88,10 @@ def compare_proportions_counts(
             [successes_control, n_control - successes_control],
         ]
     )
-    fisher = stats.fisher_exact(table, alternative="two-sided")
+    fisher = stats.fisher_exact(table, alternative=alternative)
     return TestResult(
         name=name,
-        test="Fisher's exact test (two-sided)",
+        test=_TEST_NAMES[alternative],
         estimate=successes_treatment / n_treatment - successes_control / n_control,
         estimate_label=f"risk difference, {treatment} - {control}",
         ci_low=low,
@@ -94,6 +115,7 @@ def compare_proportions(
     control: str,
     name: str = "Proportion of responders",
     level: float = 0.95,
+    alternative: Alternative = "two-sided",
 ) -> TestResult:
     """Fisher's exact test and the risk difference from one responder flag per subject.
 
@@ -120,10 +142,12 @@ def compare_proportions(
         control=control,
         name=name,
         level=level,
+        alternative=alternative,
     )
 
 
 __all__ = [
+    "Alternative",
     "compare_proportions",
     "compare_proportions_counts",
     "newcombe_interval",

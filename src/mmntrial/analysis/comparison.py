@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from mmntrial.analysis import endpoints as ep
-from mmntrial.analysis.binary import compare_proportions
+from mmntrial.analysis.binary import Alternative, compare_proportions
 from mmntrial.analysis.linear import mixed_model
 from mmntrial.analysis.ranks import compare_ranks
 from mmntrial.analysis.result import TestResult
@@ -27,7 +27,7 @@ from mmntrial.analysis.survival import log_rank
 from mmntrial.analysis.titre import log2_titre_change
 from mmntrial.dataset.schema import SIDED_MEASURES, Dataset
 from mmntrial.errors import AnalysisError
-from mmntrial.protocol.model import Protocol, SecondaryEndpoint
+from mmntrial.protocol.model import Protocol, SecondaryEndpoint, Sidedness
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,12 @@ class Comparison:
         self.protocol = protocol
         self.treatment = protocol.arms[0].name
         self.control = protocol.arms[1].name
+        endpoints = protocol.endpoints
+        one_sided = endpoints.sidedness is Sidedness.ONE_SIDED
+        # The primary test's alternative and the interval that matches it: a one-sided
+        # test at alpha agrees with a two-sided interval at 1 - 2 alpha.
+        self.alternative: Alternative = "greater" if one_sided else "two-sided"
+        self.level = 1.0 - (2.0 if one_sided else 1.0) * endpoints.alpha
 
     def counts(self, frame: pd.DataFrame) -> dict[str, int]:
         return {a: int((frame["arm"] == a).sum()) for a in (self.treatment, self.control)}
@@ -107,6 +113,8 @@ class Comparison:
                 frame["arm"].to_numpy(),
                 treatment=self.treatment,
                 control=self.control,
+                alternative=self.alternative,
+                level=self.level,
             ),
             notes,
         )

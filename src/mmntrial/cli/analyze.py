@@ -1,6 +1,10 @@
 """``mmntrial analyze``: run the analysis plan on a trial dataset and write the report.
 
-The command reads the dataset (Parquet or CSV), runs the protocol's analysis plan,
+The protocol is the one ``dataset.json`` names unless ``--protocol`` gives one (a
+protocol file that is not built in must be given); a given protocol whose name differs
+from the dataset's is refused with one message before the tables are read, rather than
+as thousands of rows that do not fit it. The command then reads the dataset (Parquet
+or CSV), runs the protocol's analysis plan,
 writes ``report.html`` (and ``report.pdf`` where WeasyPrint works) into ``--out``, which
 is replaced as a whole (an existing folder may hold only an earlier report), and
 prints the headline: the primary endpoint per arm, the risk difference with its
@@ -9,6 +13,7 @@ interval and p-value, and where the report is.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,8 +35,12 @@ def analyze(
     dataset: Path = typer.Argument(
         ..., help="Dataset directory (one Parquet or CSV file per table, and dataset.json)."
     ),
-    protocol: str = typer.Option(
-        "piepers-2007", "--protocol", "-p", help="Built-in protocol name or a protocol file."
+    protocol: str | None = typer.Option(
+        None,
+        "--protocol",
+        "-p",
+        help="Built-in protocol name or a protocol file [default: the protocol dataset.json "
+        "names].",
     ),
     out: Path = typer.Option(
         Path("report"), "--out", "-o", help="Directory for report.html, report.pdf, figures/."
@@ -42,15 +51,74 @@ def analyze(
     # Imported here so that `mmntrial --help` does not load pandas, matplotlib and the plan.
     from mmntrial.atomic import check_output_folder
     from mmntrial.dataset.io import read_dataset
-    from mmntrial.protocol.loader import load_protocol
     from mmntrial.report.write import REPORT_FILES
 
     # Checked first: a wrong --out is refused before the dataset is read and analysed.
     check_output_folder(out, "--out", owned=REPORT_FILES)
-    design = load_protocol(protocol)
+    design = choose_protocol(dataset, protocol)
     report_and_print(
         Console(highlight=False, soft_wrap=True), read_dataset(dataset, design), design, out, pdf
     )
+
+
+def dataset_protocol_name(folder: Path) -> str | None:
+    """The protocol name ``dataset.json`` of ``folder`` gives, or None if it gives none.
+
+    A missing or broken ``dataset.json`` gives None: reading the dataset then reports
+    why, with every other problem of the dataset.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "dataset.json").write_text('{"protocol": "cidp-levels"}')
+    ...     dataset_protocol_name(Path(tmp)), dataset_protocol_name(Path(tmp) / "none")
+    ('cidp-levels', None)
+    """
+    from mmntrial.dataset.io import META_FILE
+    from mmntrial.dataset.table_files import MAX_FILE_BYTES
+    from mmntrial.inputs import read_bounded
+
+    try:
+        content = read_bounded(folder / META_FILE, MAX_FILE_BYTES)
+        data = json.loads(content.decode("utf-8")) if content is not None else None
+    except (OSError, ValueError, RecursionError):
+        return None
+    name = data.get("protocol") if isinstance(data, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
+def choose_protocol(folder: Path, given: str | None) -> Protocol:
+    """The protocol to analyse the dataset in ``folder`` under.
+
+    ``given`` (``--protocol``) wins if its name is the dataset's; without it, the
+    built-in protocol ``dataset.json`` names. A mismatch, or a dataset of a protocol
+    that is not built in without ``--protocol``, is one DatasetError.
+    """
+    from mmntrial.errors import DatasetError
+    from mmntrial.protocol.loader import builtin_names, load_protocol
+
+    named = dataset_protocol_name(folder)
+    if given is not None:
+        design = load_protocol(given)
+        if named is not None and design.name != named:
+            raise DatasetError(
+                f"--protocol: got protocol {design.name!r} ({design.origin}), but "
+                f"{folder / 'dataset.json'} names protocol {named!r}; expected the "
+                f"dataset's protocol: leave --protocol out to use it, or give the file "
+                f"of {named!r}"
+            )
+        return design
+    if named is None:
+        # Nothing to go by: reading the dataset reports what is wrong with dataset.json.
+        from mmntrial.dataset.io import read_dataset
+
+        return load_protocol(read_dataset(folder).meta.protocol)
+    if named not in builtin_names():
+        raise DatasetError(
+            f"--protocol: got none, and {folder / 'dataset.json'} names protocol {named!r}, "
+            f"which is not built in ({', '.join(builtin_names())}); expected its file: "
+            f"--protocol FILE"
+        )
+    return load_protocol(named)
 
 
 def report_and_print(
@@ -78,7 +146,8 @@ def run_and_write(
 def print_headline(
     console: Console, design: Protocol, results: PlanResults, paths: ReportPaths
 ) -> None:
-    """The primary endpoint per arm, the primary test, the dataset hash and the files."""
+    """The primary endpoint per arm, the primary test and its verdict at the protocol's
+    alpha, the dataset hash and the files."""
     endpoints = results.endpoints
     table = Table(title=results.primary.name, title_justify="left")
     table.add_column("arm")
@@ -98,6 +167,7 @@ def print_headline(
             f"{primary.estimate_label}: ",
             (format_number(primary.estimate), "bold"),
             f" ({primary.interval_text()}); {primary.test} p = {format_p(primary.p_value)}",
+            f" ({results.primary_conclusion} at alpha = {design.endpoints.alpha:g})",
         )
     )
     console.print(f"dataset hash (SHA-256 of the content): {paths.dataset_hash}", markup=False)
@@ -105,4 +175,11 @@ def print_headline(
     console.print(f"pdf: {paths.pdf}" if paths.pdf else paths.pdf_note, markup=False)
 
 
-__all__ = ["analyze", "print_headline", "report_and_print", "run_and_write"]
+__all__ = [
+    "analyze",
+    "choose_protocol",
+    "dataset_protocol_name",
+    "print_headline",
+    "report_and_print",
+    "run_and_write",
+]

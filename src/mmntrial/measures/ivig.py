@@ -324,8 +324,11 @@ def percent_reduction(intensity_g_per_kg_week: float, baseline_g_per_kg_week: fl
             f"intensity_g_per_kg_week: got {intensity_g_per_kg_week!r}, expected a "
             "finite intensity of 0 or more"
         )
-    # + 0.0 turns a rounded -0.0 into 0.0.
-    return round(100.0 * (1.0 - value / baseline), REDUCTION_DECIMALS) + 0.0
+    # Rounded as numpy.round rounds the arrays (scale, round half to even, unscale), so
+    # that one patient equals the vectorized patients; round(x, 9) rounds the decimal
+    # value instead and differs near a half. + 0.0 turns a rounded -0.0 into 0.0.
+    scale = 10.0**REDUCTION_DECIMALS
+    return round(100.0 * (1.0 - value / baseline) * scale) / scale + 0.0
 
 
 __all__ = [

@@ -114,6 +114,31 @@ class WithdrawalRule(StrEnum):
     LAST_REGIMEN = "last_regimen"  # judged on the regimen in force at withdrawal
 
 
+class PrimaryTest(StrEnum):
+    """The one test of the primary endpoint named by the analysis plan.
+
+    The percent reduction's rank test is always run beside it, as a supportive analysis
+    that makes no claim.
+    """
+
+    FISHER = "fisher"  # Fisher's exact test of reached / not reached
+
+
+class Sidedness(StrEnum):
+    """Whether the primary test looks at a difference either way or one way only."""
+
+    TWO_SIDED = "two_sided"
+    ONE_SIDED = "one_sided"  # only the study drug better than control counts
+
+
+class Multiplicity(StrEnum):
+    """How the p-values of the secondary endpoints are corrected for their number."""
+
+    HOLM = "holm"  # Holm's step-down adjustment over every secondary endpoint
+    HIERARCHY = "hierarchy"  # fixed sequence in the file's order: claims stop at the first miss
+    NONE = "none"  # raw p-values, no claim controlled for the family
+
+
 class AllocationMethod(StrEnum):
     """How subjects are allocated to arms: the protocol's ``randomization.method``.
 
@@ -517,6 +542,11 @@ class PrimaryEndpoint:
     )
     day: int = key("study day the endpoint is judged", minimum=1, maximum=STUDY_DAY_LIMIT)
     withdrawal: WithdrawalRule = key("how a withdrawal before the day counts")
+    test: PrimaryTest = key(
+        "the one test of the primary endpoint (reached / not reached)",
+        default=PrimaryTest.FISHER.value,
+        field_default=PrimaryTest.FISHER,
+    )
 
 
 @dataclass(frozen=True)
@@ -553,7 +583,27 @@ class Endpoints:
         "success = intensity reduced by at least reduction_percent at day"
     )
     secondary: tuple[SecondaryEndpoint, ...] = key(
-        "secondary endpoints for the analysis plan", default=[]
+        "secondary endpoints for the analysis plan, in the order of a hierarchy", default=[]
+    )
+    alpha: float = key(
+        "significance level of the primary test and of the secondary family",
+        minimum=0,
+        maximum=0.2,
+        min_open=True,
+        default=0.05,
+        field_default=0.05,
+    )
+    sidedness: Sidedness = key(
+        "the primary test two-sided, or one-sided for the study drug better than control "
+        "(secondary tests are two-sided)",
+        default=Sidedness.TWO_SIDED.value,
+        field_default=Sidedness.TWO_SIDED,
+    )
+    multiplicity: Multiplicity = key(
+        "how secondary p-values are adjusted: holm, a hierarchy in the listed order "
+        "(claims stop at the first non-significant endpoint), or none",
+        default=Multiplicity.HOLM.value,
+        field_default=Multiplicity.HOLM,
     )
 
 
@@ -693,7 +743,9 @@ __all__ = [
     "Imbalance",
     "MeasureSettings",
     "Minimization",
+    "Multiplicity",
     "PrimaryEndpoint",
+    "PrimaryTest",
     "Protocol",
     "Randomization",
     "Reference",
@@ -702,6 +754,7 @@ __all__ = [
     "Schedule",
     "SecondaryEndpoint",
     "SideRule",
+    "Sidedness",
     "Statistic",
     "Taper",
     "TaperMode",

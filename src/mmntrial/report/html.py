@@ -35,10 +35,28 @@ class FigureBlock:
 
 @dataclass(frozen=True)
 class ResultGroup:
-    """A heading of the results table and the test results under it."""
+    """A heading of the results table and the test results under it.
+
+    ``adjusted`` holds, per result, the multiplicity-adjusted p-value and the conclusion
+    the plan drew (the primary test's own p and verdict; the secondary family's adjusted
+    p and claim); a group without them (supportive, descriptive) leaves those cells empty.
+    """
 
     heading: str
     results: Sequence[TestResult]
+    adjusted: Sequence[tuple[float, str]] = ()
+
+
+@dataclass(frozen=True)
+class SensitivityLine:
+    """One row of the sensitivity table of the primary endpoint, formatted."""
+
+    case: str
+    handling: str
+    counts: str  # "arm reached/n, arm reached/n"
+    estimate: str
+    interval: str
+    p: str
 
 
 @dataclass(frozen=True)
@@ -77,9 +95,12 @@ class ReportContext:
     primary_definition: str = ""
     direction: str = ""
     plan_notes: Sequence[str] = field(default=())
+    plan_statement: str = ""
+    estimand: str = ""
+    sensitivity: Sequence[SensitivityLine] = ()
 
 
-def _result_row(result: TestResult) -> dict[str, str]:
+def _result_row(result: TestResult, adjusted: tuple[float, str] | None) -> dict[str, str]:
     interval = (
         f"{result.level_percent} CI {format_number(result.ci_low)} to "
         f"{format_number(result.ci_high)}"
@@ -93,6 +114,8 @@ def _result_row(result: TestResult) -> dict[str, str]:
         "p": format_p(result.p_value),
         "test": result.test,
         "n": ", ".join(f"{arm} {n}" for arm, n in result.n_per_arm.items()),
+        "adjusted_p": "" if adjusted is None else format_p(adjusted[0]),
+        "conclusion": "" if adjusted is None else adjusted[1],
     }
 
 
@@ -110,7 +133,13 @@ def _environment() -> jinja2.Environment:
 def render_html(context: ReportContext) -> str:
     """The report page for ``context``, as one string of HTML."""
     groups = [
-        {"heading": group.heading, "rows": [_result_row(r) for r in group.results]}
+        {
+            "heading": group.heading,
+            "rows": [
+                _result_row(r, group.adjusted[i] if group.adjusted else None)
+                for i, r in enumerate(group.results)
+            ],
+        }
         for group in context.result_groups
         if group.results
     ]
@@ -152,6 +181,9 @@ def render_html(context: ReportContext) -> str:
             safety_population=", ".join(f"{a} {n}" for a, n in context.safety_population.items()),
             direction=context.direction,
             plan_notes=list(context.plan_notes),
+            plan_statement=context.plan_statement,
+            estimand=context.estimand,
+            sensitivity=list(context.sensitivity),
             reproducibility=list(context.reproducibility),
             reproduce_command=context.reproduce_command,
             pdf_note=context.pdf_note,
@@ -165,5 +197,6 @@ __all__ = [
     "PrimaryArmRow",
     "ReportContext",
     "ResultGroup",
+    "SensitivityLine",
     "render_html",
 ]

@@ -17,7 +17,9 @@ from pathlib import Path
 
 from mmntrial import __version__
 from mmntrial.analysis.consort import ConsortCounts
+from mmntrial.analysis.estimand import SensitivityRow
 from mmntrial.analysis.plan import PlanResults
+from mmntrial.analysis.result import format_number, format_p
 from mmntrial.atomic import check_output_folder, replacing_folder
 from mmntrial.dataset.schema import Dataset
 from mmntrial.errors import ReportError
@@ -30,6 +32,7 @@ from mmntrial.report.html import (
     PrimaryArmRow,
     ReportContext,
     ResultGroup,
+    SensitivityLine,
     render_html,
 )
 from mmntrial.report.pdf import pdf_unavailable_reason, write_pdf
@@ -199,9 +202,20 @@ def build_context(
         ),
         baseline_columns=[*labels.values(), TOTAL],
         result_groups=(
-            ResultGroup("Primary endpoint", (plan.primary, plan.percent_reduction)),
-            ResultGroup("Secondary endpoints", plan.secondary),
-            ResultGroup("Mixed models of all monthly values", plan.mixed_models),
+            ResultGroup(
+                "Primary endpoint (the one primary test)",
+                (plan.primary,),
+                ((plan.primary.p_value, plan.primary_conclusion),),
+            ),
+            ResultGroup(
+                "Supportive analysis (not adjusted; supports no claim)", (plan.percent_reduction,)
+            ),
+            ResultGroup(
+                f"Secondary endpoints (multiplicity: {plan.multiplicity})",
+                plan.secondary,
+                tuple((a.adjusted_p, a.conclusion) for a in plan.secondary_adjusted),
+            ),
+            ResultGroup("Mixed models of all monthly values (descriptive)", plan.mixed_models),
         ),
         figures=_figures(dataset, protocol, plan),
         safety_html=safety_html,
@@ -217,6 +231,25 @@ def build_context(
         ),
         direction=plan.direction,
         plan_notes=[n for n in plan.notes if n != plan.direction],
+        plan_statement=plan.plan_statement,
+        estimand=plan.estimand,
+        sensitivity=[_sensitivity_line(row) for row in plan.sensitivity],
+    )
+
+
+def _sensitivity_line(row: SensitivityRow) -> SensitivityLine:
+    result = row.result
+    interval = (
+        f"{result.level_percent} CI {format_number(result.ci_low)} to "
+        f"{format_number(result.ci_high)}"
+    )
+    return SensitivityLine(
+        case=row.case,
+        handling=row.handling,
+        counts=", ".join(f"{arm} {row.reached[arm]}/{n}" for arm, n in row.n.items()),
+        estimate=f"{result.estimate_label}: {format_number(result.estimate)}",
+        interval=interval,
+        p=format_p(result.p_value),
     )
 
 
