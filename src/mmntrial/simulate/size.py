@@ -23,10 +23,10 @@ How the search spends its simulations:
   which the power dips below the target again is not an answer a statistician can use.
 
 Power is the proportion of trials in which the two-sided Fisher exact test of the
-primary endpoint (drug vs control) has p < ``alpha``. Harm per arm (weeks with a
-meaningful, noise-free weakness per patient, and taper failures per patient) does not
-depend on ``n``; it is reported from all simulated patients, and checked against an
-optional limit.
+primary endpoint (drug vs control) has p <= ``alpha``, the analysis plan's rule. Harm per
+arm (weeks with a meaningful, noise-free weakness per patient, and taper failures per
+patient) does not depend on ``n``; it is reported from all simulated patients, and
+checked against an optional limit.
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ class _Pool:
     """Per trial and size, the responders of each arm among the first 2n enrolled."""
 
     ceiling: int
-    rejections: Ints  # (sizes,) trials with p < alpha, for n = 2..ceiling
+    rejections: Ints  # (sizes,) trials with p <= alpha, for n = 2..ceiling
     trials: int
     weeks: Floats  # (arms,) summed over patients
     episodes: Floats
@@ -256,7 +256,7 @@ def _add_batch(
         p = fisher_p_values(
             x_drug[:, column], n_drug[:, column], x_control[:, column], n_control[:, column]
         )
-        pool.rejections[n] += int((p < question.alpha).sum())
+        pool.rejections[n] += int((p <= question.alpha).sum())
     for k in range(len(protocol.arms)):
         mine = patients.arm == k
         pool.weeks[k] += float(outcome.days_deteriorated[mine].sum()) / DAYS_PER_WEEK

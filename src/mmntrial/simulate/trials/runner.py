@@ -190,7 +190,7 @@ def summarize_trials(
     n1, n2 = count[:, drug].astype(np.int64), count[:, control].astype(np.int64)
     p = fisher_p_values(x1, n1, x2, n2)
     columns["p_value"] = p
-    columns["significant"] = p < ALPHA
+    columns["significant"] = p <= ALPHA  # the analysis plan's rule: a level-alpha test
     columns["favours_drug"] = x1 * n2 > x2 * n1
     for label, table in (
         ("mean_reduction_pct", mean_reduction),
@@ -232,7 +232,7 @@ class TrialResults:
 
     Per-trial columns (``<arm>`` is each protocol arm's name): ``trial``, ``n_<arm>``,
     ``responders_<arm>`` (primary endpoint reached), ``p_value`` (two-sided Fisher exact,
-    drug vs control), ``significant`` (p < 0.05), ``favours_drug``,
+    drug vs control), ``significant`` (p <= 0.05), ``favours_drug``,
     ``mean_reduction_pct_<arm>``, ``median_reduction_pct_<arm>`` (percent reduction of
     dose intensity on the primary endpoint day), ``ivig_g_per_patient_year_<arm>``,
     ``baseline_ivig_g_per_patient_year_<arm>``, ``deteriorations_per_patient_<arm>``
