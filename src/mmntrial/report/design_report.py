@@ -10,21 +10,20 @@ command that reproduces it. Every number comes from a
 
 from __future__ import annotations
 
-import platform
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import jinja2
 from markupsafe import Markup
 
 from mmntrial import __version__
 from mmntrial.atomic import check_output_folder, replacing_folder
 from mmntrial.report.design_figures import harm_savings_svg, power_curve_svg
 from mmntrial.report.design_study import DesignStudy, Spread
+from mmntrial.report.html import report_environment
 from mmntrial.report.pdf import pdf_unavailable_reason, write_pdf
 from mmntrial.report.summary import protocol_summary
+from mmntrial.report.versions import software_versions
 
 HTML_NAME = "design-report.html"
 PDF_NAME = "design-report.pdf"
@@ -89,27 +88,6 @@ def reproduce_command(
     )
 
 
-def _versions() -> str:
-    found = [f"Python {platform.python_version()}"]
-    for name in _LIBRARIES:
-        try:
-            found.append(f"{name} {version(name)}")
-        except PackageNotFoundError:
-            found.append(f"{name} (not installed)")
-    return ", ".join(found)
-
-
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("mmntrial.report", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"], default_for_string=True),
-        undefined=jinja2.StrictUndefined,  # a misspelt name fails the render, not the reader
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
 def _size_sentence(study: DesignStudy) -> str:
     answer, q = study.size, study.size.question
     if answer.power_at_n is None:
@@ -150,7 +128,7 @@ def render_design_report(
         ),
     }
     return (
-        _environment()
+        report_environment()
         .get_template(TEMPLATE)
         .render(
             title=f"{protocol.title}: design report",
@@ -172,7 +150,7 @@ def render_design_report(
                 for fid, svg in figures
             ],
             software_version=__version__,
-            versions=_versions(),
+            versions=software_versions(_LIBRARIES),
             command=command,
             pdf_note=pdf_note,
         )

@@ -119,7 +119,8 @@ def _result_row(result: TestResult, adjusted: tuple[float, str] | None) -> dict[
     }
 
 
-def _environment() -> jinja2.Environment:
+def report_environment() -> jinja2.Environment:
+    """The Jinja2 environment of every report template (the trial and the design report)."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("mmntrial.report", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"], default_for_string=True),
@@ -162,7 +163,7 @@ def render_html(context: ReportContext) -> str:
         for f in context.figures
     ]
     return (
-        _environment()
+        report_environment()
         .get_template(TEMPLATE)
         .render(
             title=context.title,
@@ -199,4 +200,5 @@ __all__ = [
     "ResultGroup",
     "SensitivityLine",
     "render_html",
+    "report_environment",
 ]

@@ -9,10 +9,8 @@ replaced as a whole, so the HTML, the PDF and the figures always belong together
 
 from __future__ import annotations
 
-import platform
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from mmntrial import __version__
@@ -38,6 +36,7 @@ from mmntrial.report.html import (
 from mmntrial.report.pdf import pdf_unavailable_reason, write_pdf
 from mmntrial.report.reproduce import HASH_NAME, dataset_hash
 from mmntrial.report.summary import protocol_summary
+from mmntrial.report.versions import software_versions
 
 HTML_NAME = "report.html"
 PDF_NAME = "report.pdf"
@@ -106,16 +105,6 @@ def consort_flow(counts: ConsortCounts, labels: Mapping[str, str]) -> Flow:
     return Flow(counts.assessed, dict(counts.excluded), counts.randomized, arms)
 
 
-def _versions() -> str:
-    found = []
-    for name in _LIBRARIES:
-        try:
-            found.append(f"{name} {version(name)}")
-        except PackageNotFoundError:
-            found.append(f"{name} (not installed)")
-    return ", ".join(found)
-
-
 def _figures(dataset: Dataset, protocol: Protocol, plan: PlanResults) -> list[FigureBlock]:
     arms = [a.name for a in protocol.arms]
     labels = {a.name: a.label for a in protocol.arms}
@@ -176,7 +165,7 @@ def build_context(
     meta = dataset.meta
     reproducibility = (
         ("mmntrial version", __version__),
-        ("Libraries", f"Python {platform.python_version()}, {_versions()}"),
+        ("Libraries", software_versions(_LIBRARIES)),
         ("Dataset hash", f"{digest} ({HASH_NAME})"),
         (
             "Dataset",
