@@ -8,6 +8,8 @@ n from which the power stays at or above the target.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from mmntrial.errors import SimulationError
@@ -76,6 +78,20 @@ def test_sizes_share_their_patients_so_the_curve_rises_with_n(answered: SizeAnsw
     # (Fisher's test is discrete, so single steps may dip).
     power = [p.power for p in answered.curve]
     assert all(power[k + 8] > power[k] for k in range(4, len(power) - 8))
+
+
+def test_the_level_is_the_protocols_unless_the_question_names_one(
+    answered: SizeAnswer,
+) -> None:
+    assert answered.alpha == PROTOCOL.endpoints.alpha
+    assert answered.one_sided is False
+    strict = dataclasses.replace(
+        PROTOCOL, endpoints=dataclasses.replace(PROTOCOL.endpoints, alpha=0.01)
+    )
+    question = SizeQuestion(effect=0.5, power=0.6, max_trials=BATCH_TRIALS, precision=0.2)
+    assert find_sample_size(strict, POP, question).alpha == 0.01
+    named = dataclasses.replace(question, alpha=0.1)
+    assert find_sample_size(strict, POP, named).alpha == 0.1
 
 
 def test_a_harm_limit_is_checked_against_every_arm(answered: SizeAnswer) -> None:

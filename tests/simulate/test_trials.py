@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +12,7 @@ from scipy.stats import fisher_exact
 from mmntrial.errors import SimulationError
 from mmntrial.intervals import wilson_interval
 from mmntrial.protocol.loader import load_protocol, parse_protocol
+from mmntrial.protocol.model import Sidedness
 from mmntrial.protocol.serialize import protocol_to_dict
 from mmntrial.simulate.population import load_population
 from mmntrial.simulate.trials import run_chunk, run_trials
@@ -232,3 +235,16 @@ def test_bad_arguments_name_themselves(argument: str, value: float) -> None:
     given[argument] = value
     with pytest.raises(SimulationError, match=f"^{argument}: got"):
         run_trials(PROTOCOL, POP, **given)  # type: ignore[arg-type]
+
+
+def test_the_simulated_test_is_the_protocols_level_and_sidedness() -> None:
+    endpoints = dataclasses.replace(PROTOCOL.endpoints, alpha=0.2, sidedness=Sidedness.ONE_SIDED)
+    plan = dataclasses.replace(PROTOCOL, endpoints=endpoints)
+    trials = run_trials(plan, POP, n_trials=40, effect=0.5, seed=3).per_trial
+    assert (trials["significant"] == (trials["p_value"] <= 0.2)).all()
+    for row in trials.head(5).itertuples():
+        table = [
+            [row.responders_mmf, row.n_mmf - row.responders_mmf],
+            [row.responders_placebo, row.n_placebo - row.responders_placebo],
+        ]
+        assert row.p_value == pytest.approx(fisher_exact(table, alternative="greater").pvalue)

@@ -36,7 +36,9 @@ def size(
     protocol: str = typer.Option("piepers-2007", "--protocol", "-p", help="Protocol name or file."),
     population: str = typer.Option("mmn-default", "--population", help="Population name or file."),
     power: float = typer.Option(0.8, "--power", help="Target power, in (0, 1)."),
-    alpha: float = typer.Option(0.05, "--alpha", help="Two-sided significance level."),
+    alpha: float | None = typer.Option(
+        None, "--alpha", help="Significance level (default: the protocol's endpoints.alpha)."
+    ),
     seed: int = typer.Option(1, "--seed", help="Seed: the same seed gives the same answer."),
     max_n: int = typer.Option(200, "--max-n", help="Largest n per arm to consider."),
     max_trials: int = typer.Option(20_000, "--max-trials", help="Most trials to simulate."),
@@ -92,6 +94,8 @@ def answer_json(
         "protocol": protocol,
         "population": population,
         "question": asked,
+        "alpha": answer.alpha,
+        "sidedness": "one_sided" if answer.one_sided else "two_sided",
         "n_per_arm": answer.n_per_arm,
         "power_at_n": None if answer.power_at_n is None else answer.power_at_n.power,
         "power_at_n_ci95": None if answer.power_at_n is None else list(answer.power_at_n.ci95),
@@ -127,12 +131,13 @@ def reproduce_command(answer: SizeAnswer, protocol: str, population: str) -> str
         f"--population {population}",
         f"--effect {q.effect:g}",
         f"--power {q.power:g}",
-        f"--alpha {q.alpha:g}",
         f"--seed {q.seed}",
         f"--max-n {q.max_n}",
         f"--max-trials {q.max_trials}",
         f"--precision {q.precision:g}",
     ]
+    if q.alpha is not None:
+        parts.append(f"--alpha {q.alpha:g}")
     if q.max_weeks_deteriorated is not None:
         parts.append(f"--max-weeks-deteriorated {q.max_weeks_deteriorated:g}")
     return " ".join(parts)
@@ -143,7 +148,8 @@ def print_answer(console: Console, answer: SizeAnswer, protocol: str, population
     q = answer.question
     asked = (
         f"{protocol} with {population}, effect {q.effect:g}, target power {q.power:.0%}, "
-        f"two-sided Fisher exact test at alpha {q.alpha:g}"
+        f"{'one-sided' if answer.one_sided else 'two-sided'} Fisher exact test at alpha "
+        f"{answer.alpha:g}"
     )
     console.print(asked, markup=False)
     if answer.power_at_n is None:

@@ -22,8 +22,10 @@ How the search spends its simulations:
   sawtooth in ``n`` (a size can have less power than the one below it); a size after
   which the power dips below the target again is not an answer a statistician can use.
 
-Power is the proportion of trials in which the two-sided Fisher exact test of the
-primary endpoint (drug vs control) has p <= ``alpha``, the analysis plan's rule. Harm per
+Power is the proportion of trials in which Fisher's exact test of the primary endpoint
+(drug vs control) has p <= alpha: the protocol's ``endpoints.alpha`` unless the question
+names another, and its ``endpoints.sidedness`` (one-sided: drug better), the analysis
+plan's rule. Harm per
 arm (weeks with a meaningful, noise-free weakness per patient, and taper failures per
 patient) does not depend on ``n``; it is reported from all simulated patients, and
 checked against an optional limit.
@@ -39,7 +41,7 @@ import numpy as np
 
 from mmntrial.errors import SimulationError
 from mmntrial.intervals import wilson_interval
-from mmntrial.protocol.model import Protocol
+from mmntrial.protocol.model import Protocol, Sidedness
 from mmntrial.simulate.population.model import Population
 from mmntrial.simulate.trials.course import check_simulable, run_course
 from mmntrial.simulate.trials.fisher import fisher_p_values
@@ -66,7 +68,7 @@ class SizeQuestion:
 
     effect: float
     power: float = 0.8
-    alpha: float = 0.05
+    alpha: float | None = None  # None: the protocol's endpoints.alpha
     seed: int = 1
     max_n: int = 200
     max_trials: int = 20_000
@@ -79,7 +81,12 @@ class SizeQuestion:
         checks: list[tuple[str, object, bool, str]] = [
             ("effect", self.effect, _in(self.effect, 0.0, 1.0, high_open=True), "in (0, 1)"),
             ("power", self.power, _in(self.power, 0.0, 1.0, high_open=True), "in (0, 1)"),
-            ("alpha", self.alpha, _in(self.alpha, 0.0, 0.5), "in (0, 0.5]"),
+            (
+                "alpha",
+                self.alpha,
+                self.alpha is None or _in(self.alpha, 0.0, 0.5),
+                "in (0, 0.5]",
+            ),
             ("seed", self.seed, _whole(self.seed, 0, 2**63 - 1), "a whole number >= 0"),
             ("max_n", self.max_n, _whole(self.max_n, 2, MAX_N_PER_ARM), f"2-{MAX_N_PER_ARM}"),
             (
@@ -145,6 +152,8 @@ class SizeAnswer:
     curve: tuple[PowerPoint, ...]
     n_trials: int
     n_simulated: int
+    alpha: float  # the level used: the question's, else the protocol's
+    one_sided: bool  # the protocol's sidedness
     harm: tuple[ArmHarm, ...]
     drug_arm: str
     control_arm: str
@@ -156,6 +165,14 @@ class SizeAnswer:
         if limit is None:
             return None
         return all(a.weeks_deteriorated_per_patient <= limit for a in self.harm)
+
+
+@dataclass(frozen=True)
+class _Test:
+    """The primary test's level and sidedness, as the search applies them."""
+
+    alpha: float
+    one_sided: bool
 
 
 @dataclass
@@ -180,12 +197,18 @@ def find_sample_size(
     if len(protocol.arms) != 2:
         raise SimulationError(f"protocol.arms: got {len(protocol.arms)}, expected 2")
     drug, control = arm_roles(protocol)
+    test = _Test(
+        protocol.endpoints.alpha if question.alpha is None else question.alpha,
+        protocol.endpoints.sidedness is Sidedness.ONE_SIDED,
+    )
     ceiling = min(max(population.trial.n_per_arm, 2), question.max_n)
     pool = _empty_pool(ceiling, len(protocol.arms))
     next_trial = spent = 0  # trial numbers continue across pools: no trial is used twice
     while spent < question.max_trials:
         batch = min(BATCH_TRIALS, question.max_trials - spent)
-        _add_batch(protocol, population, question, pool, range(next_trial, next_trial + batch))
+        _add_batch(
+            protocol, population, question, test, pool, range(next_trial, next_trial + batch)
+        )
         next_trial, spent = next_trial + batch, spent + batch
         answer = _smallest_n(pool, question)
         if answer is None:
@@ -203,7 +226,7 @@ def find_sample_size(
         wanted = min(max(math.ceil(HEADROOM * answer), answer + 4), question.max_n)
         if wanted < pool.ceiling:
             pool = _narrowed(pool, wanted)
-    return _answer(protocol, question, pool, spent, drug, control)
+    return _answer(protocol, question, test, pool, spent, drug, control)
 
 
 def _empty_pool(ceiling: int, n_arms: int) -> _Pool:
@@ -233,7 +256,12 @@ def _narrowed(pool: _Pool, ceiling: int) -> _Pool:
 
 
 def _add_batch(
-    protocol: Protocol, population: Population, question: SizeQuestion, pool: _Pool, trials: range
+    protocol: Protocol,
+    population: Population,
+    question: SizeQuestion,
+    test: _Test,
+    pool: _Pool,
+    trials: range,
 ) -> None:
     """Simulate ``trials`` at the pool's ceiling and add them to the pool."""
     drug, control = arm_roles(protocol)
@@ -254,9 +282,13 @@ def _add_batch(
     for n in range(2, pool.ceiling + 1):
         column = 2 * n - 1
         p = fisher_p_values(
-            x_drug[:, column], n_drug[:, column], x_control[:, column], n_control[:, column]
+            x_drug[:, column],
+            n_drug[:, column],
+            x_control[:, column],
+            n_control[:, column],
+            one_sided=test.one_sided,
         )
-        pool.rejections[n] += int((p <= question.alpha).sum())
+        pool.rejections[n] += int((p <= test.alpha).sum())
     for k in range(len(protocol.arms)):
         mine = patients.arm == k
         pool.weeks[k] += float(outcome.days_deteriorated[mine].sum()) / DAYS_PER_WEEK
@@ -285,7 +317,13 @@ def _interval(pool: _Pool, n: int) -> tuple[float, float]:
 
 
 def _answer(
-    protocol: Protocol, question: SizeQuestion, pool: _Pool, spent: int, drug: int, control: int
+    protocol: Protocol,
+    question: SizeQuestion,
+    test: _Test,
+    pool: _Pool,
+    spent: int,
+    drug: int,
+    control: int,
 ) -> SizeAnswer:
     n = _smallest_n(pool, question)
     power = _power(pool)
@@ -309,6 +347,8 @@ def _answer(
         curve=curve,
         n_trials=pool.trials,
         n_simulated=spent,
+        alpha=test.alpha,
+        one_sided=test.one_sided,
         harm=harm,
         drug_arm=protocol.arms[drug].name,
         control_arm=protocol.arms[control].name,

@@ -49,13 +49,22 @@ def fisher_table(n1: int, n2: int) -> Floats:
     return table
 
 
-def fisher_p_values(x1: Ints, n1: Ints, x2: Ints, n2: Ints) -> Floats:
-    """Two-sided Fisher p-values for arrays of 2x2 tables (one per element).
+def fisher_p_values(x1: Ints, n1: Ints, x2: Ints, n2: Ints, *, one_sided: bool = False) -> Floats:
+    """Fisher p-values for arrays of 2x2 tables (one per element): two-sided, or with
+    ``one_sided`` the probability of arm 1 holding at least ``x1`` of the responders
+    (scipy's ``alternative="greater"``: arm 1 the study drug, better than control).
 
     >>> fisher_p_values(np.array([8, 1]), np.array([10, 14]), np.array([2, 0]),
     ...                 np.array([10, 14])).round(4).tolist()
     [0.023, 1.0]
+    >>> fisher_p_values(np.array([8]), np.array([10]), np.array([2]), np.array([10]),
+    ...                 one_sided=True).round(4).tolist()
+    [0.0115]
     """
+    if one_sided:
+        # One tail of one hypergeometric distribution per table: no table needed.
+        tail = hypergeom.sf(x1 - 1, n1 + n2, x1 + x2, n1)
+        return np.asarray(np.minimum(tail, 1.0), dtype=np.float64)
     out = np.empty(x1.shape, dtype=np.float64)
     pairs = np.unique(np.stack([n1, n2]), axis=1)
     for a, b in pairs.T.tolist():

@@ -26,7 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from mmntrial.errors import SimulationError
-from mmntrial.protocol.model import Protocol
+from mmntrial.protocol.model import Protocol, Sidedness
 from mmntrial.simulate.population.model import MAX_N_PER_ARM, Population
 from mmntrial.simulate.trials.course import Outcome, check_simulable, run_course
 from mmntrial.simulate.trials.fisher import fisher_p_values
@@ -34,7 +34,6 @@ from mmntrial.simulate.trials.patients import Patients, build_patients, draw_tri
 from mmntrial.simulate.trials.summary import DesignSummary
 from mmntrial.units import DAYS_PER_WEEK, DAYS_PER_YEAR, Floats, Ints
 
-ALPHA = 0.05
 # Caps on sizes, stated in the refusal: far above any MMN design (a rare disease, trials
 # of tens of patients per arm), far below what would exhaust memory or run for days.
 MAX_TRIALS = 1_000_000
@@ -188,9 +187,10 @@ def summarize_trials(
         columns[f"responders_{name}"] = responders[:, k].astype(np.int64)
     x1, x2 = responders[:, drug].astype(np.int64), responders[:, control].astype(np.int64)
     n1, n2 = count[:, drug].astype(np.int64), count[:, control].astype(np.int64)
-    p = fisher_p_values(x1, n1, x2, n2)
+    endpoints = protocol.endpoints
+    p = fisher_p_values(x1, n1, x2, n2, one_sided=endpoints.sidedness is Sidedness.ONE_SIDED)
     columns["p_value"] = p
-    columns["significant"] = p <= ALPHA  # the analysis plan's rule: a level-alpha test
+    columns["significant"] = p <= endpoints.alpha  # the analysis plan's rule and level
     columns["favours_drug"] = x1 * n2 > x2 * n1
     for label, table in (
         ("mean_reduction_pct", mean_reduction),
@@ -232,7 +232,8 @@ class TrialResults:
 
     Per-trial columns (``<arm>`` is each protocol arm's name): ``trial``, ``n_<arm>``,
     ``responders_<arm>`` (primary endpoint reached), ``p_value`` (two-sided Fisher exact,
-    drug vs control), ``significant`` (p <= 0.05), ``favours_drug``,
+    drug vs control; one-sided, drug better, when the protocol's ``endpoints.sidedness``
+    says so), ``significant`` (p <= the protocol's ``endpoints.alpha``), ``favours_drug``,
     ``mean_reduction_pct_<arm>``, ``median_reduction_pct_<arm>`` (percent reduction of
     dose intensity on the primary endpoint day), ``ivig_g_per_patient_year_<arm>``,
     ``baseline_ivig_g_per_patient_year_<arm>``, ``deteriorations_per_patient_<arm>``
