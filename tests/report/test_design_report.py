@@ -61,6 +61,11 @@ def test_the_tables_show_the_studys_numbers(design_study: DesignStudy, design_ht
     assert f"{saved.mean:.0f} ({saved.low:.0f} to {saved.high:.0f})" in design_html
 
 
+def test_the_power_figure_names_the_protocols_test(design_html: str) -> None:
+    # piepers-2007's analysis plan: Fisher's exact test, two-sided, alpha 0.05.
+    assert "two-sided Fisher exact test of the primary endpoint at alpha 0.05" in design_html
+
+
 def test_seed_version_and_the_reproducing_command_are_printed(design_html: str) -> None:
     from mmntrial import __version__
 

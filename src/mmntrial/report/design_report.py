@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from mmntrial import __version__
 from mmntrial.atomic import check_output_folder, replacing_folder
+from mmntrial.protocol.model import Protocol, Sidedness
 from mmntrial.report.design_figures import harm_savings_svg, power_curve_svg
 from mmntrial.report.design_study import DesignStudy, Spread
 from mmntrial.report.html import report_environment
@@ -88,6 +89,10 @@ def reproduce_command(
     )
 
 
+def _sidedness(protocol: Protocol) -> str:
+    return "one-sided" if protocol.endpoints.sidedness is Sidedness.ONE_SIDED else "two-sided"
+
+
 def _size_sentence(study: DesignStudy) -> str:
     answer, q = study.size, study.size.question
     if answer.power_at_n is None:
@@ -115,10 +120,11 @@ def render_design_report(
     captions = {
         "fig-power-n": (
             "Power against n per arm",
-            "Power of the primary test (two-sided Fisher exact test of the primary endpoint) "
-            "at each size, from the same simulated patients at every size (common random "
-            "numbers), with its 95% Monte-Carlo interval (band); dashed: the target; the "
-            "dotted line marks the answer.",
+            f"Power of the primary test ({_sidedness(protocol)} Fisher exact test of the "
+            f"primary endpoint at alpha {protocol.endpoints.alpha:g}) at each size, from "
+            "the same simulated patients at every size (common random numbers), with its "
+            "95% Monte-Carlo interval (band); dashed: the target; the dotted line marks the "
+            "answer.",
         ),
         "fig-harm-savings": (
             "Harm against IVIg saved",
