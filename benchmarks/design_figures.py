@@ -28,66 +28,16 @@ import argparse
 import math
 import time
 
-import numpy as np
-
-from mmntrial.engine import core
 from mmntrial.protocol.loader import builtin_names, load_protocol
-from mmntrial.protocol.variants import HELD_PERCENT, dose_held
+from mmntrial.protocol.variants import HELD_PERCENT
+from mmntrial.simulate.false_alarms import false_alarms
 from mmntrial.simulate.population import load_population
-from mmntrial.simulate.population.model import Population
 from mmntrial.simulate.trials import DesignSummary, run_trials
-from mmntrial.simulate.trials.course import run_course
-from mmntrial.simulate.trials.runner import draw_chunk
-from mmntrial.units import DAYS_PER_WEEK, Floats, Ints
 
 POPULATION = "mmn-default"
 SIZES = (14, 28)
 EFFECTS = (0.0, 0.5)
 FALSE_ALARM_WEEKS = 12
-
-
-class FirstDeterioration:
-    """A simulator recorder that keeps the day of each patient's first confirmed episode."""
-
-    def __init__(self, n: int) -> None:
-        self.day = np.full(n, np.inf)
-
-    def engine_change(self, day: Floats, before: core.EngineState, after: core.EngineState) -> None:
-        new = (after.deteriorations > before.deteriorations) & np.isinf(self.day)
-        self.day[new] = day[new]
-
-    def assessment(
-        self,
-        rows: Ints,
-        day: Floats,
-        visit: Ints,
-        values: dict[str, Floats],
-        exogenous_igg_g_per_l: Floats,
-    ) -> None:
-        """Values are not needed here."""
-
-    def infusion(self, rows: Ints, day: Floats, decision: core.Decision) -> None:
-        """Doses are not needed here."""
-
-    def withdrawal(self, rows: Ints, day: Floats) -> None:
-        """Withdrawals are not needed here."""
-
-
-def false_alarm_rate(
-    name: str, population: Population, *, patients: int, seed: int, weeks: int
-) -> float:
-    """Share of patients confirmed deteriorated within ``weeks`` of the taper start, dose held."""
-    protocol = dose_held(name)
-    n_per_arm = population.trial.n_per_arm
-    trials = math.ceil(patients / (2 * n_per_arm))
-    drawn, noise = draw_chunk(
-        protocol, population, seed=seed, trials=range(trials), n_per_arm=n_per_arm
-    )
-    recorder = FirstDeterioration(drawn.n)
-    run_course(protocol, population, drawn, noise, 0.0, recorder)
-    start = protocol.taper.start_day
-    within = recorder.day <= start + weeks * DAYS_PER_WEEK
-    return float(within.mean())
 
 
 def design_row(summary: DesignSummary, n_per_arm: int) -> str:
@@ -124,9 +74,8 @@ def main() -> None:
     )
     for name in builtin_names():
         protocol = load_protocol(name)
-        rate = false_alarm_rate(
-            name, population, patients=args.patients, seed=args.seed, weeks=args.weeks
-        )
+        trials = math.ceil(args.patients / (2 * population.trial.n_per_arm))
+        rate = false_alarms(name, population, seed=args.seed, trials=trials, weeks=args.weeks).rate
         print(f"\n{name}")
         print(
             f"  false alarms: {rate:.3f} of patients confirmed deteriorated within "
