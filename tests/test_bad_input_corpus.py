@@ -228,6 +228,8 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("audit-bad-head", "randomize audit --db {tmp}/ledger.db --head 3:abc", ("--head", "'3:abc'")),
     ("unblindings-not-sqlite", "randomize unblindings --db {tmp}/list.json",
      ("database", "not a SQLite database")),
+    ("sweep-repeated-value", "sweep --out {tmp}/sweep-twice --n-per-arm 14,14",
+     ("grid axis n_per_arm", "got 14 more than once", "each value once")),
     # size
     ("size-effect-out-of-range", "size --effect 1.5", ("--effect", "1.5", "(0, 1)")),
     ("size-repeated", "size --effect 0.5 --effect 0.6", ("--effect", "'0.5'", "'0.6'")),

@@ -113,6 +113,13 @@ def _check_axes(axes: Mapping[str, Sequence[Any]]) -> None:
             f"grid: got {sizes} = {count:,} design points, expected at most "
             f"{MAX_DESIGN_POINTS:,} (the cap on one sweep; split it into several)"
         )
+    for name, values in axes.items():
+        repeated = [v for k, v in enumerate(values) if v in values[:k]]
+        if repeated:
+            # The same design twice would be simulated twice and shown as two designs.
+            raise SimulationError(
+                f"grid axis {name}: got {repeated[0]!r} more than once, expected each value once"
+            )
     # The simulator's own rules for these two (one place: simulate.trials).
     labels = {name: f"grid axis {name}" for name in ("n_per_arm", "effect")}
     for name in labels:
