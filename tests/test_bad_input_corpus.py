@@ -234,6 +234,17 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("size-effect-out-of-range", "size --effect 1.5", ("--effect", "1.5", "(0, 1)")),
     ("size-repeated", "size --effect 0.5 --effect 0.6", ("--effect", "'0.5'", "'0.6'")),
     ("size-huge-n", "size --effect 0.5 --max-n 100000", ("--max-n", "100000", "2-1000")),
+    # frontier
+    ("frontier-effect-out-of-range", "frontier --effect 0", ("--effect", "0", "(0, 1)")),
+    ("frontier-sets-n", "frontier --effect 0.5 --set n_per_arm=14,28",
+     ("design axis n_per_arm", "14", "the size search chooses n per arm")),
+    ("frontier-protocol-twice", "frontier --effect 0.5 --protocol piepers-2007,piepers-2007",
+     ("--protocol", "piepers-2007", "each protocol once")),
+    ("frontier-too-many",
+     "frontier --effect 0.5 --taper-step " + ",".join(map(str, range(5, 89, 4))),
+     ("designs", "got 21", "at most 20")),
+    ("frontier-unknown-protocol", "frontier --effect 0.5 --protocol piepers-2007,nope",
+     ("nope",)),
     # design-report
     ("design-effect-out-of-range", "design-report --out {tmp}/dr --effects 0,2",
      ("--effects", "2", "[0, 1)")),

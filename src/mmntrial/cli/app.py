@@ -42,6 +42,11 @@ COMMANDS = (
         "mmntrial.cli.size:size",
     ),
     LazySpec(
+        "frontier",
+        "Size each taper for a target power; which designs need fewer patients and harm less.",
+        "mmntrial.cli.frontier:frontier",
+    ),
+    LazySpec(
         "design-report",
         "Simulate a design and write its report for a protocol committee (HTML, and PDF).",
         "mmntrial.cli.design:design_report",

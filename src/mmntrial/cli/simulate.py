@@ -18,7 +18,7 @@ from mmntrial.atomic import check_output_file, check_output_folder, replacing_fi
 from mmntrial.simulate.provenance import PARQUET_KEY, plan_record
 from mmntrial.simulate.sweep import SWEEP_DEFAULTS, make_plan, run_sweep
 from mmntrial.simulate.sweep.execute import dask_client
-from mmntrial.simulate.sweep.syntax import parse_assignments, parse_values, sweep_plan
+from mmntrial.simulate.sweep.syntax import option_axes, sweep_plan
 from mmntrial.simulate.trials import check_arguments
 from mmntrial.simulate.trials.summary import ArmSummary, DesignSummary
 
@@ -240,17 +240,16 @@ def sweep(
         )
         if value is not None
     }
-    axes: dict[str, list[Any]] = {}
-    for name, option, text in (
-        ("n_per_arm", "--n-per-arm", n_per_arm),
-        ("effect", "--effect", effect),
-        ("taper.step_percent", "--taper-step", taper_step),
-        ("cadence_weeks", "--cadence-weeks", cadence_weeks),
-    ):
-        if text is not None:
-            axes[name] = parse_values(text, option)
-    axes.update(parse_assignments(threshold, "--threshold", prefix="threshold.", taken=[*axes]))
-    axes.update(parse_assignments(set_, "--set", taken=[*axes]))
+    axes = option_axes(
+        [
+            ("n_per_arm", "--n-per-arm", n_per_arm),
+            ("effect", "--effect", effect),
+            ("taper.step_percent", "--taper-step", taper_step),
+            ("cadence_weeks", "--cadence-weeks", cadence_weeks),
+        ],
+        threshold,
+        set_,
+    )
     plan = sweep_plan(grid, axes, settings)
     total = plan.trials * len(plan.points)
     with (

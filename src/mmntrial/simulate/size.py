@@ -137,6 +137,7 @@ class ArmHarm:
     weeks_deteriorated_per_patient: float
     deteriorations_per_patient: float
     proportion_reaching_primary: float
+    patients: int  # simulated patients of the arm, over every trial of the answer
 
 
 @dataclass(frozen=True)
@@ -337,6 +338,7 @@ def _answer(
             float(pool.weeks[k] / pool.patients[k]),
             float(pool.episodes[k] / pool.patients[k]),
             float(pool.responders[k] / pool.patients[k]),
+            int(pool.patients[k]),
         )
         for k, arm in enumerate(protocol.arms)
     )

@@ -91,6 +91,28 @@ def parse_assignments(
     return out
 
 
+def option_axes(
+    values: Sequence[tuple[str, str, str | None]],
+    thresholds: Sequence[str] = (),
+    assignments: Sequence[str] = (),
+) -> dict[str, list[Any]]:
+    """The grid axes a command line gives: ``(axis, option, text)`` for each option that
+    takes a value list (``text`` None when not given), then the repeatable ``--threshold
+    MEASURE=v1,v2`` and ``--set KEY=v1,v2``.
+
+    >>> option_axes([("taper.step_percent", "--taper-step", "25,50"),
+    ...              ("cadence_weeks", "--cadence-weeks", None)], ["grip_kpa=8,12"])
+    {'taper.step_percent': [25, 50], 'threshold.grip_kpa': [8, 12]}
+    """
+    axes: dict[str, list[Any]] = {}
+    for axis, option, text in values:
+        if text is not None:
+            axes[axis] = parse_values(text, option)
+    axes.update(parse_assignments(thresholds, "--threshold", prefix="threshold.", taken=[*axes]))
+    axes.update(parse_assignments(assignments, "--set", taken=[*axes]))
+    return axes
+
+
 def sweep_plan(
     grid: str | Path | None,
     axes: Mapping[str, Sequence[Any]],
@@ -112,4 +134,4 @@ def sweep_plan(
     return load_sweep(grid, settings)
 
 
-__all__ = ["parse_assignment", "parse_assignments", "parse_values", "sweep_plan"]
+__all__ = ["option_axes", "parse_assignment", "parse_assignments", "parse_values", "sweep_plan"]
