@@ -36,6 +36,7 @@ _REQUIRED: Final = {
     "simulate": ("protocol", "population", "seed", "trials", "chunk_trials", "grid"),
     "sweep": ("protocol", "population", "seed", "trials", "chunk_trials", "grid"),
     "size": ("protocol", "population", "question"),
+    "dataset": ("protocol", "population", "seed", "trial", "n_per_arm", "effect"),
 }
 
 
