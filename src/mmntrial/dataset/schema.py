@@ -355,7 +355,8 @@ META_FIELDS: tuple[tuple[str, str, str], ...] = (
         "provenance",
         "object (optional)",
         "how a simulated dataset was made (protocol and population with their hashes, "
-        "seed, trial, n per arm, effect, version; docs/simulation.md)",
+        "seed, trial, n per arm, effect, version; docs/simulation.md); "
+        "`mmntrial reproduce DIR` re-simulates it",
     ),
 )
 OPTIONAL_META_FIELDS = frozenset({"protocol_sha256", "provenance"})

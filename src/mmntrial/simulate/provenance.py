@@ -1,8 +1,8 @@
 """How a result file was made: its provenance record, and the content hashes in it.
 
 Every result of a simulation (``simulate --json``, ``simulate --out`` Parquet metadata,
-a sweep's ``provenance.json`` beside ``sweep.csv``, ``size --json``, a simulated
-dataset's ``dataset.json``) carries one record
+a sweep's ``provenance.json`` beside ``sweep.csv`` and each line of ``sweep --json``,
+``size --json``, a simulated dataset's ``dataset.json``) carries one record
 (a JSON object) naming the protocol and the population with a content hash of each, the
 seed, the trials, the patients per arm, the drug effect, the chunk size, the grid or the
 question, and the software version; :mod:`mmntrial.simulate.reproduce` re-runs it.

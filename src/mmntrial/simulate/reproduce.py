@@ -46,7 +46,7 @@ def checked_record(record: object, where: str, kinds: Sequence[str] = KINDS) -> 
     >>> checked_record({"format": 1, "kind": "sweep"}, "x.json")
     Traceback (most recent call last):
     mmntrial.errors.NotReproduced: x.json: provenance.protocol: got nothing, expected the \
-protocol's name, source and sha256 (was the file written by mmntrial simulate, sweep or size?)
+protocol's name, source and sha256 (was the file written by mmntrial?)
     """
     if not isinstance(record, dict):
         raise NotReproduced(
@@ -71,7 +71,7 @@ protocol's name, source and sha256 (was the file written by mmntrial simulate, s
             )
             raise NotReproduced(
                 f"{where}: provenance.{key}: got nothing, expected {what} (was the file "
-                "written by mmntrial simulate, sweep or size?)"
+                "written by mmntrial?)"
             )
     for key in ("protocol", "population"):
         part = record[key]
