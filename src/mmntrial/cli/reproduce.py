@@ -2,8 +2,9 @@
 
 FILE is what ``simulate --json`` printed (saved to a file), a ``simulate --out`` Parquet
 file, a sweep folder (or its ``sweep.csv`` or ``provenance.json``), what ``size
---json`` printed, or a dataset folder of ``simulate --dataset`` (or its
-``dataset.json``; compared by the content hash of each table). The record's protocol
+--json`` printed, a dataset folder of ``simulate --dataset`` (or its ``dataset.json``;
+compared by the content hash of each table), or a design report folder (or its
+``provenance.json``; the numbers the report shows are compared). The record's protocol
 and population are loaded again and their content hashes checked before anything runs
 (:mod:`mmntrial.simulate.reproduce`); then the same computation runs in this process
 and every recorded number is compared.
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import typer
+from rich.console import Console
 
 import mmntrial
 from mmntrial.errors import NotReproduced
@@ -197,9 +199,42 @@ def _reproduce_dataset(folder: Path) -> tuple[str, dict[str, Any]]:
     return what, record
 
 
+def _reproduce_design(folder: Path) -> tuple[str, dict[str, Any]]:
+    """Run the recorded design study again and compare every number the report shows."""
+    from mmntrial.report.design_study import run_design_study, study_numbers
+    from mmntrial.simulate.size import SizeQuestion
+
+    where = str(folder / SIDECAR)
+    record = checked_record(_json(folder / SIDECAR), where, ("design-report",))
+    protocol, population = recorded_inputs(record, where)
+    try:
+        question = SizeQuestion(**record["question"])
+    except TypeError as error:
+        raise NotReproduced(
+            f"{where}: provenance.question: got {record['question']!r}, expected the "
+            f"fields of mmntrial size's question ({error})"
+        ) from None
+    question.check()
+    with Console(stderr=True).status("Re-running the design study..."):
+        study = run_design_study(
+            protocol,
+            population,
+            population_name=record["population"]["name"],
+            effects=record["effects"],
+            trials=record["trials"],
+            seed=record["seed"],
+            n_per_arm=record["n_per_arm"],
+            size_question=question,
+        )
+    # Through JSON, as the recorded file went: numpy numbers become Python's.
+    rerun = json.loads(json.dumps(study_numbers(study), default=float))
+    raise_if_different(differences(record["numbers"], rerun), where, record)
+    return f"design report of {protocol.name}", record
+
+
 def _recorded_kind(folder: Path) -> str:
     """What a result folder holds: a dataset (``dataset.json``), else the kind its
-    ``provenance.json`` records (a sweep)."""
+    ``provenance.json`` records (a sweep or a design report)."""
     from mmntrial.dataset.io import META_FILE
 
     if (folder / META_FILE).is_file():
@@ -215,7 +250,7 @@ def reproduce(
     file: Path = typer.Argument(
         ...,
         help="A result: simulate/size --json output, simulate --out Parquet, a sweep folder, "
-        "a simulated dataset folder.",
+        "a simulated dataset folder, a design report folder.",
     ),
 ) -> None:
     """Re-run what a result file records and check that every number is the same."""
@@ -225,6 +260,8 @@ def reproduce(
     kind = _recorded_kind(folder) if file.is_dir() or file.name == SIDECAR else None
     if file.name == META_FILE or kind == "dataset":
         what, record = _reproduce_dataset(folder)
+    elif kind == "design-report":
+        what, record = _reproduce_design(folder)
     elif kind is not None or file.name == SWEEP_TABLE:
         what, record = _reproduce_sweep(folder)
     elif file.suffix == ".parquet":
@@ -234,7 +271,8 @@ def reproduce(
     else:
         raise NotReproduced(
             f"FILE: got {str(file)!r}, expected a .json file (simulate --json, size --json), "
-            "a .parquet file (simulate --out), a sweep folder or a simulated dataset folder"
+            "a .parquet file (simulate --out), a sweep folder, a simulated dataset folder or "
+            "a design report folder"
         )
     then = record.get("software", {}).get("version")
     # The same numbers from another version are worth knowing, not a failure.

@@ -2,7 +2,8 @@
 
 Every result of a simulation (``simulate --json``, ``simulate --out`` Parquet metadata,
 a sweep's ``provenance.json`` beside ``sweep.csv`` and each line of ``sweep --json``,
-``size --json``, a simulated dataset's ``dataset.json``) carries one record
+``size --json``, a simulated dataset's ``dataset.json``, a design report's
+``provenance.json`` and its HTML) carries one record
 (a JSON object) naming the protocol and the population with a content hash of each, the
 seed, the trials, the patients per arm, the drug effect, the chunk size, the grid or the
 question, and the software version; :mod:`mmntrial.simulate.reproduce` re-runs it.
@@ -52,9 +53,9 @@ PARQUET_KEY: Final = b"mmntrial.provenance"
 SIDECAR: Final = "provenance.json"
 """The record of a sweep, beside ``sweep.csv`` (which stays a plain table)."""
 
-KINDS: Final = ("simulate", "sweep", "size", "dataset")
+KINDS: Final = ("simulate", "sweep", "size", "dataset", "design-report")
 """What a record can describe: one design, a grid of designs, a sample-size search, one
-simulated trial's dataset (in its ``dataset.json``)."""
+simulated trial's dataset (in its ``dataset.json``), a design report."""
 
 
 def _canonical(value: Any) -> Any:
@@ -195,6 +196,31 @@ def dataset_record(
     }
 
 
+def design_record(
+    protocol: Protocol,
+    population: Population,
+    *,
+    seed: int,
+    trials: int,
+    n_per_arm: int,
+    effects: list[float],
+    question: Mapping[str, Any],
+    numbers: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The record of a design report: what was simulated (``effects`` at ``n_per_arm``,
+    ``trials`` each, and the size search's ``question``) and the ``numbers`` it shows."""
+    return {
+        **_base("design-report", protocol, population),
+        "seed": seed,
+        "trials": trials,
+        "n_per_arm": n_per_arm,
+        "effect": None if len(effects) != 1 else float(effects[0]),
+        "effects": [float(effect) for effect in effects],
+        "question": dict(question),
+        "numbers": dict(numbers),
+    }
+
+
 __all__ = [
     "FORMAT",
     "KINDS",
@@ -203,6 +229,7 @@ __all__ = [
     "canonical_json",
     "content_hash",
     "dataset_record",
+    "design_record",
     "inputs_record",
     "plan_record",
     "population_hash",

@@ -37,6 +37,16 @@ _REQUIRED: Final = {
     "sweep": ("protocol", "population", "seed", "trials", "chunk_trials", "grid"),
     "size": ("protocol", "population", "question"),
     "dataset": ("protocol", "population", "seed", "trial", "n_per_arm", "effect"),
+    "design-report": (
+        "protocol",
+        "population",
+        "seed",
+        "trials",
+        "n_per_arm",
+        "effects",
+        "question",
+        "numbers",
+    ),
 }
 
 
@@ -51,7 +61,7 @@ protocol's name, source and sha256 (was the file written by mmntrial?)
     if not isinstance(record, dict):
         raise NotReproduced(
             f"{where}: provenance: got {type(record).__name__}, expected a record as written "
-            "by mmntrial simulate, sweep or size"
+            "by mmntrial simulate, sweep, size or design-report"
         )
     if record.get("format") != FORMAT:
         raise NotReproduced(
