@@ -122,7 +122,7 @@ def _read_meta(folder: Path, out: Problems) -> DatasetMeta:
         out.add(META_FILE, None, f"cannot be read ({error}); expected a JSON object")
         return fallback
     except RecursionError:
-        out.add(META_FILE, None, "got JSON nested too deeply to read, expected a flat object")
+        out.add(META_FILE, None, "got JSON nested too deeply to read, expected a JSON object")
         return fallback
     names = [name for name, _, _ in META_FIELDS]
     if not isinstance(data, dict):
