@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -145,6 +146,29 @@ def test_missing_table_file_and_metadata_field(tmp_path: Path) -> None:
     assert "labs: missing file labs.parquet" in message
     assert "dataset.json: missing field(s) seed" in message
     assert "dataset.json: got extra field(s) owner" in message
+
+
+def test_the_protocol_hash_and_provenance_round_trip_and_are_checked(tmp_path: Path) -> None:
+    data = make_dataset()
+    meta = dataclasses.replace(
+        data.meta, protocol_sha256="ab" * 32, provenance={"kind": "dataset", "seed": 1}
+    )
+    stamped = dataclasses.replace(data, meta=meta)
+    for fmt in ("parquet", "csv"):
+        again = read_dataset(write_dataset(stamped, tmp_path / fmt, fmt))
+        assert (again.meta.protocol_sha256, again.meta.provenance) == (
+            "ab" * 32,
+            {"kind": "dataset", "seed": 1},
+        )
+    path = tmp_path / "parquet"
+    written = json.loads((path / "dataset.json").read_text(encoding="utf-8"))
+    written.update(protocol_sha256="piepers", provenance=[1])
+    (path / "dataset.json").write_text(json.dumps(written), encoding="utf-8")
+    with pytest.raises(DatasetError) as caught:
+        read_dataset(path)
+    message = str(caught.value)
+    assert "protocol_sha256: got 'piepers', expected 64 lowercase hexadecimal digits" in message
+    assert "provenance: got [1], expected a JSON object or null" in message
 
 
 def test_mixed_formats_are_refused(tmp_path: Path) -> None:

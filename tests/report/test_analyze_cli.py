@@ -15,6 +15,9 @@ from mmntrial.cli.analyze import analyze, choose_protocol
 from mmntrial.dataset.io import write_dataset
 from mmntrial.dataset.schema import Dataset
 from mmntrial.errors import DatasetError, MmntrialError
+from mmntrial.protocol.loader import load_protocol
+from mmntrial.simulate.provenance import protocol_hash
+from tests.simulate.test_provenance import _reformatted as reformatted
 
 # A stand-in for the real app, which registers the same function as `mmntrial analyze`.
 app = typer.Typer()
@@ -117,3 +120,67 @@ def test_a_protocol_file_is_given_for_a_dataset_of_its_name(
         ["analyze", str(data), "-p", str(protocol_file), "--out", str(tmp_path / "r"), "--no-pdf"],
     )
     assert result.exit_code == 0, result.output
+
+
+PIEPERS_TEXT = (resources.files("mmntrial.protocol") / "builtin" / "piepers-2007.toml").read_text(
+    encoding="utf-8"
+)
+
+
+def _with_hash(dataset_dir: Path, tmp_path: Path, digest: str) -> Path:
+    """A copy of the dataset whose dataset.json records ``digest`` as the protocol's hash."""
+    copy = tmp_path / "hashed"
+    shutil.copytree(dataset_dir, copy)
+    meta = json.loads((copy / "dataset.json").read_text(encoding="utf-8"))
+    meta["protocol_sha256"] = digest
+    (copy / "dataset.json").write_text(json.dumps(meta), encoding="utf-8")
+    return copy
+
+
+def _reordered(text: str) -> str:
+    """The same protocol with comments gone, blank lines added and two keys swapped."""
+    lines = reformatted(text).splitlines()
+    title = next(i for i, line in enumerate(lines) if line.startswith("title = "))
+    version = next(i for i, line in enumerate(lines) if line.startswith("version = "))
+    lines[title], lines[version] = lines[version], lines[title]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_protocol_with_a_changed_threshold_is_refused_by_its_hash(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    recorded = protocol_hash(load_protocol("piepers-2007"))
+    data = _with_hash(dataset_dir, tmp_path, recorded)
+    changed = tmp_path / "changed.toml"
+    assert "threshold = 3.3 " in PIEPERS_TEXT
+    changed.write_text(PIEPERS_TEXT.replace("threshold = 3.3 ", "threshold = 3.5 ", 1))
+    now = protocol_hash(load_protocol(str(changed)))
+    result = CliRunner().invoke(
+        app, ["analyze", str(data), "-p", str(changed), "--out", str(tmp_path / "r")]
+    )
+    message = str(result.exception)
+    assert isinstance(result.exception, DatasetError), result.output
+    assert len(message.splitlines()) == 1
+    assert message.startswith(
+        f"--protocol: got protocol 'piepers-2007' ({changed}) with content hash (sha256) {now}"
+    )
+    assert f"records {recorded} for the protocol the data were collected under" in message
+    assert "give the file the dataset was made with" in message
+    # The same file reformatted (comments, blank lines, key order) is the same protocol.
+    same = tmp_path / "reformatted.toml"
+    same.write_text(_reordered(PIEPERS_TEXT), encoding="utf-8")
+    assert same.read_text(encoding="utf-8") != PIEPERS_TEXT
+    assert choose_protocol(data, str(same)).name == "piepers-2007"
+
+
+def test_a_changed_built_in_is_refused_and_no_hash_falls_back_to_the_name(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    data = _with_hash(dataset_dir, tmp_path, "0" * 64)
+    with pytest.raises(DatasetError, match=r"^--protocol: got none, and the built-in protocol"):
+        choose_protocol(data, None)
+    # Without a recorded hash (an older dataset) only the name is checked.
+    changed = tmp_path / "changed.toml"
+    changed.write_text(PIEPERS_TEXT.replace("threshold = 3.3 ", "threshold = 3.5 ", 1))
+    assert "protocol_sha256" not in (dataset_dir / "dataset.json").read_text(encoding="utf-8")
+    assert choose_protocol(dataset_dir, str(changed)).name == "piepers-2007"

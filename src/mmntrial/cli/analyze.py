@@ -1,9 +1,12 @@
 """``mmntrial analyze``: run the analysis plan on a trial dataset and write the report.
 
 The protocol is the one ``dataset.json`` names unless ``--protocol`` gives one (a
-protocol file that is not built in must be given); a given protocol whose name differs
-from the dataset's is refused with one message before the tables are read, rather than
-as thousands of rows that do not fit it. The command then reads the dataset (Parquet
+protocol file that is not built in must be given); a protocol whose name differs from
+the dataset's, or whose content hash differs from the ``protocol_sha256`` that
+``dataset.json`` records (the same name with a changed threshold), is refused with one
+message before the tables are read, rather than as thousands of rows that do not fit it
+or as results under another protocol's rules. A dataset without ``protocol_sha256`` is
+checked by the name only. The command then reads the dataset (Parquet
 or CSV), runs the protocol's analysis plan,
 writes ``report.html`` (and ``report.pdf`` where WeasyPrint works) into ``--out``, which
 is replaced as a whole (an existing folder may hold only an earlier report), and
@@ -61,18 +64,9 @@ def analyze(
     )
 
 
-def dataset_protocol_name(folder: Path) -> str | None:
-    """The protocol name ``dataset.json`` of ``folder`` gives, or None if it gives none.
-
-    A missing or broken ``dataset.json`` gives None: reading the dataset then reports
-    why, with every other problem of the dataset.
-
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     _ = (Path(tmp) / "dataset.json").write_text('{"protocol": "cidp-levels"}')
-    ...     dataset_protocol_name(Path(tmp)), dataset_protocol_name(Path(tmp) / "none")
-    ('cidp-levels', None)
-    """
+def _dataset_meta(folder: Path) -> dict[str, object]:
+    """``dataset.json`` of ``folder`` as read, or {} when it is missing or broken (reading
+    the dataset then reports why, with every other problem of the dataset)."""
     from mmntrial.dataset.io import META_FILE
     from mmntrial.dataset.table_files import MAX_FILE_BYTES
     from mmntrial.inputs import read_bounded
@@ -81,17 +75,70 @@ def dataset_protocol_name(folder: Path) -> str | None:
         content = read_bounded(folder / META_FILE, MAX_FILE_BYTES)
         data = json.loads(content.decode("utf-8")) if content is not None else None
     except (OSError, ValueError, RecursionError):
-        return None
-    name = data.get("protocol") if isinstance(data, dict) else None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def dataset_protocol_name(folder: Path) -> str | None:
+    """The protocol name ``dataset.json`` of ``folder`` gives, or None if it gives none.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "dataset.json").write_text('{"protocol": "cidp-levels"}')
+    ...     dataset_protocol_name(Path(tmp)), dataset_protocol_name(Path(tmp) / "none")
+    ('cidp-levels', None)
+    """
+    name = _dataset_meta(folder).get("protocol")
     return name if isinstance(name, str) and name else None
+
+
+def dataset_protocol_hash(folder: Path) -> str | None:
+    """The protocol's content hash ``dataset.json`` of ``folder`` records
+    (``protocol_sha256``), or None: a dataset written before it was recorded, or one
+    whose exporter does not write it, is checked by the protocol's name only."""
+    digest = _dataset_meta(folder).get("protocol_sha256")
+    return digest if isinstance(digest, str) and digest else None
+
+
+def check_protocol_hash(folder: Path, design: Protocol, given: str | None) -> None:
+    """DatasetError unless ``design`` has the content hash ``dataset.json`` records.
+
+    The hash is of the protocol as parsed (:func:`mmntrial.simulate.provenance.protocol_hash`):
+    comments, blank lines and key order do not change it; any setting does, a changed
+    threshold under the same name included, which the name check cannot see.
+    """
+    from mmntrial.errors import DatasetError
+    from mmntrial.simulate.provenance import protocol_hash
+
+    recorded = dataset_protocol_hash(folder)
+    if recorded is None:
+        return
+    now = protocol_hash(design)
+    if now == recorded:
+        return
+    where = folder / "dataset.json"
+    if given is None:
+        raise DatasetError(
+            f"--protocol: got none, and the built-in protocol {design.name!r} has content "
+            f"hash (sha256) {now}, but {where} records {recorded} for the protocol the data "
+            f"were collected under; expected that protocol: give its file with --protocol "
+            f"FILE (this version's built-in {design.name!r} differs from it)"
+        )
+    raise DatasetError(
+        f"--protocol: got protocol {design.name!r} ({design.origin}) with content hash "
+        f"(sha256) {now}, but {where} records {recorded} for the protocol the data were "
+        f"collected under; expected that protocol: give the file the dataset was made with "
+        f"(a changed setting changes the hash; comments and key order do not)"
+    )
 
 
 def choose_protocol(folder: Path, given: str | None) -> Protocol:
     """The protocol to analyse the dataset in ``folder`` under.
 
     ``given`` (``--protocol``) wins if its name is the dataset's; without it, the
-    built-in protocol ``dataset.json`` names. A mismatch, or a dataset of a protocol
-    that is not built in without ``--protocol``, is one DatasetError.
+    built-in protocol ``dataset.json`` names. A mismatch of the name, or of the content
+    hash where ``dataset.json`` records one (:func:`check_protocol_hash`), or a dataset
+    of a protocol that is not built in without ``--protocol``, is one DatasetError.
     """
     from mmntrial.errors import DatasetError
     from mmntrial.protocol.loader import builtin_names, load_protocol
@@ -106,6 +153,7 @@ def choose_protocol(folder: Path, given: str | None) -> Protocol:
                 f"dataset's protocol: leave --protocol out to use it, or give the file "
                 f"of {named!r}"
             )
+        check_protocol_hash(folder, design, given)
         return design
     if named is None:
         # Nothing to go by: reading the dataset reports what is wrong with dataset.json.
@@ -118,7 +166,9 @@ def choose_protocol(folder: Path, given: str | None) -> Protocol:
             f"which is not built in ({', '.join(builtin_names())}); expected its file: "
             f"--protocol FILE"
         )
-    return load_protocol(named)
+    design = load_protocol(named)
+    check_protocol_hash(folder, design, None)
+    return design
 
 
 def report_and_print(
@@ -177,7 +227,9 @@ def print_headline(
 
 __all__ = [
     "analyze",
+    "check_protocol_hash",
     "choose_protocol",
+    "dataset_protocol_hash",
     "dataset_protocol_name",
     "print_headline",
     "report_and_print",

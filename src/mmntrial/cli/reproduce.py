@@ -1,10 +1,13 @@
 """``mmntrial reproduce FILE``: re-run the computation a result file records, check equality.
 
 FILE is what ``simulate --json`` printed (saved to a file), a ``simulate --out`` Parquet
-file, a sweep folder (or its ``sweep.csv`` or ``provenance.json``), or what ``size
---json`` printed. The record's protocol and population are loaded again and their
-content hashes checked before anything runs (:mod:`mmntrial.simulate.reproduce`); then
-the same computation runs in this process and every recorded number is compared.
+file, a sweep folder (or its ``sweep.csv`` or ``provenance.json``), what ``size
+--json`` printed, a dataset folder of ``simulate --dataset`` (or its ``dataset.json``;
+compared by the content hash of each table), or a design report folder (or its
+``provenance.json``; the numbers the report shows are compared). The record's protocol
+and population are loaded again and their content hashes checked before anything runs
+(:mod:`mmntrial.simulate.reproduce`); then the same computation runs in this process
+and every recorded number is compared.
 Exit 0 with "reproduced", or exit 2 naming what differs.
 """
 
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import typer
+from rich.console import Console
 
 import mmntrial
 from mmntrial.errors import NotReproduced
@@ -156,14 +160,110 @@ def _reproduce_sweep(folder: Path) -> tuple[str, dict[str, Any]]:
     return f"{len(frame)} designs of {protocol.name}", record
 
 
+def _reproduce_dataset(folder: Path) -> tuple[str, dict[str, Any]]:
+    """Simulate the recorded trial again and compare its tables with the folder's by
+    their content hash (:func:`mmntrial.report.reproduce.tables_hash`), table by table."""
+    from mmntrial.dataset.io import META_FILE, read_dataset
+    from mmntrial.dataset.schema import TABLE_NAMES
+    from mmntrial.report.reproduce import dataset_hash, tables_hash
+    from mmntrial.simulate.trials.one_trial import simulate_trial
+
+    where = str(folder / META_FILE)
+    meta = _json(folder / META_FILE)
+    if not isinstance(meta, dict) or meta.get("provenance") is None:
+        raise NotReproduced(
+            f"{where}: provenance: got nothing, expected the record that mmntrial simulate "
+            "--dataset writes (a captured dataset, or one simulated before it was recorded?)"
+        )
+    record = checked_record(meta["provenance"], where, ("dataset",))
+    protocol, population = recorded_inputs(record, where)
+    recorded = read_dataset(folder, protocol)
+    rerun = simulate_trial(
+        protocol,
+        population,
+        effect=record["effect"],
+        seed=record["seed"],
+        n_per_arm=record["n_per_arm"],
+        trial_index=record["trial"],
+    ).dataset
+    lines = []
+    for name in TABLE_NAMES:  # schema order: the first line names the first table
+        old, new = tables_hash({name: recorded.table(name)}), tables_hash({name: rerun.table(name)})
+        if old != new:
+            lines.append(
+                f"table {name}: content hash (sha256) recorded {old}, re-run {new} "
+                f"({len(recorded.table(name))} rows recorded, {len(rerun.table(name))} re-run)"
+            )
+    raise_if_different(lines, str(folder), record)
+    what = f"trial {record['trial']} of {protocol.name}, dataset hash {dataset_hash(recorded)}"
+    return what, record
+
+
+def _reproduce_design(folder: Path) -> tuple[str, dict[str, Any]]:
+    """Run the recorded design study again and compare every number the report shows."""
+    from mmntrial.report.design_study import run_design_study, study_numbers
+    from mmntrial.simulate.size import SizeQuestion
+
+    where = str(folder / SIDECAR)
+    record = checked_record(_json(folder / SIDECAR), where, ("design-report",))
+    protocol, population = recorded_inputs(record, where)
+    try:
+        question = SizeQuestion(**record["question"])
+    except TypeError as error:
+        raise NotReproduced(
+            f"{where}: provenance.question: got {record['question']!r}, expected the "
+            f"fields of mmntrial size's question ({error})"
+        ) from None
+    question.check()
+    with Console(stderr=True).status("Re-running the design study..."):
+        study = run_design_study(
+            protocol,
+            population,
+            population_name=record["population"]["name"],
+            effects=record["effects"],
+            trials=record["trials"],
+            seed=record["seed"],
+            n_per_arm=record["n_per_arm"],
+            size_question=question,
+        )
+    # Through JSON, as the recorded file went: numpy numbers become Python's.
+    rerun = json.loads(json.dumps(study_numbers(study), default=float))
+    raise_if_different(differences(record["numbers"], rerun), where, record)
+    return f"design report of {protocol.name}", record
+
+
+def _recorded_kind(folder: Path) -> str:
+    """What a result folder holds: a dataset (``dataset.json``), else the kind its
+    ``provenance.json`` records (a sweep or a design report)."""
+    from mmntrial.dataset.io import META_FILE
+
+    if (folder / META_FILE).is_file():
+        return "dataset"
+    if not (folder / SIDECAR).is_file():
+        return "sweep"  # reproducing it names the missing provenance.json
+    record = _json(folder / SIDECAR)
+    kind = record.get("kind") if isinstance(record, dict) else None
+    return kind if isinstance(kind, str) else "sweep"
+
+
 def reproduce(
     file: Path = typer.Argument(
-        ..., help="A result: simulate/size --json output, simulate --out Parquet, a sweep folder."
+        ...,
+        help="A result: simulate/size --json output, simulate --out Parquet, a sweep folder, "
+        "a simulated dataset folder, a design report folder.",
     ),
 ) -> None:
     """Re-run what a result file records and check that every number is the same."""
-    if file.is_dir() or file.name in (SWEEP_TABLE, SIDECAR):
-        what, record = _reproduce_sweep(file if file.is_dir() else file.parent)
+    from mmntrial.dataset.io import META_FILE
+
+    folder = file if file.is_dir() else file.parent
+    kind = _recorded_kind(folder) if file.is_dir() or file.name == SIDECAR else None
+    if file.name == META_FILE or kind == "dataset":
+        what, record = _reproduce_dataset(folder)
+    elif kind == "design-report":
+        what, record = _reproduce_design(folder)
+    elif kind is not None or file.name == SWEEP_TABLE:
+        what, record = _reproduce_sweep(folder)
     elif file.suffix == ".parquet":
         what, record = _reproduce_parquet(file)
     elif file.suffix == ".json":
@@ -171,7 +271,8 @@ def reproduce(
     else:
         raise NotReproduced(
             f"FILE: got {str(file)!r}, expected a .json file (simulate --json, size --json), "
-            "a .parquet file (simulate --out) or a sweep folder"
+            "a .parquet file (simulate --out), a sweep folder, a simulated dataset folder or "
+            "a design report folder"
         )
     then = record.get("software", {}).get("version")
     # The same numbers from another version are worth knowing, not a failure.

@@ -258,12 +258,15 @@ def sweep(
     ):
         result = run_sweep(plan, client=client, progress=tick)
     frame = result.to_frame()
-    table_path, *figures = write_sweep(result, frame, out, plan_record(plan, "sweep"))
+    provenance = plan_record(plan, "sweep")
+    table_path, *figures = write_sweep(result, frame, out, provenance)
     # The axes as sweep.csv shows them (a column of 0 and 0.5 reads 0.0 and 0.5).
     records = frame.to_dict(orient="records")
     if as_json:
+        # Each line stands alone (a line may be kept without the others), so each
+        # carries the sweep's record, as provenance.json beside sweep.csv does.
         for record in records:
-            typer.echo(json.dumps(record, default=str))
+            typer.echo(json.dumps({**record, "provenance": provenance}, default=str))
         return
     console = Console()
     table = sweep_table(result, records)

@@ -403,6 +403,21 @@ def check_meta(meta: DatasetMeta, out: Problems) -> None:
         )
     if meta.seed is not None and (isinstance(meta.seed, bool) or not isinstance(meta.seed, int)):
         out.add("dataset.json", None, f"seed: got {meta.seed!r}, expected an integer or null")
+    digest = meta.protocol_sha256
+    if digest is not None and not (
+        isinstance(digest, str) and len(digest) == 64 and set(digest) <= set("0123456789abcdef")
+    ):
+        out.add(
+            "dataset.json",
+            None,
+            f"protocol_sha256: got {digest!r}, expected 64 lowercase hexadecimal digits or null",
+        )
+    if meta.provenance is not None and not isinstance(meta.provenance, dict):
+        out.add(
+            "dataset.json",
+            None,
+            f"provenance: got {meta.provenance!r}, expected a JSON object or null",
+        )
 
 
 def _resolve(meta: DatasetMeta, protocol: Protocol | None, out: Problems) -> Protocol | None:

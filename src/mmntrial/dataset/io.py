@@ -22,6 +22,7 @@ from mmntrial.dataset.checks import Problems, collect
 from mmntrial.dataset.convert import parse_csv_table
 from mmntrial.dataset.schema import (
     META_FIELDS,
+    OPTIONAL_META_FIELDS,
     TABLE_NAMES,
     TABLES,
     Dataset,
@@ -121,20 +122,23 @@ def _read_meta(folder: Path, out: Problems) -> DatasetMeta:
         out.add(META_FILE, None, f"cannot be read ({error}); expected a JSON object")
         return fallback
     except RecursionError:
-        out.add(META_FILE, None, "got JSON nested too deeply to read, expected a flat object")
+        out.add(META_FILE, None, "got JSON nested too deeply to read, expected a JSON object")
         return fallback
     names = [name for name, _, _ in META_FIELDS]
     if not isinstance(data, dict):
         out.add(META_FILE, None, f"got {type(data).__name__}, expected a JSON object")
         return fallback
-    missing = [n for n in names if n not in data]
+    missing = [n for n in names if n not in data and n not in OPTIONAL_META_FIELDS]
     extra = sorted(set(data) - set(names))
     if missing:
         out.add(META_FILE, None, f"missing field(s) {', '.join(missing)}")
     if extra:
         out.add(META_FILE, None, f"got extra field(s) {', '.join(extra)}")
     for name in names:
-        if name == "seed" or name not in data or isinstance(data[name], str):
+        # seed, protocol_sha256 and provenance are typed by check_meta (null allowed).
+        if name in ("seed", *OPTIONAL_META_FIELDS) or name not in data:
+            continue
+        if isinstance(data[name], str):
             continue
         out.add(META_FILE, None, f"{name}: got {data[name]!r}, expected a string")
         data[name] = str(data[name])

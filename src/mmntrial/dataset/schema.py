@@ -343,7 +343,25 @@ META_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("software_version", "str", "mmntrial version that wrote it"),
     ("seed", "int (null)", "simulation seed, null for captured data"),
     ("notes", "str", "free text"),
+    (
+        "protocol_sha256",
+        "str (optional)",
+        "content hash of the protocol the data were collected or simulated under: "
+        "`mmntrial.simulate.provenance.protocol_hash` (SHA-256 of the protocol as parsed, "
+        "so comments and key order do not count); `analyze` refuses a protocol with "
+        "another hash, and checks only the name when this is absent",
+    ),
+    (
+        "provenance",
+        "object (optional)",
+        "how a simulated dataset was made (protocol and population with their hashes, "
+        "seed, trial, n per arm, effect, version; docs/simulation.md); "
+        "`mmntrial reproduce DIR` re-simulates it",
+    ),
 )
+OPTIONAL_META_FIELDS = frozenset({"protocol_sha256", "provenance"})
+"""Fields of ``dataset.json`` that may be absent (datasets written before they existed);
+absent, they are not written either."""
 
 
 def table_spec(name: str) -> Table:
@@ -374,10 +392,17 @@ class DatasetMeta:
     seed: int | None = None
     notes: str = ""
     schema_version: str = SCHEMA_VERSION
+    protocol_sha256: str | None = None
+    provenance: dict[str, Any] | None = None
 
     def to_json_dict(self) -> dict[str, object]:
-        """The metadata as the JSON object written to ``dataset.json``."""
-        return {name: getattr(self, name) for name, _, _ in META_FIELDS}
+        """The metadata as the JSON object written to ``dataset.json`` (an optional
+        field left at None is left out)."""
+        return {
+            name: getattr(self, name)
+            for name, _, _ in META_FIELDS
+            if not (name in OPTIONAL_META_FIELDS and getattr(self, name) is None)
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -473,6 +498,7 @@ __all__ = [
     "LAB_UNITS",
     "MEASURE_UNITS",
     "META_FIELDS",
+    "OPTIONAL_META_FIELDS",
     "SCHEMA_VERSION",
     "SIDED_MEASURES",
     "TABLES",

@@ -6,13 +6,22 @@ responder rate of each arm, power and type I error with intervals, IVIg saved an
 per arm, a power-vs-n and a harm-vs-savings figure, the seed, the version and the one
 command that reproduces it. Every number comes from a
 :class:`~mmntrial.report.design_study.DesignStudy`; nothing is computed here.
+
+Its provenance record (:func:`provenance_record`: the protocol and population with their
+content hashes, seed, trials, n per arm, effects, the size question, the version and
+every number shown) is written beside the page as ``provenance.json``, shown in the
+reproducibility section and embedded in the page as ``<script type="application/json"
+id="provenance">``; ``mmntrial reproduce FOLDER`` re-runs the study and compares.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 
@@ -20,17 +29,19 @@ from mmntrial import __version__
 from mmntrial.atomic import check_output_folder, replacing_folder
 from mmntrial.protocol.model import Protocol, Sidedness
 from mmntrial.report.design_figures import harm_savings_svg, power_curve_svg
-from mmntrial.report.design_study import DesignStudy, Spread
+from mmntrial.report.design_study import DesignStudy, Spread, study_numbers
 from mmntrial.report.html import report_environment
 from mmntrial.report.pdf import pdf_unavailable_reason, write_pdf
 from mmntrial.report.summary import protocol_summary
 from mmntrial.report.versions import software_versions
+from mmntrial.simulate.provenance import SIDECAR, design_record
 
 HTML_NAME = "design-report.html"
 PDF_NAME = "design-report.pdf"
 FIGURE_DIR = "figures"
+PROVENANCE_NAME = SIDECAR
 # What a design report folder holds: a folder holding only these may be replaced.
-DESIGN_REPORT_FILES = frozenset({HTML_NAME, PDF_NAME, FIGURE_DIR})
+DESIGN_REPORT_FILES = frozenset({HTML_NAME, PDF_NAME, FIGURE_DIR, PROVENANCE_NAME})
 SECTION_IDS = (
     "design",
     "assumptions",
@@ -89,6 +100,30 @@ def reproduce_command(
     )
 
 
+def provenance_record(study: DesignStudy) -> dict[str, Any]:
+    """How the report was made and every number it shows (see the module docstring)."""
+    return design_record(
+        study.protocol,
+        study.population,
+        seed=study.seed,
+        trials=study.trials,
+        n_per_arm=study.n_per_arm,
+        effects=[row.effect for row in study.effects],
+        question=dataclasses.asdict(study.size.question),
+        numbers=study_numbers(study),
+    )
+
+
+def embedded_json(data: Any) -> Markup:
+    """``data`` as JSON safe inside ``<script type="application/json">``: ``<`` is
+    escaped, so that no text in it can close the element.
+
+    >>> print(embedded_json({"a": "</script>"}))
+    {"a": "\\u003c/script>"}
+    """
+    return Markup(json.dumps(data, ensure_ascii=False).replace("<", "\\u003c"))
+
+
 def _sidedness(protocol: Protocol) -> str:
     return "one-sided" if protocol.endpoints.sidedness is Sidedness.ONE_SIDED else "two-sided"
 
@@ -116,6 +151,7 @@ def render_design_report(
 ) -> str:
     """The design report page for ``study``; ``figures`` are (id, svg) pairs."""
     protocol = study.protocol
+    record = provenance_record(study)
     arms = [(arm.name, arm.label) for arm in protocol.arms]
     captions = {
         "fig-power-n": (
@@ -159,6 +195,8 @@ def render_design_report(
             versions=software_versions(_LIBRARIES),
             command=command,
             pdf_note=pdf_note,
+            record=record,
+            record_json=embedded_json(record),
         )
     )
 
@@ -191,6 +229,9 @@ def write_design_report(
                 note = f"PDF not written: {outcome.reason}"
                 html = render_design_report(study, command=command, pdf_note=note, figures=figures)
         (staging / HTML_NAME).write_text(html, encoding="utf-8")
+        (staging / PROVENANCE_NAME).write_text(
+            json.dumps(provenance_record(study), indent=1) + "\n", encoding="utf-8"
+        )
     return DesignReportPaths(
         html=out_dir / HTML_NAME,
         pdf=out_dir / PDF_NAME if pdf_written else None,
@@ -206,9 +247,12 @@ __all__ = [
     "DESIGN_REPORT_FILES",
     "HTML_NAME",
     "PDF_NAME",
+    "PROVENANCE_NAME",
     "SECTION_IDS",
     "DesignReportPaths",
+    "embedded_json",
     "percent",
+    "provenance_record",
     "render_design_report",
     "reproduce_command",
     "spread",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -207,6 +208,50 @@ def run_design_study(
     )
 
 
+def _spread(value: Spread) -> dict[str, float]:
+    return {"mean": value.mean, "low": value.low, "high": value.high}
+
+
+def study_numbers(study: DesignStudy) -> dict[str, Any]:
+    """Every number the design report shows, as plain data: what its provenance record
+    keeps and ``mmntrial reproduce`` compares with a re-run."""
+    size = study.size
+    at = size.power_at_n
+    return {
+        "effects": [
+            {
+                "effect": row.effect,
+                "rejection_rate": row.rejection_rate,
+                "rejection_rate_ci95": list(row.rejection_rate_ci95),
+                "arms": {
+                    arm.arm: {
+                        "reaching_primary": _spread(arm.reaching_primary),
+                        "ivig_saved_g_per_patient_year": _spread(arm.ivig_saved_g_per_patient_year),
+                        "weeks_deteriorated_per_patient": _spread(
+                            arm.weeks_deteriorated_per_patient
+                        ),
+                        "deteriorations_per_patient": _spread(arm.deteriorations_per_patient),
+                        "dropouts": _spread(arm.dropouts),
+                    }
+                    for arm in row.arms
+                },
+            }
+            for row in study.effects
+        ],
+        "size": {
+            "n_per_arm": size.n_per_arm,
+            "power_at_n": None if at is None else at.power,
+            "power_at_n_ci95": None if at is None else list(at.ci95),
+            "n_trials": size.n_trials,
+            "n_simulated": size.n_simulated,
+            "curve": [
+                {"n_per_arm": p.n_per_arm, "power": p.power, "ci95": list(p.ci95)}
+                for p in size.curve
+            ],
+        },
+    }
+
+
 __all__ = [
     "DEFAULT_EFFECTS",
     "MAX_EFFECTS",
@@ -218,4 +263,5 @@ __all__ = [
     "assumptions_of",
     "check_effects",
     "run_design_study",
+    "study_numbers",
 ]

@@ -1,7 +1,9 @@
 """How a result file was made: its provenance record, and the content hashes in it.
 
 Every result of a simulation (``simulate --json``, ``simulate --out`` Parquet metadata,
-a sweep's ``provenance.json`` beside ``sweep.csv``, ``size --json``) carries one record
+a sweep's ``provenance.json`` beside ``sweep.csv`` and each line of ``sweep --json``,
+``size --json``, a simulated dataset's ``dataset.json``, a design report's
+``provenance.json`` and its HTML) carries one record
 (a JSON object) naming the protocol and the population with a content hash of each, the
 seed, the trials, the patients per arm, the drug effect, the chunk size, the grid or the
 question, and the software version; :mod:`mmntrial.simulate.reproduce` re-runs it.
@@ -30,13 +32,17 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import mmntrial
 from mmntrial.protocol.model import Protocol
 from mmntrial.protocol.serialize import protocol_to_dict
 from mmntrial.simulate.population.loader import Population
-from mmntrial.simulate.sweep.run import SweepPlan
+
+if TYPE_CHECKING:
+    # Only a type here: the trial simulator imports this module to stamp its datasets,
+    # and the sweep imports the trial simulator.
+    from mmntrial.simulate.sweep.run import SweepPlan
 
 FORMAT: Final = 1
 """The version of the record's layout; a reader refuses a layout it does not know."""
@@ -47,8 +53,9 @@ PARQUET_KEY: Final = b"mmntrial.provenance"
 SIDECAR: Final = "provenance.json"
 """The record of a sweep, beside ``sweep.csv`` (which stays a plain table)."""
 
-KINDS: Final = ("simulate", "sweep", "size")
-"""What a record can describe: one design, a grid of designs, a sample-size search."""
+KINDS: Final = ("simulate", "sweep", "size", "dataset", "design-report")
+"""What a record can describe: one design, a grid of designs, a sample-size search, one
+simulated trial's dataset (in its ``dataset.json``), a design report."""
 
 
 def _canonical(value: Any) -> Any:
@@ -169,6 +176,51 @@ def size_record(
     }
 
 
+def dataset_record(
+    protocol: Protocol,
+    population: Population,
+    *,
+    seed: int,
+    trial: int,
+    n_per_arm: int,
+    effect: float,
+) -> dict[str, Any]:
+    """The record of one simulated trial's dataset: trial ``trial`` of the run with
+    ``seed`` (:func:`mmntrial.simulate.trials.one_trial.simulate_trial`)."""
+    return {
+        **_base("dataset", protocol, population),
+        "seed": seed,
+        "trial": trial,
+        "n_per_arm": n_per_arm,
+        "effect": float(effect),
+    }
+
+
+def design_record(
+    protocol: Protocol,
+    population: Population,
+    *,
+    seed: int,
+    trials: int,
+    n_per_arm: int,
+    effects: list[float],
+    question: Mapping[str, Any],
+    numbers: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The record of a design report: what was simulated (``effects`` at ``n_per_arm``,
+    ``trials`` each, and the size search's ``question``) and the ``numbers`` it shows."""
+    return {
+        **_base("design-report", protocol, population),
+        "seed": seed,
+        "trials": trials,
+        "n_per_arm": n_per_arm,
+        "effect": None if len(effects) != 1 else float(effects[0]),
+        "effects": [float(effect) for effect in effects],
+        "question": dict(question),
+        "numbers": dict(numbers),
+    }
+
+
 __all__ = [
     "FORMAT",
     "KINDS",
@@ -176,6 +228,8 @@ __all__ = [
     "SIDECAR",
     "canonical_json",
     "content_hash",
+    "dataset_record",
+    "design_record",
     "inputs_record",
     "plan_record",
     "population_hash",

@@ -36,6 +36,17 @@ _REQUIRED: Final = {
     "simulate": ("protocol", "population", "seed", "trials", "chunk_trials", "grid"),
     "sweep": ("protocol", "population", "seed", "trials", "chunk_trials", "grid"),
     "size": ("protocol", "population", "question"),
+    "dataset": ("protocol", "population", "seed", "trial", "n_per_arm", "effect"),
+    "design-report": (
+        "protocol",
+        "population",
+        "seed",
+        "trials",
+        "n_per_arm",
+        "effects",
+        "question",
+        "numbers",
+    ),
 }
 
 
@@ -45,12 +56,12 @@ def checked_record(record: object, where: str, kinds: Sequence[str] = KINDS) -> 
     >>> checked_record({"format": 1, "kind": "sweep"}, "x.json")
     Traceback (most recent call last):
     mmntrial.errors.NotReproduced: x.json: provenance.protocol: got nothing, expected the \
-protocol's name, source and sha256 (was the file written by mmntrial simulate, sweep or size?)
+protocol's name, source and sha256 (was the file written by mmntrial?)
     """
     if not isinstance(record, dict):
         raise NotReproduced(
             f"{where}: provenance: got {type(record).__name__}, expected a record as written "
-            "by mmntrial simulate, sweep or size"
+            "by mmntrial simulate, sweep, size or design-report"
         )
     if record.get("format") != FORMAT:
         raise NotReproduced(
@@ -70,7 +81,7 @@ protocol's name, source and sha256 (was the file written by mmntrial simulate, s
             )
             raise NotReproduced(
                 f"{where}: provenance.{key}: got nothing, expected {what} (was the file "
-                "written by mmntrial simulate, sweep or size?)"
+                "written by mmntrial?)"
             )
     for key in ("protocol", "population"):
         part = record[key]

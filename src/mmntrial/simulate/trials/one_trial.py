@@ -27,6 +27,7 @@ from mmntrial.protocol.model import Protocol
 from mmntrial.randomization.blinding import kit_code, kit_key
 from mmntrial.simulate.pk.model import measured_igg
 from mmntrial.simulate.population.model import Population
+from mmntrial.simulate.provenance import dataset_record, protocol_hash
 from mmntrial.simulate.trials.course import run_course
 from mmntrial.simulate.trials.patients import Patients
 from mmntrial.simulate.trials.runner import check_arguments, draw_chunk, summarize_trials
@@ -180,6 +181,10 @@ def simulate_trial(
         notes=(
             f"mmntrial simulate: population {population.name}, effect {effect:g}, "
             f"trial {trial_index}, n_per_arm {size}"
+        ),
+        protocol_sha256=protocol_hash(protocol),
+        provenance=dataset_record(
+            protocol, population, seed=seed, trial=trial_index, n_per_arm=size, effect=effect
         ),
     )
     return OneTrial(Dataset.from_frames(meta, frames, protocol), summary)
