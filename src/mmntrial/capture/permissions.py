@@ -53,13 +53,14 @@ ADMINS = frozenset({Role.ADMIN})
 class Rule:
     """Who may use a route: the roles, and whether it needs signing in at all.
 
-    A route with ``{site}`` in its path is further limited to the sites where the user
-    holds one of ``roles`` (or holds it at all sites).
+    A ``per_site`` route has ``{site}`` in its path (a test checks) and is further
+    limited to the sites where the user holds one of ``roles`` (or holds it at all).
     """
 
     roles: frozenset[Role]
     public: bool = False
     summary: str = ""
+    per_site: bool = False
 
 
 PUBLIC = Rule(frozenset(), public=True)
@@ -69,8 +70,8 @@ PERMISSIONS: dict[str, Rule] = {
     "login": Rule(frozenset(), public=True, summary="sign in"),
     "logout": Rule(EVERYONE, summary="sign out"),
     "home": Rule(EVERYONE, summary="the study and my sites"),
-    "screening_page": Rule(SITE_READERS, summary="a site's screening log"),
-    "screening_add": Rule(SITE_WRITERS, summary="screen a patient at a site"),
+    "screening_page": Rule(SITE_READERS, summary="a site's screening log", per_site=True),
+    "screening_add": Rule(SITE_WRITERS, summary="screen a patient at a site", per_site=True),
     "users_page": Rule(ADMINS, summary="accounts and roles"),
     "user_add": Rule(ADMINS, summary="add an account"),
     "user_retire": Rule(ADMINS, summary="retire an account"),
@@ -78,8 +79,12 @@ PERMISSIONS: dict[str, Rule] = {
     "grant_revoke": Rule(ADMINS, summary="revoke a role"),
     "api_openapi": Rule(EVERYONE, summary="the API's OpenAPI document"),
     "api_study": Rule(EVERYONE, summary="the study and my sites (JSON)"),
-    "api_screening_list": Rule(SITE_READERS, summary="a site's screening log (JSON)"),
-    "api_screening_add": Rule(SITE_WRITERS, summary="screen a patient at a site (JSON)"),
+    "api_screening_list": Rule(
+        SITE_READERS, summary="a site's screening log (JSON)", per_site=True
+    ),
+    "api_screening_add": Rule(
+        SITE_WRITERS, summary="screen a patient at a site (JSON)", per_site=True
+    ),
 }
 
 
@@ -92,3 +97,24 @@ def may(roles_at_site: set[Role], rule: Rule) -> bool:
     False
     """
     return rule.public or bool(roles_at_site & rule.roles)
+
+
+def role_table() -> str:
+    """The permission table as Markdown (docs/capture.md holds it; a test compares).
+
+    One row per route that needs signing in, one column per role; ``own site`` marks a
+    role that may use a per-site route only at the sites it holds the role at.
+    """
+    header = "| what | " + " | ".join(f"`{role.value}`" for role in Role) + " |"
+    lines = [header, "|---" * (len(Role) + 1) + "|"]
+    for name, rule in PERMISSIONS.items():
+        if rule.public:
+            continue
+        cells = [
+            ("own site" if rule.per_site and role in SITE_ROLES else "yes")
+            if role in rule.roles
+            else ""
+            for role in Role
+        ]
+        lines.append(f"| {rule.summary} (`{name}`) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
