@@ -183,3 +183,14 @@ def test_export_writes_one_row_per_field_changed(study: str | Path, tmp_path: Pa
     )  # fmt: skip
     screened = [r for r in rows if r["table"] == "screening_log" and r["record"] == str(record)]
     assert {r["field"] for r in screened} >= {"screening_id", "outcome", "exclusion_code"}
+
+
+def test_an_entry_the_app_never_writes_is_named_even_with_a_valid_hash(study: str | Path) -> None:
+    with Database.open(study) as db, db.write() as conn:
+        chain.append(conn, audit.CHAIN, "insert", "x", audit.now_utc(), {"table": "sites"})
+    with (
+        pytest.raises(ChainBroken, match=r"audit entry \d+ \(insert sites\): not an entry"),
+        Database.open(study) as db,
+        db.read() as conn,
+    ):
+        audit.check(conn)

@@ -152,10 +152,18 @@ def check(conn: Connection, given: Head | None = None) -> Head:
         entry = item.entry
         content = entry.content
         name = f"{CHAIN} entry {entry.position} ({entry.kind} {content.get('table')})"
-        key = (str(content.get("table")), int(content.get("record", 0)))
-        if key[0] not in TABLES or entry.kind not in (INSERT, UPDATE):
-            raise ChainBroken(f"{name}: a table or kind the capture app never writes")
-        new = {field: pair[1] for field, pair in dict(content.get("changes", {})).items()}
+        record, changes = content.get("record"), content.get("changes")
+        if (
+            content.get("table") not in TABLES
+            or entry.kind not in (INSERT, UPDATE)
+            or not isinstance(record, int)
+            or not isinstance(changes, dict)
+            or not all(isinstance(pair, list) and len(pair) == 2 for pair in changes.values())
+        ):
+            # Only a chain rewritten whole (its hashes recomputed) gets here.
+            raise ChainBroken(f"{name}: not an entry the capture app writes")
+        key = (str(content["table"]), record)
+        new = {field: pair[1] for field, pair in changes.items()}
         if entry.kind == INSERT:
             records[key] = _Replayed(new, name)
         elif key in records:

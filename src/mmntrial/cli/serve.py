@@ -40,7 +40,7 @@ def serve(
     ),
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
 ) -> None:
-    """Serve the capture app for the study in --db until interrupted."""
+    """Serve the capture web app on this machine (behind a TLS reverse proxy)."""
     loopback_host(host)
     if not 1 <= port <= MAX_PORT:
         raise CaptureError(f"--port: got {port}, expected a TCP port from 1 to {MAX_PORT}")
