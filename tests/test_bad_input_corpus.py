@@ -230,6 +230,23 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
      ("database", "not a SQLite database")),
     ("sweep-repeated-value", "sweep --out {tmp}/sweep-twice --n-per-arm 14,14",
      ("grid axis n_per_arm", "got 14 more than once", "each value once")),
+    # the capture app
+    ("study-init-site-twice", "study init --protocol piepers-2007 --db {tmp}/s.db --site AMC,AMC "
+     "--admin a", ("--site", "'AMC,AMC'", "each site code once")),
+    ("db-upgrade-missing", "db upgrade --db {tmp}/missing.db",
+     ("database", "missing.db", "does not exist")),
+    ("users-add-bad-role", "users add --db {tmp}/missing.db --user u --role boss",
+     ("role", "'boss'", "study_nurse")),
+    ("users-revoke-missing-db", "users revoke --db {tmp}/missing.db --user u --role monitor "
+     "--reason left", ("database", "does not exist", "study database")),
+    ("users-retire-missing-db", "users retire --db {tmp}/missing.db --user u --reason left",
+     ("database", "does not exist")),
+    ("audit-verify-bad-head", "audit verify --db {tmp}/missing.db --head 3:abc",
+     ("--head", "'3:abc'")),
+    ("audit-export-not-csv", "audit export --db {tmp}/missing.db --out {tmp}/a.txt",
+     ("--out", "a.txt", ".csv")),
+    ("serve-public-host", "serve --db {tmp}/missing.db --host 0.0.0.0",
+     ("--host", "'0.0.0.0'", "TLS reverse proxy")),
     # size
     ("size-effect-out-of-range", "size --effect 1.5", ("--effect", "1.5", "(0, 1)")),
     ("size-repeated", "size --effect 0.5 --effect 0.6", ("--effect", "'0.5'", "'0.6'")),

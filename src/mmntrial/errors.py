@@ -23,6 +23,7 @@ so a user error never prints a traceback. Anything else is a bug and keeps its t
      |    +-- ListTampered        the list on disk no longer matches its commitment
      +-- StorageError             a database that cannot be opened: a bad URL, an unknown revision
  |    +-- ChainBroken         a hash chain with an entry changed, removed, inserted or reordered
+     +-- CaptureError             a study, account or form value the capture app refuses
      +-- SafetyError              a lab or grading table the safety rules do not know
      +-- SimulationError          bad simulation input: a population value, a seed, an array
      |    +-- NotReproduced       a result file whose inputs changed, or whose re-run differs
@@ -122,6 +123,10 @@ class ChainBroken(StorageError):
     """A hash chain (ledger, audit trail) whose entries no longer hash to its head."""
 
 
+class CaptureError(MmntrialError, ValueError):
+    """A value the capture app refuses (a form field, an account, a study); names the field."""
+
+
 class SafetyError(MmntrialError, ValueError):
     """A lab without a grading table, or a grading table that breaks its format."""
 
@@ -145,6 +150,7 @@ class ModelFitError(AnalysisError):
 __all__ = [
     "AlreadyRandomized",
     "AnalysisError",
+    "CaptureError",
     "ChainBroken",
     "DatasetError",
     "EngineError",

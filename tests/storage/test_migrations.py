@@ -14,6 +14,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+import mmntrial.capture.tables  # registers the capture app's tables
 import mmntrial.randomization.store  # registers the ledger's tables
 import mmntrial.storage.chain  # noqa: F401 - registers the hash chain's table
 from mmntrial.errors import StorageError
@@ -49,7 +50,7 @@ def test_a_database_at_an_unknown_revision_is_refused(database: str | Path) -> N
         pass
     raw(database, "UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(
-        StorageError, match=r"database revision: got 9999, expected one of 0001, 0002"
+        StorageError, match=r"database revision: got 9999, expected one of 0001, 0002, 0003"
     ):
         Database.open(database)
 

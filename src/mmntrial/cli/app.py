@@ -73,6 +73,15 @@ COMMANDS = (
         "Allocation lists (generate, verify, extend), assessment, the allocation ledger.",
         "mmntrial.cli.randomize:app",
     ),
+    LazySpec("study", "Start a study for the capture app.", "mmntrial.cli.study:app"),
+    LazySpec("db", "The database: upgrade its schema.", "mmntrial.cli.db:app"),
+    LazySpec("users", "Accounts and roles of a study.", "mmntrial.cli.users:app"),
+    LazySpec("audit", "The audit trail: verify it, export it.", "mmntrial.cli.audit:app"),
+    LazySpec(
+        "serve",
+        "Serve the capture web app on this machine (behind a TLS reverse proxy).",
+        "mmntrial.cli.serve:serve",
+    ),
 )
 
 

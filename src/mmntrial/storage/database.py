@@ -6,7 +6,7 @@
 ...     with Database.open(pathlib.Path(tmp) / "trial.db") as db:
 ...         with db.read() as conn:
 ...             conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-'0002'
+'0003'
 """
 
 from __future__ import annotations
@@ -34,12 +34,19 @@ class Database:
         self.engine: Engine = make_engine(url)
 
     @classmethod
-    def open(cls, target: str | Path, *, create: bool = True) -> Database:
+    def open(
+        cls,
+        target: str | Path,
+        *,
+        create: bool = True,
+        expected: str = "an existing ledger (create one with `mmntrial randomize init`)",
+    ) -> Database:
         """Open the database at ``target`` (a path or URL) and migrate it to the head revision.
 
         With ``create`` false, a database that does not exist yet (a missing SQLite file,
         a PostgreSQL database without mmntrial's tables) is refused instead of created:
-        a ledger that was deleted must not come back empty.
+        a ledger that was deleted must not come back empty; ``expected`` says, in that
+        refusal, what was expected instead.
 
         Raises :class:`~mmntrial.errors.StorageError` for a target that is neither a path
         nor a SQLite or PostgreSQL URL, a directory, a file that is not a SQLite database,
@@ -48,7 +55,7 @@ class Database:
         """
         url = database_url(target)
         if url.get_backend_name() == "sqlite" and url.database:
-            prepare(url.database, create=create)
+            prepare(url.database, create=create, expected=expected)
         database = cls(url)
         try:
             with database.write() as conn:
@@ -56,8 +63,7 @@ class Database:
                     refuse_foreign_tables(conn)
                     raise StorageError(
                         f"database {shown(url)!r}: got a database without mmntrial's tables, "
-                        "expected an existing ledger (create one with `mmntrial randomize "
-                        "init`)"
+                        f"expected {expected}"
                     )
                 upgrade(conn)
         except (DatabaseError, OSError) as error:

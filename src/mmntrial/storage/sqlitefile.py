@@ -24,7 +24,7 @@ from mmntrial.errors import StorageError
 HEADER = b"SQLite format 3\x00"
 
 
-def prepare(database: str, *, create: bool) -> None:
+def prepare(database: str, *, create: bool, expected: str = "an existing ledger") -> None:
     """Check the SQLite file ``database`` (a path) and create it empty, 0600, if asked.
 
     >>> import tempfile, pathlib
@@ -45,9 +45,9 @@ def prepare(database: str, *, create: bool) -> None:
             )
         if not create:
             raise StorageError(
-                f"database: got {database!r}, which does not exist; expected an existing "
-                "ledger. Create a new one with `mmntrial randomize init`; if it existed, it "
-                "has been deleted: restore it and audit it against the last head"
+                f"database: got {database!r}, which does not exist; expected {expected}. "
+                "If it existed, it has been deleted: restore it and audit it against the last "
+                "head"
             )
         _create(path)
         return

@@ -1,0 +1,120 @@
+"""Who may use each route of the capture app: the one permission table.
+
+Every route of the app has exactly one entry in :data:`PERMISSIONS`, by route name; the
+guard (:mod:`mmntrial.capture.web.guard`) looks every request up here and refuses a
+route that has no entry. A test builds the role x route x own/other-site matrix from
+this table, and docs/capture.md's role table is checked against it.
+
+Roles tied to one centre (:data:`SITE_ROLES`: investigator, study nurse) see only the
+sites they hold the role at; the others hold their role at every site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """The roles of the trial (issue 14)."""
+
+    ADMIN = "admin"
+    INVESTIGATOR = "investigator"
+    STUDY_NURSE = "study_nurse"
+    DATA_MANAGER = "data_manager"
+    MONITOR = "monitor"
+    PHARMACIST = "pharmacist"
+    DSMB_STATISTICIAN = "dsmb_statistician"
+
+
+#: Roles held at one site only; the others hold at all sites.
+SITE_ROLES = frozenset({Role.INVESTIGATOR, Role.STUDY_NURSE})
+
+#: What each role is for, as docs/capture.md shows it.
+ROLE_PURPOSE = {
+    Role.ADMIN: "accounts, roles and sites of the study",
+    Role.INVESTIGATOR: "screens and enrols patients at own site; clinical decisions",
+    Role.STUDY_NURSE: "screens patients and enters data at own site",
+    Role.DATA_MANAGER: "reads every site's records (queries come later)",
+    Role.MONITOR: "reads every site's records for source data verification",
+    Role.PHARMACIST: "unblinded: dispenses kits (pages come later)",
+    Role.DSMB_STATISTICIAN: "unblinded summaries for the DSMB (pages come later)",
+}
+
+EVERYONE = frozenset(Role)
+SITE_READERS = frozenset(
+    {Role.ADMIN, Role.INVESTIGATOR, Role.STUDY_NURSE, Role.DATA_MANAGER, Role.MONITOR}
+)
+SITE_WRITERS = frozenset({Role.INVESTIGATOR, Role.STUDY_NURSE})
+ADMINS = frozenset({Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may use a route: the roles, and whether it needs signing in at all.
+
+    A ``per_site`` route has ``{site}`` in its path (a test checks) and is further
+    limited to the sites where the user holds one of ``roles`` (or holds it at all).
+    """
+
+    roles: frozenset[Role]
+    public: bool = False
+    summary: str = ""
+    per_site: bool = False
+
+
+PUBLIC = Rule(frozenset(), public=True)
+
+PERMISSIONS: dict[str, Rule] = {
+    "login_form": Rule(frozenset(), public=True, summary="the sign-in page"),
+    "login": Rule(frozenset(), public=True, summary="sign in"),
+    "logout": Rule(EVERYONE, summary="sign out"),
+    "home": Rule(EVERYONE, summary="the study and my sites"),
+    "screening_page": Rule(SITE_READERS, summary="a site's screening log", per_site=True),
+    "screening_add": Rule(SITE_WRITERS, summary="screen a patient at a site", per_site=True),
+    "users_page": Rule(ADMINS, summary="accounts and roles"),
+    "user_add": Rule(ADMINS, summary="add an account"),
+    "user_retire": Rule(ADMINS, summary="retire an account"),
+    "grant_add": Rule(ADMINS, summary="grant a role"),
+    "grant_revoke": Rule(ADMINS, summary="revoke a role"),
+    "api_openapi": Rule(EVERYONE, summary="the API's OpenAPI document"),
+    "api_study": Rule(EVERYONE, summary="the study and my sites (JSON)"),
+    "api_screening_list": Rule(
+        SITE_READERS, summary="a site's screening log (JSON)", per_site=True
+    ),
+    "api_screening_add": Rule(
+        SITE_WRITERS, summary="screen a patient at a site (JSON)", per_site=True
+    ),
+}
+
+
+def may(roles_at_site: set[Role], rule: Rule) -> bool:
+    """Whether a user holding ``roles_at_site`` (where the route applies) may use it.
+
+    >>> may({Role.STUDY_NURSE}, PERMISSIONS["screening_add"])
+    True
+    >>> may({Role.MONITOR}, PERMISSIONS["screening_add"])
+    False
+    """
+    return rule.public or bool(roles_at_site & rule.roles)
+
+
+def role_table() -> str:
+    """The permission table as Markdown (docs/capture.md holds it; a test compares).
+
+    One row per route that needs signing in, one column per role; ``own site`` marks a
+    role that may use a per-site route only at the sites it holds the role at.
+    """
+    header = "| what | " + " | ".join(f"`{role.value}`" for role in Role) + " |"
+    lines = [header, "|---" * (len(Role) + 1) + "|"]
+    for name, rule in PERMISSIONS.items():
+        if rule.public:
+            continue
+        cells = [
+            ("own site" if rule.per_site and role in SITE_ROLES else "yes")
+            if role in rule.roles
+            else ""
+            for role in Role
+        ]
+        lines.append(f"| {rule.summary} (`{name}`) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
