@@ -140,7 +140,9 @@ def _figures(dataset: Dataset, protocol: Protocol, plan: PlanResults) -> list[Fi
 
 
 def _primary_by_arm(plan: PlanResults, labels: Mapping[str, str]) -> list[PrimaryArmRow]:
-    table = plan.endpoints
+    # Reached / n over the subjects the primary test judged: an ongoing subject short of
+    # the primary day is not yet evaluable (the test's note says how many).
+    table = plan.endpoints[plan.endpoints["evaluable"].to_numpy(dtype=bool)]
     return [
         PrimaryArmRow(
             label,
