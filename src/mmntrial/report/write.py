@@ -90,6 +90,8 @@ def consort_flow(counts: ConsortCounts, labels: Mapping[str, str]) -> Flow:
         withdrawn = {
             k.removeprefix(_WITHDRAWN): n for k, n in left.items() if not k.startswith(_LOST)
         }
+        # Every randomized subject is analysed but one still ongoing short of the primary
+        # endpoint day (an interim look), who is not yet evaluable.
         missing = counts.allocated[arm] - counts.analysed[arm]
         arms.append(
             ArmFlow(
@@ -99,7 +101,7 @@ def consort_flow(counts: ConsortCounts, labels: Mapping[str, str]) -> Flow:
                 withdrawn=withdrawn,
                 lost=lost,
                 analysed=counts.analysed[arm],
-                excluded_from_analysis={"not in the primary analysis": missing} if missing else {},
+                excluded_from_analysis={"ongoing, not yet evaluable": missing} if missing else {},
             )
         )
     return Flow(counts.assessed, dict(counts.excluded), counts.randomized, arms)
