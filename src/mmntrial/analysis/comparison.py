@@ -99,12 +99,20 @@ class Comparison:
     def primary(self, table: pd.DataFrame) -> TestResult:
         p = self.protocol.endpoints.primary
         name = f"Primary: IVIg intensity reduced >= {p.reduction_percent:g}% at day {p.day}"
-        frame = self.compared(table)
+        everyone = self.compared(table)
+        # An ongoing subject short of the day is neither a success nor a failure yet.
+        frame = everyone[everyone["evaluable"].to_numpy(dtype=bool)]
         withdrawn = self.counts(frame[frame["withdrawn_before_day"]])
-        notes = (
+        notes = [
             f"withdrawal before day {p.day} ({p.withdrawal.value} rule): "
             + ", ".join(f"{a} {n}" for a, n in withdrawn.items()),
-        )
+        ]
+        waiting = self.counts(everyone[~everyone["evaluable"].to_numpy(dtype=bool)])
+        if any(waiting.values()):
+            notes.append(
+                f"ongoing before day {p.day}, not yet evaluable (neither reached nor failed, "
+                "left out of this test): " + ", ".join(f"{a} {n}" for a, n in waiting.items())
+            )
         spec = self.spec(name, "Fisher's exact test", "risk difference", frame)
         return guarded(
             spec,
@@ -116,7 +124,7 @@ class Comparison:
                 alternative=self.alternative,
                 level=self.level,
             ),
-            notes,
+            tuple(notes),
         )
 
     def ranks(self, name: str, values: pd.Series, arms: pd.Series, note: str) -> TestResult:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from mmntrial.dataset.schema import Dataset
+from mmntrial.dataset.schema import ONGOING, STAYED_STATUSES, Dataset
 from mmntrial.protocol.model import Protocol
 
 # How a screening outcome is named in the CONSORT "excluded" box.
@@ -25,8 +25,10 @@ class ConsortCounts:
 
     ``excluded`` maps ``"<not eligible|declined to participate>: <reason>"`` to a count;
     ``withdrawn`` maps each arm to ``"<status>: <reason>"`` counts for everyone who left
-    early (withdrawn, lost to follow-up, died); ``analysed`` counts the subjects in the
-    primary (intention-to-treat) analysis.
+    early (withdrawn, lost to follow-up, died); ``ongoing`` counts the subjects still in
+    the trial at the data cut-off (an interim look), who have not left; ``analysed``
+    counts the subjects in the primary (intention-to-treat) analysis: every randomized
+    subject but those ongoing short of the primary endpoint day (not yet evaluable).
 
     >>> from tests.dataset.factory import make_dataset
     >>> from mmntrial.protocol.loader import load_protocol
@@ -43,6 +45,7 @@ class ConsortCounts:
     completed: Mapping[str, int]
     withdrawn: Mapping[str, Mapping[str, int]]
     analysed: Mapping[str, int]
+    ongoing: Mapping[str, int]
 
     @property
     def excluded_total(self) -> int:
@@ -64,14 +67,16 @@ class ConsortCounts:
         for arm in self.arms:
             lines += [
                 f"{arm}: allocated {self.allocated[arm]}, completed {self.completed[arm]}, "
-                f"left early {self.withdrawn_total(arm)}, analysed {self.analysed[arm]}",
+                f"ongoing {self.ongoing[arm]}, left early {self.withdrawn_total(arm)}, "
+                f"analysed {self.analysed[arm]}",
                 *(f"  {reason}: {n}" for reason, n in self.withdrawn[arm].items()),
             ]
         return "\n".join(lines)
 
 
 def consort_counts(dataset: Dataset, protocol: Protocol) -> ConsortCounts:
-    """Count the CONSORT flow of ``dataset``; every randomized subject is analysed (ITT)."""
+    """Count the CONSORT flow of ``dataset``; every randomized subject is analysed (ITT)
+    except one still ongoing before the primary endpoint day, not yet evaluable."""
     arms = tuple(a.name for a in protocol.arms)
     screening = dataset.screening
     not_randomized = screening[screening["outcome"] != "randomized"]
@@ -85,7 +90,11 @@ def consort_counts(dataset: Dataset, protocol: Protocol) -> ConsortCounts:
     allocated = {arm: int((subjects["arm"] == arm).sum()) for arm in arms}
     done = subjects[subjects["status"] == "completed"]
     completed = {arm: int((done["arm"] == arm).sum()) for arm in arms}
-    left = subjects[subjects["status"] != "completed"]
+    on_study = subjects[subjects["status"] == ONGOING]
+    ongoing = {arm: int((on_study["arm"] == arm).sum()) for arm in arms}
+    waiting = on_study[on_study["day"] < protocol.endpoints.primary.day]
+    analysed = {arm: allocated[arm] - int((waiting["arm"] == arm).sum()) for arm in arms}
+    left = subjects[~subjects["status"].isin(STAYED_STATUSES)]
     withdrawn: dict[str, Mapping[str, int]] = {}
     for arm in arms:
         group = left[left["arm"] == arm]
@@ -101,7 +110,8 @@ def consort_counts(dataset: Dataset, protocol: Protocol) -> ConsortCounts:
         allocated=_frozen(allocated),
         completed=_frozen(completed),
         withdrawn=MappingProxyType(withdrawn),
-        analysed=_frozen(allocated),
+        analysed=_frozen(analysed),
+        ongoing=_frozen(ongoing),
     )
 
 

@@ -24,7 +24,7 @@ from mmntrial.analysis.changes import (
     more_affected_hand,
 )
 from mmntrial.dataset.histories import infusions_by_subject
-from mmntrial.dataset.schema import Dataset
+from mmntrial.dataset.schema import ONGOING, STAYED_STATUSES, Dataset
 from mmntrial.engine.endpoints import reaches_primary
 from mmntrial.errors import AnalysisError, DatasetError, MeasureError
 from mmntrial.measures.ivig import Infusion, baseline_intensity, window_intensity
@@ -181,6 +181,12 @@ def primary_endpoint(
     ``last_regimen`` = judged on the regimen in force on the last day on study. A subject
     without a baseline intensity has not reached it (see ``baseline_note``).
 
+    A subject still in the trial at the data cut-off (status ``ongoing``) whose last day
+    on study is before the primary day is not yet evaluable (``evaluable`` False): neither
+    reached nor failed, with no regimen judged (``percent_reduction`` NaN), and left out
+    of the primary test; from the primary day on, an ongoing subject is observed like a
+    completed one.
+
     >>> from tests.dataset.factory import make_dataset
     >>> from mmntrial.protocol.loader import load_protocol
     >>> t = primary_endpoint(make_dataset(), load_protocol("piepers-2007"))
@@ -191,13 +197,19 @@ def primary_endpoint(
     rule = primary.withdrawal if withdrawal is None else WithdrawalRule(withdrawal)
     subjects = subjects_with_arms(dataset)
     at_day = intensity_at_day(dataset, protocol)
-    left_early = (subjects["status"] != "completed") & (subjects["last_day"] < primary.day)
+    before_day = subjects["last_day"] < primary.day
+    left_early = ~subjects["status"].isin(STAYED_STATUSES) & before_day
+    not_yet = (subjects["status"] == ONGOING) & before_day
     frame = at_day.assign(
         status=subjects["status"].to_numpy(),
         last_day=subjects["last_day"].to_numpy(),
         withdrawn_before_day=left_early.to_numpy(),
+        evaluable=(~not_yet).to_numpy(),
         withdrawal_rule=rule.value,
     )
+    # The regimen "in force" on a day the subject has not reached yet is no observation.
+    frame.loc[not_yet.to_numpy(), "regimen_day"] = pd.NA
+    frame.loc[not_yet.to_numpy(), ["intensity_g_per_kg_week", "percent_reduction"]] = math.nan
     if rule is WithdrawalRule.LAST_REGIMEN and left_early.any():
         at_exit = _in_force(dataset, protocol, [int(d) for d in subjects["last_day"]])
         for column in ("regimen_day", "intensity_g_per_kg_week", "percent_reduction"):

@@ -289,7 +289,8 @@ def run_plan(dataset: Dataset, protocol: Protocol) -> PlanResults:
         multiplicity=MULTIPLICITY_TEXT[settings.multiplicity],
         estimand=estimand_text(settings.primary, plan.treatment, plan.control),
         sensitivity=sensitivity(
-            plan.compared(table),
+            # Not yet evaluable (ongoing before the primary day): in no handling's test.
+            plan.compared(table[table["evaluable"].to_numpy(dtype=bool)]),
             plan.treatment,
             plan.control,
             alternative=plan.alternative,

@@ -24,6 +24,7 @@ from mmntrial.dataset.schema import (
     SCHEMA_VERSION,
     SIDED_MEASURES,
     SOURCES,
+    STAYED_STATUSES,
     TABLE_NAMES,
     TABLES,
     Column,
@@ -293,8 +294,8 @@ def _row_rules(rows: _Rows) -> None:
     if name == "labs":
         rows.units("test", LAB_UNITS)
     if name == "dispositions" and rows.has("status", "reason"):
-        needs = (f["status"] != "completed") & f["reason"].isna()
-        rows.flag(needs, "reason", "got null, expected a reason unless completed")
+        needs = ~f["status"].isin(STAYED_STATUSES) & f["reason"].isna()
+        rows.flag(needs, "reason", "got null, expected a reason unless completed or ongoing")
 
 
 def _refuse_repeats(rows: _Rows, key: tuple[str, ...], what: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from mmntrial.dataset.schema import Dataset
+from mmntrial.dataset.schema import STAYED_STATUSES, Dataset
 from mmntrial.errors import DatasetError, MeasureError
 from mmntrial.measures.catalogue import series_key
 from mmntrial.measures.history import Assessment, PatientHistory
@@ -62,7 +62,8 @@ def dataset_histories(dataset: Dataset) -> list[PatientHistory]:
     for sid, day, measure, side, value in table.to_numpy(dtype=object).tolist():
         side_name = side if isinstance(side, str) and side else None
         values[str(sid)][int(day)][series_key(str(measure), side_name)] = float(value)
-    left = dataset.dispositions[dataset.dispositions["status"] != "completed"]
+    # An ongoing subject has not left: the history just ends at the data cut-off.
+    left = dataset.dispositions[~dataset.dispositions["status"].isin(STAYED_STATUSES)]
     withdrawn = dict(zip(left["subject_id"], left["day"], strict=True))
     reasons = dict(zip(left["subject_id"], left["reason"], strict=True))
     histories = []

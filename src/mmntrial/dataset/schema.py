@@ -57,7 +57,11 @@ INFUSION_ACTIONS = ("baseline", "reduce", "hold", "restore", "rescue")
 AE_RELATED = ("study_drug", "ivig", "none")
 AE_ACTIONS = ("none", "interrupted", "discontinued")
 CONMED_CATEGORIES = ("allowed", "prohibited", "warning")
-DISPOSITION_STATUSES = ("completed", "withdrawn", "lost_to_follow_up", "died")
+DISPOSITION_STATUSES = ("completed", "ongoing", "withdrawn", "lost_to_follow_up", "died")
+# Dispositions that are no early exit: the end of follow-up, or still on study at the data
+# cut-off of an interim look at live data ("ongoing", day = the last day on study so far).
+STAYED_STATUSES = ("completed", "ongoing")
+ONGOING = "ongoing"
 _MEASURE_UNIT_SET = tuple(dict.fromkeys(MEASURE_UNITS.values()))
 _LAB_UNIT_SET = tuple(dict.fromkeys(LAB_UNITS.values()))
 EXTRA_VISITS = ("repeat", "unscheduled")  # visit names allowed besides the protocol's
@@ -324,9 +328,14 @@ TABLES: tuple[Table, ...] = (
         "one row per randomized subject",
         (
             _SUBJECT,
-            _c("status", "str", "how the subject left the study", allowed=DISPOSITION_STATUSES),
-            _c("day", "int", "last day on study", unit="day", is_day=True),
-            _c("reason", "str", "required unless completed", nullable=True),
+            _c(
+                "status",
+                "str",
+                "how the subject left the study, or ongoing: still in it at the data cut-off",
+                allowed=DISPOSITION_STATUSES,
+            ),
+            _c("day", "int", "last day on study (so far, when ongoing)", unit="day", is_day=True),
+            _c("reason", "str", "required unless completed or ongoing", nullable=True),
         ),
     ),
 )
@@ -495,12 +504,15 @@ def empty_table(name: str) -> pd.DataFrame:
 
 __all__ = [
     "DAY_MARGIN_DAYS",
+    "DISPOSITION_STATUSES",
     "LAB_UNITS",
     "MEASURE_UNITS",
     "META_FIELDS",
+    "ONGOING",
     "OPTIONAL_META_FIELDS",
     "SCHEMA_VERSION",
     "SIDED_MEASURES",
+    "STAYED_STATUSES",
     "TABLES",
     "TABLE_NAMES",
     "Column",

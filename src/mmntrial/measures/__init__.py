@@ -7,8 +7,8 @@ function here is pure: values in, values out, :class:`~mmntrial.errors.MeasureEr
 One concept per module:
 
 - :mod:`~mmntrial.measures.catalogue`: every measure a protocol can schedule or a
-  deterioration rule can watch (unit, range, worse direction, sidedness);
-  ``check_value``.
+  deterioration rule can watch (unit, range, worse direction, sidedness, the other units
+  it may be typed in); ``check_value``, ``convert_value``.
 - :mod:`~mmntrial.measures.mrc`: MRC grades 0-5 (with "4-"/"4+" and optional quarter
   steps), named muscle sets, the bilateral MRC sum score with its missing-value rules,
   scalar and vectorized.
@@ -26,6 +26,12 @@ One concept per module:
 - :mod:`~mmntrial.measures.history`: one patient's history (infusions, assessments,
   withdrawal), the record the engine decides from and the dataset layer reads and writes;
   two infusions or assessments on one day are refused.
+- :mod:`~mmntrial.measures.plausibility`: one verdict per typed value (accepted, needs
+  confirmation, refused), the plausible bands in ``plausible-ranges.toml``;
+- :mod:`~mmntrial.measures.mrc_form`: the MRC form, grades per side and muscle as typed,
+  the sum as you type and what is missing, a message per bad field;
+- :mod:`~mmntrial.measures.grip_form`: the grip form, three trials per hand on a named
+  instrument, the best kept, each trial judged;
 - :mod:`~mmntrial.measures.limits`: the plausibility limits of study days (ten years
   either side of day 0) and ages (0-120 years), which every reader enforces.
 

@@ -38,6 +38,9 @@ class MeasureSpec:
     worse: Worse
     bilateral: bool
     description: str
+    # Other units a reading may be typed in, each with its exact factor to ``unit``; only
+    # these are ever converted (kPa and kg are different instruments: never).
+    conversions: tuple[tuple[str, float], ...] = ()
 
     def series_keys(self) -> tuple[str, ...]:
         """Keys of the value series this measure yields: one, or one per side.
@@ -86,6 +89,8 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.DECREASE,
             True,
             "grip strength, Jamar dynamometer (kg force; never converted to kPa)",
+            # The Jamar dial reads kg and lb; the pound is 0.45359237 kg by definition.
+            conversions=(("lb", 0.45359237),),
         ),
         MeasureSpec(
             "gnds_upper",
@@ -188,4 +193,37 @@ def check_value(measure: str, value: float, unit: str) -> float:
     return number
 
 
-__all__ = ["MEASURES", "MeasureSpec", "Side", "Worse", "check_value", "measure_spec", "series_key"]
+def convert_value(measure: str, value: float, unit: str) -> float:
+    """A reading typed in ``unit``, in the catalogue's unit and checked against the range.
+
+    Only the conversions the catalogue lists are made (a Jamar reading in lb becomes kg);
+    any other unit is refused as :func:`check_value` refuses it.
+
+    >>> round(convert_value("grip_jamar_kg", 66, "lb"), 2)
+    29.94
+    >>> convert_value("grip_kpa", 52, "kPa")
+    52.0
+    """
+    spec = measure_spec(measure)
+    factors = dict(spec.conversions)
+    if unit in factors:
+        # bool is a number to Python, never a reading.
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise MeasureError(f"{measure}: got {value!r} {unit}, expected a number")
+        return check_value(measure, float(value) * factors[unit], spec.unit)
+    if unit != spec.unit and factors:
+        allowed = ", ".join(repr(u) for u in (spec.unit, *factors))
+        raise MeasureError(f"{measure}: got unit {unit!r}, expected one of {allowed}")
+    return check_value(measure, value, unit)
+
+
+__all__ = [
+    "MEASURES",
+    "MeasureSpec",
+    "Side",
+    "Worse",
+    "check_value",
+    "convert_value",
+    "measure_spec",
+    "series_key",
+]

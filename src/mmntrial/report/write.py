@@ -90,6 +90,8 @@ def consort_flow(counts: ConsortCounts, labels: Mapping[str, str]) -> Flow:
         withdrawn = {
             k.removeprefix(_WITHDRAWN): n for k, n in left.items() if not k.startswith(_LOST)
         }
+        # Every randomized subject is analysed but one still ongoing short of the primary
+        # endpoint day (an interim look), who is not yet evaluable.
         missing = counts.allocated[arm] - counts.analysed[arm]
         arms.append(
             ArmFlow(
@@ -99,7 +101,7 @@ def consort_flow(counts: ConsortCounts, labels: Mapping[str, str]) -> Flow:
                 withdrawn=withdrawn,
                 lost=lost,
                 analysed=counts.analysed[arm],
-                excluded_from_analysis={"not in the primary analysis": missing} if missing else {},
+                excluded_from_analysis={"ongoing, not yet evaluable": missing} if missing else {},
             )
         )
     return Flow(counts.assessed, dict(counts.excluded), counts.randomized, arms)
@@ -140,7 +142,9 @@ def _figures(dataset: Dataset, protocol: Protocol, plan: PlanResults) -> list[Fi
 
 
 def _primary_by_arm(plan: PlanResults, labels: Mapping[str, str]) -> list[PrimaryArmRow]:
-    table = plan.endpoints
+    # Reached / n over the subjects the primary test judged: an ongoing subject short of
+    # the primary day is not yet evaluable (the test's note says how many).
+    table = plan.endpoints[plan.endpoints["evaluable"].to_numpy(dtype=bool)]
     return [
         PrimaryArmRow(
             label,
