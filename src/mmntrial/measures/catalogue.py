@@ -38,6 +38,7 @@ class MeasureSpec:
     worse: Worse
     bilateral: bool
     description: str
+    label: str  # short name for a table row, a figure or an endpoint label
 
     def series_keys(self) -> tuple[str, ...]:
         """Keys of the value series this measure yields: one, or one per side.
@@ -68,6 +69,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.DECREASE,
             False,
             "MRC sum score over the protocol's muscle set, both sides (0-5 per muscle)",
+            "MRC sum score",
         ),
         MeasureSpec(
             "grip_kpa",
@@ -77,6 +79,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.DECREASE,
             True,
             "grip strength, Martin vigorimeter, best of three per hand",
+            "grip strength",
         ),
         MeasureSpec(
             "grip_jamar_kg",
@@ -86,6 +89,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.DECREASE,
             True,
             "grip strength, Jamar dynamometer (kg force; never converted to kPa)",
+            "grip strength (Jamar)",
         ),
         MeasureSpec(
             "gnds_upper",
@@ -95,6 +99,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.INCREASE,
             False,
             "Guy's Neurological Disability Scale, upper limb (0-5)",
+            "GNDS upper limb",
         ),
         MeasureSpec(
             "gnds_lower",
@@ -104,6 +109,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.INCREASE,
             False,
             "Guy's Neurological Disability Scale, lower limb (0-5)",
+            "GNDS lower limb",
         ),
         MeasureSpec(
             "onls_arm",
@@ -113,6 +119,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.INCREASE,
             False,
             "Overall Neuropathy Limitations Scale, arm (0-5)",
+            "ONLS arm",
         ),
         MeasureSpec(
             "onls_leg",
@@ -122,6 +129,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.INCREASE,
             False,
             "Overall Neuropathy Limitations Scale, leg (0-7)",
+            "ONLS leg",
         ),
         MeasureSpec(
             "irods_centile",
@@ -131,6 +139,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.DECREASE,
             False,
             "Inflammatory Rasch-built Overall Disability Scale, centile metric",
+            "I-RODS",
         ),
         MeasureSpec(
             "mmn_rods_centile",
@@ -140,6 +149,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.DECREASE,
             False,
             "MMN Rasch-built Overall Disability Scale, centile metric",
+            "MMN-RODS",
         ),
         MeasureSpec(
             "anti_gm1_log2",
@@ -149,6 +159,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.INCREASE,
             False,
             "anti-GM1 IgM titre as log2 dilution steps (assay named with the value)",
+            "anti-GM1 IgM titre",
         ),
     )
 }

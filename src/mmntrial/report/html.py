@@ -16,7 +16,8 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from mmntrial.analysis.result import TestResult, format_number, format_p
+from mmntrial.analysis.result import PERCENT, format_p
+from mmntrial.report.shown import Shown
 from mmntrial.report.summary import ProtocolSummary
 
 SECTION_IDS = ("protocol", "consort", "baseline", "results", "figures", "safety", "reproducibility")
@@ -43,7 +44,7 @@ class ResultGroup:
     """
 
     heading: str
-    results: Sequence[TestResult]
+    results: Sequence[Shown]
     adjusted: Sequence[tuple[float, str]] = ()
 
 
@@ -70,7 +71,7 @@ class PrimaryArmRow:
     @property
     def percent(self) -> str:
         """The share that reached it, as a percentage with one decimal."""
-        return f"{100.0 * self.reached / self.n:.1f}" if self.n else "–"
+        return PERCENT.format(100.0 * self.reached / self.n, suffix=False) if self.n else "–"
 
 
 @dataclass(frozen=True)
@@ -100,16 +101,15 @@ class ReportContext:
     sensitivity: Sequence[SensitivityLine] = ()
 
 
-def _result_row(result: TestResult, adjusted: tuple[float, str] | None) -> dict[str, str]:
-    interval = (
-        f"{result.level_percent} CI {format_number(result.ci_low)} to "
-        f"{format_number(result.ci_high)}"
-    )
+def _result_row(shown: Shown, adjusted: tuple[float, str] | None) -> dict[str, str]:
+    result = shown.result
+    interval = shown.interval()
     if result.interval_method:
         interval += f" ({result.interval_method})"
     return {
         "name": result.name,
-        "estimate": f"{result.estimate_label}: {format_number(result.estimate)}",
+        "label": shown.label,
+        "estimate": shown.estimate(),
         "interval": interval,
         "p": format_p(result.p_value),
         "test": result.test,
@@ -145,10 +145,10 @@ def render_html(context: ReportContext) -> str:
         if group.results
     ]
     notes = [
-        f"{result.name}: {note}"
+        f"{shown.label}: {note}"
         for group in context.result_groups
-        for result in group.results
-        for note in result.notes
+        for shown in group.results
+        for note in shown.result.notes
     ]
     rows = [
         {

@@ -17,7 +17,7 @@ from mmntrial import __version__
 from mmntrial.analysis.consort import ConsortCounts
 from mmntrial.analysis.estimand import SensitivityRow
 from mmntrial.analysis.plan import PlanResults
-from mmntrial.analysis.result import format_number, format_p
+from mmntrial.analysis.result import RISK_DIFFERENCE, format_p
 from mmntrial.atomic import check_output_folder, replacing_folder
 from mmntrial.dataset.schema import Dataset
 from mmntrial.errors import ReportError
@@ -35,6 +35,7 @@ from mmntrial.report.html import (
 )
 from mmntrial.report.pdf import pdf_unavailable_reason, write_pdf
 from mmntrial.report.reproduce import HASH_NAME, dataset_hash
+from mmntrial.report.shown import screening_reason, shown_results
 from mmntrial.report.summary import protocol_summary
 from mmntrial.report.versions import software_versions
 
@@ -81,8 +82,25 @@ class ReportPaths:
         )
 
 
-def consort_flow(counts: ConsortCounts, labels: Mapping[str, str]) -> Flow:
-    """The diagram's input from the plan's counts: left early split into withdrawn and lost."""
+def _reasons(counts: Mapping[str, int], protocol: Protocol | None) -> dict[str, int]:
+    """Reasons in the protocol's words (see :func:`~mmntrial.report.shown.screening_reason`)."""
+    if protocol is None:
+        return dict(counts)
+    worded: dict[str, int] = {}
+    for reason, n in counts.items():
+        text = screening_reason(reason, protocol)
+        worded[text] = worded.get(text, 0) + n
+    return worded
+
+
+def consort_flow(
+    counts: ConsortCounts, labels: Mapping[str, str], protocol: Protocol | None = None
+) -> Flow:
+    """The diagram's input from the plan's counts: left early split into withdrawn and lost.
+
+    With ``protocol``, a screening failure names the protocol's exclusion criterion in
+    its words, not its id.
+    """
     arms = []
     for arm in counts.arms:
         left = counts.withdrawn.get(arm, {})
@@ -96,13 +114,13 @@ def consort_flow(counts: ConsortCounts, labels: Mapping[str, str]) -> Flow:
                 arm=arm,
                 label=labels.get(arm, arm),
                 allocated=counts.allocated[arm],
-                withdrawn=withdrawn,
-                lost=lost,
+                withdrawn=_reasons(withdrawn, protocol),
+                lost=_reasons(lost, protocol),
                 analysed=counts.analysed[arm],
                 excluded_from_analysis={"not in the primary analysis": missing} if missing else {},
             )
         )
-    return Flow(counts.assessed, dict(counts.excluded), counts.randomized, arms)
+    return Flow(counts.assessed, _reasons(counts.excluded, protocol), counts.randomized, arms)
 
 
 def _figures(dataset: Dataset, protocol: Protocol, plan: PlanResults) -> list[FigureBlock]:
@@ -185,27 +203,12 @@ def build_context(
         source=meta.source,
         software_version=__version__,
         protocol=protocol_summary(protocol),
-        consort_svg=consort_svg(consort_flow(plan.consort, labels)),
+        consort_svg=consort_svg(consort_flow(plan.consort, labels, protocol)),
         baseline=baseline_table(
             dataset.subjects, dataset.assessments, arms=list(labels), labels=labels
         ),
         baseline_columns=[*labels.values(), TOTAL],
-        result_groups=(
-            ResultGroup(
-                "Primary endpoint (the one primary test)",
-                (plan.primary,),
-                ((plan.primary.p_value, plan.primary_conclusion),),
-            ),
-            ResultGroup(
-                "Supportive analysis (not adjusted; supports no claim)", (plan.percent_reduction,)
-            ),
-            ResultGroup(
-                f"Secondary endpoints (multiplicity: {plan.multiplicity})",
-                plan.secondary,
-                tuple((a.adjusted_p, a.conclusion) for a in plan.secondary_adjusted),
-            ),
-            ResultGroup("Mixed models of all monthly values (descriptive)", plan.mixed_models),
-        ),
+        result_groups=_result_groups(plan, protocol),
         figures=_figures(dataset, protocol, plan),
         safety_html=safety_html,
         safety_population=dict(plan.consort.allocated),
@@ -214,9 +217,9 @@ def build_context(
         pdf_note=pdf_note,
         primary_by_arm=_primary_by_arm(plan, labels),
         primary_definition=(
-            f"IVIg dose intensity reduced by at least {primary.reduction_percent:g}% from "
-            f"baseline at day {primary.day}; withdrawal before then counts as "
-            f"{primary.withdrawal.value.replace('_', ' ')}"
+            f"{primary.shown_label()} (IVIg dose intensity reduced by at least "
+            f"{primary.reduction_percent:g}% from baseline at day {primary.day}); withdrawal "
+            f"before then counts as {primary.withdrawal.value.replace('_', ' ')}"
         ),
         direction=plan.direction,
         plan_notes=[n for n in plan.notes if n != plan.direction],
@@ -226,17 +229,42 @@ def build_context(
     )
 
 
+def _result_groups(plan: PlanResults, protocol: Protocol) -> tuple[ResultGroup, ...]:
+    """Table 2's groups: the primary test, the supportive one, the secondary family and
+    the descriptive mixed models, each result with its label and unit."""
+    shown = {s.name: s for s in shown_results(plan, protocol)}
+    return (
+        ResultGroup(
+            "Primary endpoint (the one primary test)",
+            (shown[plan.primary.name],),
+            ((plan.primary.p_value, plan.primary_conclusion),),
+        ),
+        ResultGroup(
+            "Supportive analysis (not adjusted; supports no claim)",
+            (shown[plan.percent_reduction.name],),
+        ),
+        ResultGroup(
+            f"Secondary endpoints (multiplicity: {plan.multiplicity})",
+            tuple(shown[r.name] for r in plan.secondary),
+            tuple((a.adjusted_p, a.conclusion) for a in plan.secondary_adjusted),
+        ),
+        ResultGroup(
+            "Mixed models of all monthly values (descriptive)",
+            tuple(shown[r.name] for r in plan.mixed_models),
+        ),
+    )
+
+
 def _sensitivity_line(row: SensitivityRow) -> SensitivityLine:
     result = row.result
     interval = (
-        f"{result.level_percent} CI {format_number(result.ci_low)} to "
-        f"{format_number(result.ci_high)}"
+        f"{result.level_percent} CI {RISK_DIFFERENCE.interval(result.ci_low, result.ci_high)}"
     )
     return SensitivityLine(
         case=row.case,
         handling=row.handling,
         counts=", ".join(f"{arm} {row.reached[arm]}/{n}" for arm, n in row.n.items()),
-        estimate=f"{result.estimate_label}: {format_number(result.estimate)}",
+        estimate=f"{result.estimate_label}: {RISK_DIFFERENCE.format(result.estimate)}",
         interval=interval,
         p=format_p(result.p_value),
     )
