@@ -17,6 +17,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from mmntrial.analysis.result import PERCENT, format_p
+from mmntrial.report.safety_tables import SafetyTable
 from mmntrial.report.shown import Shown
 from mmntrial.report.summary import ProtocolSummary
 
@@ -87,7 +88,7 @@ class ReportContext:
     baseline_columns: Sequence[str]
     result_groups: Sequence[ResultGroup]
     figures: Sequence[FigureBlock]
-    safety_html: str
+    safety: Sequence[SafetyTable]
     safety_population: Mapping[str, int]
     reproducibility: Sequence[tuple[str, str]]
     reproduce_command: str
@@ -178,7 +179,7 @@ def render_html(context: ReportContext) -> str:
             primary_by_arm=list(context.primary_by_arm),
             primary_definition=context.primary_definition,
             figures=figures,
-            safety_html=Markup(context.safety_html),
+            safety_tables=list(context.safety),
             safety_population=", ".join(f"{a} {n}" for a, n in context.safety_population.items()),
             direction=context.direction,
             plan_notes=list(context.plan_notes),

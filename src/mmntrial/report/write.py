@@ -35,6 +35,7 @@ from mmntrial.report.html import (
 )
 from mmntrial.report.pdf import pdf_unavailable_reason, write_pdf
 from mmntrial.report.reproduce import HASH_NAME, dataset_hash
+from mmntrial.report.safety_tables import safety_tables
 from mmntrial.report.shown import screening_reason, shown_results
 from mmntrial.report.summary import protocol_summary
 from mmntrial.report.versions import software_versions
@@ -175,11 +176,6 @@ def build_context(
     """Everything the page shows, from the dataset, the protocol and the plan's results."""
     labels = {a.name: a.label for a in protocol.arms}
     primary = protocol.endpoints.primary
-    safety_html = (
-        plan.safety.to_html()
-        if plan.safety is not None
-        else "<p>Safety tables not computed (see the notes).</p>"
-    )
     meta = dataset.meta
     reproducibility = (
         ("mmntrial version", __version__),
@@ -210,8 +206,8 @@ def build_context(
         baseline_columns=[*labels.values(), TOTAL],
         result_groups=_result_groups(plan, protocol),
         figures=_figures(dataset, protocol, plan),
-        safety_html=safety_html,
-        safety_population=dict(plan.consort.allocated),
+        safety=safety_tables(plan.safety, dataset.adverse_events, dataset.subjects, labels),
+        safety_population={labels.get(a, a): n for a, n in plan.consort.allocated.items()},
         reproducibility=reproducibility,
         reproduce_command=command,
         pdf_note=pdf_note,
