@@ -178,6 +178,8 @@ def print_headline(
     )
     console.print(f"dataset hash (SHA-256 of the content): {paths.dataset_hash}", markup=False)
     console.print(f"report: {paths.html}", markup=False)
+    if paths.results is not None:
+        console.print(f"results: {paths.results}", markup=False)
     console.print(f"pdf: {paths.pdf}" if paths.pdf else paths.pdf_note, markup=False)
 
 

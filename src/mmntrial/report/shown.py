@@ -83,42 +83,48 @@ def _mixed_label(measure: str) -> str:
     return f"{measure_label(measure)}{side}, change per month"
 
 
-def shown_results(plan: PlanResults, protocol: Protocol) -> tuple[Shown, ...]:
-    """Every result of the plan with its label and unit, in the plan's order
-    (:meth:`~mmntrial.analysis.plan.PlanResults.results`).
+@dataclass(frozen=True)
+class ShownPlan:
+    """Every result of the plan as shown, by section (in the plan's order within each)."""
+
+    primary: Shown
+    supportive: Shown
+    secondary: tuple[Shown, ...]
+    sensitivity: tuple[Shown, ...]
+    mixed_models: tuple[Shown, ...]
+
+
+def shown_results(plan: PlanResults, protocol: Protocol) -> ShownPlan:
+    """Every result of the plan with its label and unit.
 
     >>> from tests.dataset.factory import make_dataset
     >>> from mmntrial.analysis.plan import run_plan
     >>> from mmntrial.protocol.loader import load_protocol
     >>> protocol = load_protocol("piepers-2007")
     >>> shown = shown_results(run_plan(make_dataset(), protocol), protocol)
-    >>> shown[0].estimate()
+    >>> shown.primary.estimate()
     'risk difference, mmf - placebo: -33.3 percentage points'
-    >>> [s.label for s in shown if s.name == "mrc_sum_change_month3"]
-    ['MRC sum score, change at month 3']
+    >>> shown.secondary[0].label, shown.mixed_models[0].label
+    ('MRC sum score, change at month 3', 'MRC sum score, change per month')
     """
     endpoints = protocol.endpoints
-    sections: list[Shown] = [
-        Shown(plan.primary, endpoints.primary.shown_label(), RISK_DIFFERENCE),
-        Shown(plan.percent_reduction, plan.percent_reduction.name, PERCENTAGE_POINTS),
-    ]
-    sections += [
-        Shown(result, endpoint.shown_label(), _secondary_unit(endpoint))
-        for result, endpoint in zip(plan.secondary, endpoints.secondary, strict=True)
-    ]
-    sections += [
-        Shown(row.result, f"{endpoints.primary.shown_label()}: {row.case}", RISK_DIFFERENCE)
-        for row in plan.sensitivity
-    ]
-    sections += [
-        Shown(
-            result,
-            _mixed_label(measure),
-            measure_unit(MEASURES[measure].unit, per="month"),
-        )
-        for result, measure in zip(plan.mixed_models, MIXED_MODEL_MEASURES, strict=True)
-    ]
-    return tuple(sections)
+    primary_label = endpoints.primary.shown_label()
+    return ShownPlan(
+        primary=Shown(plan.primary, primary_label, RISK_DIFFERENCE),
+        supportive=Shown(plan.percent_reduction, plan.percent_reduction.name, PERCENTAGE_POINTS),
+        secondary=tuple(
+            Shown(result, endpoint.shown_label(), _secondary_unit(endpoint))
+            for result, endpoint in zip(plan.secondary, endpoints.secondary, strict=True)
+        ),
+        sensitivity=tuple(
+            Shown(row.result, f"{primary_label}: {row.case}", RISK_DIFFERENCE)
+            for row in plan.sensitivity
+        ),
+        mixed_models=tuple(
+            Shown(result, _mixed_label(m), measure_unit(MEASURES[m].unit, per="month"))
+            for result, m in zip(plan.mixed_models, MIXED_MODEL_MEASURES, strict=True)
+        ),
+    )
 
 
 def screening_reason(reason: str, protocol: Protocol) -> str:
@@ -144,4 +150,4 @@ def screening_reason(reason: str, protocol: Protocol) -> str:
     return _EXCLUSION.sub(text, reason)
 
 
-__all__ = ["Shown", "measure_label", "screening_reason", "shown_results"]
+__all__ = ["Shown", "ShownPlan", "measure_label", "screening_reason", "shown_results"]

@@ -35,16 +35,18 @@ from mmntrial.report.html import (
 )
 from mmntrial.report.pdf import pdf_unavailable_reason, write_pdf
 from mmntrial.report.reproduce import HASH_NAME, dataset_hash
+from mmntrial.report.results_json import RESULTS_NAME, results_json, results_record
 from mmntrial.report.safety_tables import safety_tables
 from mmntrial.report.shown import screening_reason, shown_results
 from mmntrial.report.summary import protocol_summary
 from mmntrial.report.versions import software_versions
+from mmntrial.simulate.provenance import protocol_hash
 
 HTML_NAME = "report.html"
 PDF_NAME = "report.pdf"
 FIGURE_DIR = "figures"
 # What a report folder holds: a folder holding only these may be replaced by a new report.
-REPORT_FILES = frozenset({HTML_NAME, PDF_NAME, FIGURE_DIR})
+REPORT_FILES = frozenset({HTML_NAME, PDF_NAME, FIGURE_DIR, RESULTS_NAME})
 # Libraries whose versions change the numbers or the figures: printed for reproduction.
 _LIBRARIES = ("numpy", "scipy", "pandas", "statsmodels", "lifelines", "matplotlib")
 # ConsortCounts.withdrawn keys are "<status>: <reason>"; lost subjects get their own line.
@@ -54,13 +56,15 @@ _WITHDRAWN = "withdrawn: "
 
 @dataclass(frozen=True)
 class ReportPaths:
-    """What :func:`write_report` wrote: the HTML, the PDF (or why not), the SVG figures."""
+    """What :func:`write_report` wrote: the HTML, the PDF (or why not), the SVG figures
+    and ``results.json`` (every number of the result tables, for a machine)."""
 
     html: Path
     pdf: Path | None
     pdf_note: str
     dataset_hash: str
     figures: Mapping[str, Path] = field(default_factory=dict)
+    results: Path | None = None
 
     def moved_to(self, folder: Path) -> ReportPaths:
         """The same paths once the report folder is ``folder`` (a report written staged).
@@ -79,6 +83,7 @@ class ReportPaths:
             self,
             html=move(self.html),
             pdf=None if self.pdf is None else move(self.pdf),
+            results=None if self.results is None else move(self.results),
             figures={name: move(path) for name, path in self.figures.items()},
         )
 
@@ -187,6 +192,8 @@ def build_context(
             f"{meta.software_version} at {meta.created_utc}, seed {meta.seed}",
         ),
         ("Protocol", f"{protocol.name} version {protocol.version}"),
+        ("Protocol hash", f"{protocol_hash(protocol)} (SHA-256 of the protocol as parsed)"),
+        ("Results file", f"{RESULTS_NAME} beside this page: every number of tables 2 and 3"),
     )
     command = (
         f"mmntrial analyze DATASET --protocol {protocol.name} --out DIR\n"
@@ -228,26 +235,20 @@ def build_context(
 def _result_groups(plan: PlanResults, protocol: Protocol) -> tuple[ResultGroup, ...]:
     """Table 2's groups: the primary test, the supportive one, the secondary family and
     the descriptive mixed models, each result with its label and unit."""
-    shown = {s.name: s for s in shown_results(plan, protocol)}
+    shown = shown_results(plan, protocol)
     return (
         ResultGroup(
             "Primary endpoint (the one primary test)",
-            (shown[plan.primary.name],),
+            (shown.primary,),
             ((plan.primary.p_value, plan.primary_conclusion),),
         ),
-        ResultGroup(
-            "Supportive analysis (not adjusted; supports no claim)",
-            (shown[plan.percent_reduction.name],),
-        ),
+        ResultGroup("Supportive analysis (not adjusted; supports no claim)", (shown.supportive,)),
         ResultGroup(
             f"Secondary endpoints (multiplicity: {plan.multiplicity})",
-            tuple(shown[r.name] for r in plan.secondary),
+            shown.secondary,
             tuple((a.adjusted_p, a.conclusion) for a in plan.secondary_adjusted),
         ),
-        ResultGroup(
-            "Mixed models of all monthly values (descriptive)",
-            tuple(shown[r.name] for r in plan.mixed_models),
-        ),
+        ResultGroup("Mixed models of all monthly values (descriptive)", shown.mixed_models),
     )
 
 
@@ -303,9 +304,13 @@ def write_report(
                 note = f"PDF not written: {outcome.reason}"
                 html = render_html(replace(context, pdf_note=note))
         (staging / HTML_NAME).write_text(html, encoding="utf-8")
+        record = results_record(dataset, protocol, plan_results, digest=digest)
+        (staging / RESULTS_NAME).write_text(results_json(record), encoding="utf-8")
     figures = {name: out_dir / FIGURE_DIR / f"{name}.svg" for name, _ in svgs}
     pdf_path = out_dir / PDF_NAME if pdf_written else None
-    return ReportPaths(out_dir / HTML_NAME, pdf_path, note, digest, figures)
+    return ReportPaths(
+        out_dir / HTML_NAME, pdf_path, note, digest, figures, results=out_dir / RESULTS_NAME
+    )
 
 
 __all__ = [
@@ -313,6 +318,7 @@ __all__ = [
     "HTML_NAME",
     "PDF_NAME",
     "REPORT_FILES",
+    "RESULTS_NAME",
     "ReportError",
     "ReportPaths",
     "build_context",
