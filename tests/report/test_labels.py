@@ -24,7 +24,8 @@ def test_no_internal_name_is_shown_to_a_reader(
     reasons = " ".join(simulated.screening["reason"].dropna().astype(str))
     codes = [item.id for item in piepers.eligibility.exclusions if item.id in reasons]
     assert codes, "the simulated screening log should name exclusion criteria"
-    names = [e.name for e in piepers.endpoints.secondary] + ["mrc_sum_monthly"]
+    measures = sorted({m for v in piepers.schedule.visits for m in v.measures})
+    names = [e.name for e in piepers.endpoints.secondary] + ["mrc_sum_monthly", *measures]
     text = visible_text(simulated_html)
     shown = [n for n in [*names, *codes] if re.search(rf"\b{re.escape(n)}\b", text)]
     assert shown == []

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from mmntrial.analysis.result import PERCENT, format_p
 from mmntrial.report.safety_tables import SafetyTable
-from mmntrial.report.shown import Shown
+from mmntrial.report.shown import Shown, in_words
 from mmntrial.report.summary import ProtocolSummary
 
 SECTION_IDS = ("protocol", "consort", "baseline", "results", "figures", "safety", "reproducibility")
@@ -146,7 +146,7 @@ def render_html(context: ReportContext) -> str:
         if group.results
     ]
     notes = [
-        f"{shown.label}: {note}"
+        f"{shown.label}: {in_words(note)}"
         for group in context.result_groups
         for shown in group.results
         for note in shown.result.notes
@@ -182,7 +182,7 @@ def render_html(context: ReportContext) -> str:
             safety_tables=list(context.safety),
             safety_population=", ".join(f"{a} {n}" for a, n in context.safety_population.items()),
             direction=context.direction,
-            plan_notes=list(context.plan_notes),
+            plan_notes=[in_words(note) for note in context.plan_notes],
             plan_statement=context.plan_statement,
             estimand=context.estimand,
             sensitivity=list(context.sensitivity),

@@ -44,11 +44,6 @@ class Shown:
     label: str
     unit: Unit
 
-    @property
-    def name(self) -> str:
-        """The plan's internal name of the result (kept in ids and results.json)."""
-        return self.result.name
-
     def estimate(self) -> str:
         """``risk difference, mmf - placebo: 7.1 percentage points``."""
         return f"{self.result.estimate_label}: {self.unit.format(self.result.estimate)}"
@@ -67,6 +62,22 @@ def measure_label(measure: str) -> str:
     """
     label = MEASURES[measure].label
     return label[:1].upper() + label[1:]
+
+
+# A catalogue measure name as a word of a note ("change in mrc_sum from day 0"); the
+# longest first, so that no name is replaced inside a longer one.
+_MEASURE_NAMES = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, MEASURES), key=len, reverse=True)) + r")\b"
+)
+
+
+def in_words(text: str) -> str:
+    """``text`` (an analysis note) with each measure's internal name replaced by its label.
+
+    >>> in_words("change in mrc_sum from day 0 to day 91")
+    'change in MRC sum score from day 0 to day 91'
+    """
+    return _MEASURE_NAMES.sub(lambda found: MEASURES[found.group(1)].label, text)
 
 
 def _secondary_unit(endpoint: SecondaryEndpoint) -> Unit:
@@ -150,4 +161,4 @@ def screening_reason(reason: str, protocol: Protocol) -> str:
     return _EXCLUSION.sub(text, reason)
 
 
-__all__ = ["Shown", "ShownPlan", "measure_label", "screening_reason", "shown_results"]
+__all__ = ["Shown", "ShownPlan", "in_words", "measure_label", "screening_reason", "shown_results"]
