@@ -104,14 +104,14 @@ class ReportContext:
 
 def _result_row(shown: Shown, adjusted: tuple[float, str] | None) -> dict[str, str]:
     result = shown.result
-    interval = shown.interval()
-    if result.interval_method:
-        interval += f" ({result.interval_method})"
     return {
         "name": result.name,
         "label": shown.label,
-        "estimate": shown.estimate(),
-        "interval": interval,
+        # The number first, what it estimates under it: a narrow column stays readable.
+        "estimate": shown.unit.format(result.estimate),
+        "estimate_label": result.estimate_label,
+        "interval": shown.interval(),
+        "interval_method": result.interval_method,
         "p": format_p(result.p_value),
         "test": result.test,
         "n": ", ".join(f"{arm} {n}" for arm, n in result.n_per_arm.items()),
