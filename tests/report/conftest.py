@@ -16,6 +16,7 @@ from mmntrial.report.design_study import DesignStudy, run_design_study
 from mmntrial.report.write import ReportPaths, write_report
 from mmntrial.simulate.population import load_population
 from mmntrial.simulate.size import SizeQuestion
+from mmntrial.simulate.trials.one_trial import simulate_one_trial
 from tests.dataset.factory import make_dataset
 
 
@@ -49,6 +50,33 @@ def html_report(
 @pytest.fixture(scope="session")
 def report_html(html_report: ReportPaths) -> str:
     return Path(html_report.html).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def simulated(piepers: Protocol) -> Dataset:
+    """The demo's simulated trial: its screening log names exclusion criteria by id."""
+    return simulate_one_trial(piepers, load_population("mmn-default"), effect=0.0, seed=2007)
+
+
+@pytest.fixture(scope="session")
+def simulated_plan(simulated: Dataset, piepers: Protocol) -> PlanResults:
+    return run_plan(simulated, piepers)
+
+
+@pytest.fixture(scope="session")
+def simulated_report(
+    simulated: Dataset,
+    piepers: Protocol,
+    simulated_plan: PlanResults,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> ReportPaths:
+    out = tmp_path_factory.mktemp("simulated") / "report"
+    return write_report(simulated, piepers, simulated_plan, out, pdf=False)
+
+
+@pytest.fixture(scope="session")
+def simulated_html(simulated_report: ReportPaths) -> str:
+    return simulated_report.html.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

@@ -47,7 +47,9 @@ def test_analyze_prints_the_headline_and_writes_the_report(
     text = " ".join(result.output.split())
     assert "Mycophenolate mofetil + IVIg │ 1 │ 3 │ 33.3" in text
     assert "Placebo + IVIg │ 2 │ 3 │ 66.7" in text
-    assert "risk difference, mmf - placebo: -0.333 (95% CI -0.718 to 0.316" in text
+    # The protocol's label heads the table; the risk difference is in percentage points.
+    assert text.startswith("IVIg dose reduced by at least 50% at month 12 ")
+    assert "risk difference, mmf - placebo: -33.3 percentage points (95% CI -71.8 to 31.6 " in text
     assert "p = 1 (not significant at alpha = 0.05)" in text
     assert f"report: {out / 'report.html'}" in text
     assert "PDF not written: not requested" in text

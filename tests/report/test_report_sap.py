@@ -40,7 +40,7 @@ def test_one_primary_test_then_a_supportive_analysis(report_html: str) -> None:
         "Supportive analysis (not adjusted; supports no claim)",
     ]
     primary = rows[1]
-    assert primary[0].startswith("Primary: IVIg intensity reduced")
+    assert primary[0] == "IVIg dose reduced by at least 50% at month 12"  # the protocol's label
     assert primary[3:6] == ["1", "1", "not significant"]
     supportive = rows[3]
     assert supportive[0].startswith("Percent reduction")
@@ -48,13 +48,16 @@ def test_one_primary_test_then_a_supportive_analysis(report_html: str) -> None:
 
 
 def test_secondary_rows_show_raw_and_adjusted_p(
-    report_html: str, factory_plan: PlanResults
+    report_html: str, factory_plan: PlanResults, piepers: Protocol
 ) -> None:
     rows = {row[0]: row for row in _rows(report_html, "results") if len(row) == 8}
-    for result, adjusted in zip(
-        factory_plan.secondary, factory_plan.secondary_adjusted, strict=True
+    for result, adjusted, endpoint in zip(
+        factory_plan.secondary,
+        factory_plan.secondary_adjusted,
+        piepers.endpoints.secondary,
+        strict=True,
     ):
-        row = rows[result.name]
+        row = rows[endpoint.shown_label()]
         assert row[3] == format_p(result.p_value)
         assert row[4] == format_p(adjusted.adjusted_p)
         assert row[5] == adjusted.conclusion
@@ -73,7 +76,7 @@ def test_the_sensitivity_table(report_html: str) -> None:
         "mmf 2/3, placebo 2/3",
         "mmf 1/3, placebo 2/3",
     ]
-    assert rows[1][3] == "risk difference, mmf - placebo: 0.000"
+    assert rows[1][3] == "risk difference, mmf - placebo: 0.0 percentage points"
 
 
 def test_a_hierarchy_stops_claims_in_the_report(

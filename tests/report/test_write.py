@@ -41,10 +41,11 @@ def test_every_figure_is_inline_svg(report_html: str) -> None:
 
 def test_the_headline_numbers_are_the_plans(report_html: str, factory_plan: PlanResults) -> None:
     primary = factory_plan.primary
-    assert f"{primary.estimate:.3f}" in report_html  # -0.333, risk difference mmf - placebo
-    assert f"{primary.ci_low:.3f} to {primary.ci_high:.3f}" in report_html
+    # -0.333, the risk difference mmf - placebo, as a difference of percentages.
+    assert f"{100 * primary.estimate:.1f} percentage points" in report_html
+    assert f"{100 * primary.ci_low:.1f} to {100 * primary.ci_high:.1f}" in report_html
     for result in (*factory_plan.secondary, *factory_plan.mixed_models):
-        assert result.name in report_html
+        assert f'id="result-{result.name}"' in report_html
     # Primary endpoint by arm: mmf 1 of 3, placebo 2 of 3 (the factory's known truth).
     rows = re.findall(
         r'<tr><th scope="row">([^<]+)</th><td class="num">(\d+)</td><td class="num">(\d+)</td>',

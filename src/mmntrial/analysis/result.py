@@ -30,6 +30,69 @@ def format_number(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
+@dataclass(frozen=True)
+class Unit:
+    """How a number of one kind is printed: its decimals, a scale and the word after it.
+
+    The report, its tables, ``results.json`` and the terminal print every estimate and
+    interval through a Unit, so one kind of number has one number of decimals everywhere:
+    percentages one decimal, grams whole, a risk difference as a difference of
+    percentages in percentage points.
+
+    >>> RISK_DIFFERENCE.format(0.4642), GRAMS.format(-233.597), PERCENT.format(50)
+    ('46.4 percentage points', '-234 g', '50.0%')
+    >>> RISK_DIFFERENCE.format(-0.0001, suffix=False), RATIO.format(float("nan"))
+    ('0.0', 'NA')
+    """
+
+    suffix: str
+    decimals: int
+    scale: float = 1.0  # a proportion is printed as a percentage: scale 100
+
+    def value(self, value: float) -> float:
+        """``value`` scaled and rounded as printed (a plain number for results.json)."""
+        if math.isnan(value) or math.isinf(value):
+            return value
+        rounded = round(value * self.scale, self.decimals)
+        return 0.0 if rounded == 0 else rounded  # never "-0.0"
+
+    def format(self, value: float, *, suffix: bool = True) -> str:
+        """``value`` as text with this unit's decimals (and its word unless ``suffix``
+        is False, as for the second end of an interval); ``NA`` for NaN."""
+        shown = self.value(value)
+        if math.isnan(shown) or math.isinf(shown):
+            return format_number(shown)
+        text = f"{shown:.{self.decimals}f}"
+        if not suffix or not self.suffix:
+            return text
+        return f"{text}{self.suffix}" if self.suffix == "%" else f"{text} {self.suffix}"
+
+    def interval(self, low: float, high: float) -> str:
+        """An interval in this unit: ``-19.3 to 33.5 percentage points``."""
+        return f"{self.format(low, suffix=False)} to {self.format(high)}"
+
+
+PERCENT = Unit("%", 1)
+# A difference of two proportions, printed as the difference of the percentages.
+RISK_DIFFERENCE = Unit("percentage points", 1, 100.0)
+# A difference of two percentages (a shift of the percent reduction).
+PERCENTAGE_POINTS = Unit("percentage points", 1)
+GRAMS = Unit("g", 0)
+RATIO = Unit("", 2)  # a hazard ratio
+# A difference on a measure's scale (points, kPa, grade, log2 steps): two decimals.
+MEASURE_DECIMALS = 2
+
+
+def measure_unit(unit: str, *, per: str = "") -> Unit:
+    """The Unit of a difference on a measure's scale, ``unit`` as the catalogue names it.
+
+    >>> measure_unit("log2_steps").format(-0.5), measure_unit("points", per="month").format(0.108)
+    ('-0.50 log2 steps', '0.11 points per month')
+    """
+    words = unit.replace("_", " ")
+    return Unit(f"{words} per {per}" if per else words, MEASURE_DECIMALS)
+
+
 def p_phrase(p_value: float) -> str:
     """``p = 0.486`` or ``p < 0.0001``, as a sentence writes it.
 
@@ -165,4 +228,17 @@ class TestResult:
         )
 
 
-__all__ = ["TestResult", "format_number", "format_p", "p_phrase"]
+__all__ = [
+    "GRAMS",
+    "MEASURE_DECIMALS",
+    "PERCENT",
+    "PERCENTAGE_POINTS",
+    "RATIO",
+    "RISK_DIFFERENCE",
+    "TestResult",
+    "Unit",
+    "format_number",
+    "format_p",
+    "measure_unit",
+    "p_phrase",
+]

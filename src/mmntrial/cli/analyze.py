@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from mmntrial.analysis.result import format_number, format_p
+from mmntrial.analysis.result import PERCENT, RISK_DIFFERENCE, format_p
 
 if TYPE_CHECKING:
     from mmntrial.analysis.plan import PlanResults
@@ -199,7 +199,7 @@ def print_headline(
     """The primary endpoint per arm, the primary test and its verdict at the protocol's
     alpha, the dataset hash and the files."""
     endpoints = results.endpoints
-    table = Table(title=results.primary.name, title_justify="left")
+    table = Table(title=design.endpoints.primary.shown_label(), title_justify="left")
     table.add_column("arm")
     table.add_column("reached", justify="right")
     table.add_column("n", justify="right")
@@ -208,20 +208,28 @@ def print_headline(
         in_arm = endpoints["arm"] == arm.name
         got = int(endpoints.loc[in_arm, "reached"].astype(bool).sum())
         n = int(in_arm.sum())
-        table.add_row(arm.label, str(got), str(n), f"{100 * got / n:.1f}" if n else "-")
+        percent = PERCENT.format(100 * got / n, suffix=False) if n else "-"
+        table.add_row(arm.label, str(got), str(n), percent)
     console.print(table)
     primary = results.primary
+    interval = (
+        f"{primary.level_percent} CI {RISK_DIFFERENCE.interval(primary.ci_low, primary.ci_high)}"
+    )
+    if primary.interval_method:
+        interval += f", {primary.interval_method}"
     # Text, not markup: labels quote arm names, which may hold [brackets].
     console.print(
         Text.assemble(
             f"{primary.estimate_label}: ",
-            (format_number(primary.estimate), "bold"),
-            f" ({primary.interval_text()}); {primary.test} p = {format_p(primary.p_value)}",
+            (RISK_DIFFERENCE.format(primary.estimate), "bold"),
+            f" ({interval}); {primary.test} p = {format_p(primary.p_value)}",
             f" ({results.primary_conclusion} at alpha = {design.endpoints.alpha:g})",
         )
     )
     console.print(f"dataset hash (SHA-256 of the content): {paths.dataset_hash}", markup=False)
     console.print(f"report: {paths.html}", markup=False)
+    if paths.results is not None:
+        console.print(f"results: {paths.results}", markup=False)
     console.print(f"pdf: {paths.pdf}" if paths.pdf else paths.pdf_note, markup=False)
 
 

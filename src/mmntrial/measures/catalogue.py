@@ -38,6 +38,7 @@ class MeasureSpec:
     worse: Worse
     bilateral: bool
     description: str
+    label: str  # short name for a table row, a figure or an endpoint label
     # Other units a reading may be typed in, each with its exact factor to ``unit``; only
     # these are ever converted (kPa and kg are different instruments: never).
     conversions: tuple[tuple[str, float], ...] = ()
@@ -71,6 +72,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.DECREASE,
             False,
             "MRC sum score over the protocol's muscle set, both sides (0-5 per muscle)",
+            "MRC sum score",
         ),
         MeasureSpec(
             "grip_kpa",
@@ -80,6 +82,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.DECREASE,
             True,
             "grip strength, Martin vigorimeter, best of three per hand",
+            "grip strength",
         ),
         MeasureSpec(
             "grip_jamar_kg",
@@ -89,6 +92,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.DECREASE,
             True,
             "grip strength, Jamar dynamometer (kg force; never converted to kPa)",
+            "grip strength (Jamar)",
             # The Jamar dial reads kg and lb; the pound is 0.45359237 kg by definition.
             conversions=(("lb", 0.45359237),),
         ),
@@ -100,6 +104,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.INCREASE,
             False,
             "Guy's Neurological Disability Scale, upper limb (0-5)",
+            "GNDS upper limb",
         ),
         MeasureSpec(
             "gnds_lower",
@@ -109,6 +114,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.INCREASE,
             False,
             "Guy's Neurological Disability Scale, lower limb (0-5)",
+            "GNDS lower limb",
         ),
         MeasureSpec(
             "onls_arm",
@@ -118,6 +124,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.INCREASE,
             False,
             "Overall Neuropathy Limitations Scale, arm (0-5)",
+            "ONLS arm",
         ),
         MeasureSpec(
             "onls_leg",
@@ -127,6 +134,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.INCREASE,
             False,
             "Overall Neuropathy Limitations Scale, leg (0-7)",
+            "ONLS leg",
         ),
         MeasureSpec(
             "irods_centile",
@@ -136,6 +144,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.DECREASE,
             False,
             "Inflammatory Rasch-built Overall Disability Scale, centile metric",
+            "I-RODS",
         ),
         MeasureSpec(
             "mmn_rods_centile",
@@ -145,6 +154,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.DECREASE,
             False,
             "MMN Rasch-built Overall Disability Scale, centile metric",
+            "MMN-RODS",
         ),
         MeasureSpec(
             "anti_gm1_log2",
@@ -154,6 +164,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.INCREASE,
             False,
             "anti-GM1 IgM titre as log2 dilution steps (assay named with the value)",
+            "anti-GM1 IgM titre",
         ),
     )
 }

@@ -167,6 +167,14 @@ class EndpointKind(StrEnum):
     IVIG_GRAMS_PER_YEAR = "ivig_grams_per_year"
 
 
+# The label of a secondary endpoint whose file gives none (a change names its measure).
+_KIND_LABELS = {
+    EndpointKind.CHANGE: "Change from day 0",
+    EndpointKind.TIME_TO_DETERIORATION: "Time to first confirmed deterioration",
+    EndpointKind.IVIG_GRAMS_PER_YEAR: "IVIg grams per year on study",
+}
+
+
 class Analysis(StrEnum):
     """The statistical test or model of a secondary endpoint.
 
@@ -547,6 +555,26 @@ class PrimaryEndpoint:
         default=PrimaryTest.FISHER.value,
         field_default=PrimaryTest.FISHER,
     )
+    label: str | None = key(
+        "label for reports; left out: 'IVIg dose intensity reduced by at least "
+        "<reduction_percent>% at day <day>'",
+        pattern=_LABEL,
+        pattern_text=_LABEL_TEXT,
+        required=False,
+        field_default=None,
+    )
+
+    def shown_label(self) -> str:
+        """The label a reader sees: the file's ``label``, else one made from the rule.
+
+        >>> PrimaryEndpoint(50.0, 365, WithdrawalRule.FAILURE).shown_label()
+        'IVIg dose intensity reduced by at least 50% at day 365'
+        """
+        if self.label is not None:
+            return self.label
+        return (
+            f"IVIg dose intensity reduced by at least {self.reduction_percent:g}% at day {self.day}"
+        )
 
 
 @dataclass(frozen=True)
@@ -573,6 +601,30 @@ class SecondaryEndpoint:
         only_when=("kind", (EndpointKind.CHANGE.value,)),
         field_default=None,
     )
+    label: str | None = key(
+        "label for reports; left out: made from kind, measure and at_day (e.g. 'Change "
+        "in MRC sum score at day 91')",
+        pattern=_LABEL,
+        pattern_text=_LABEL_TEXT,
+        required=False,
+        field_default=None,
+    )
+
+    def shown_label(self) -> str:
+        """The label a reader sees: the file's ``label``, else one made from the kind.
+
+        >>> SecondaryEndpoint("m3", EndpointKind.CHANGE, Analysis.ANCOVA, "mrc_sum", 91
+        ...     ).shown_label()
+        'Change in MRC sum score at day 91'
+        >>> SecondaryEndpoint("g", EndpointKind.IVIG_GRAMS_PER_YEAR, Analysis.MANN_WHITNEY
+        ...     ).shown_label()
+        'IVIg grams per year on study'
+        """
+        if self.label is not None:
+            return self.label
+        if self.kind is EndpointKind.CHANGE and self.measure is not None:
+            return f"Change in {MEASURES[self.measure].label} at day {self.at_day}"
+        return _KIND_LABELS[self.kind]
 
 
 @dataclass(frozen=True)

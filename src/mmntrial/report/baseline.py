@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from mmntrial.analysis.result import PERCENT
+
 # (column, label, allowed levels) of the categorical rows, in schema order.
 _CATEGORIES = (
     ("sex", "Sex", ("F", "M")),
@@ -49,7 +51,7 @@ def _median_iqr(values: pd.Series, digits: int = 2) -> str:
 def _count(values: pd.Series, level: str) -> str:
     n = int((values.astype(str) == level).sum())
     percent = 100.0 * n / len(values) if len(values) else 0.0
-    return f"{n} ({percent:.0f}%)"
+    return f"{n} ({PERCENT.format(percent)})"
 
 
 def _share(column: str, level: str) -> Callable[[pd.DataFrame], str]:
@@ -137,7 +139,8 @@ def baseline_table(
     heading("Site, n (%)")
     for site in sorted(subjects["site"].astype(str).unique()):
         add(site, 1, _share("site", site))
-    add("IVIg dose, g, median (IQR)", 0, lambda g: _median_iqr(g["baseline_dose_g"], 1))
+    # Grams whole, as everywhere in the report (mmntrial.analysis.result.GRAMS).
+    add("IVIg dose, g, median (IQR)", 0, lambda g: _median_iqr(g["baseline_dose_g"], 0))
     add(
         "IVIg interval, days, median (IQR)",
         0,

@@ -16,7 +16,9 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from mmntrial.analysis.result import TestResult, format_number, format_p
+from mmntrial.analysis.result import PERCENT, format_p
+from mmntrial.report.safety_tables import SafetyTable
+from mmntrial.report.shown import Shown, in_words
 from mmntrial.report.summary import ProtocolSummary
 
 SECTION_IDS = ("protocol", "consort", "baseline", "results", "figures", "safety", "reproducibility")
@@ -43,7 +45,7 @@ class ResultGroup:
     """
 
     heading: str
-    results: Sequence[TestResult]
+    results: Sequence[Shown]
     adjusted: Sequence[tuple[float, str]] = ()
 
 
@@ -70,7 +72,7 @@ class PrimaryArmRow:
     @property
     def percent(self) -> str:
         """The share that reached it, as a percentage with one decimal."""
-        return f"{100.0 * self.reached / self.n:.1f}" if self.n else "–"
+        return PERCENT.format(100.0 * self.reached / self.n, suffix=False) if self.n else "–"
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class ReportContext:
     baseline_columns: Sequence[str]
     result_groups: Sequence[ResultGroup]
     figures: Sequence[FigureBlock]
-    safety_html: str
+    safety: Sequence[SafetyTable]
     safety_population: Mapping[str, int]
     reproducibility: Sequence[tuple[str, str]]
     reproduce_command: str
@@ -100,17 +102,16 @@ class ReportContext:
     sensitivity: Sequence[SensitivityLine] = ()
 
 
-def _result_row(result: TestResult, adjusted: tuple[float, str] | None) -> dict[str, str]:
-    interval = (
-        f"{result.level_percent} CI {format_number(result.ci_low)} to "
-        f"{format_number(result.ci_high)}"
-    )
-    if result.interval_method:
-        interval += f" ({result.interval_method})"
+def _result_row(shown: Shown, adjusted: tuple[float, str] | None) -> dict[str, str]:
+    result = shown.result
     return {
         "name": result.name,
-        "estimate": f"{result.estimate_label}: {format_number(result.estimate)}",
-        "interval": interval,
+        "label": shown.label,
+        # The number first, what it estimates under it: a narrow column stays readable.
+        "estimate": shown.unit.format(result.estimate),
+        "estimate_label": result.estimate_label,
+        "interval": shown.interval(),
+        "interval_method": result.interval_method,
         "p": format_p(result.p_value),
         "test": result.test,
         "n": ", ".join(f"{arm} {n}" for arm, n in result.n_per_arm.items()),
@@ -145,10 +146,10 @@ def render_html(context: ReportContext) -> str:
         if group.results
     ]
     notes = [
-        f"{result.name}: {note}"
+        f"{shown.label}: {in_words(note)}"
         for group in context.result_groups
-        for result in group.results
-        for note in result.notes
+        for shown in group.results
+        for note in shown.result.notes
     ]
     rows = [
         {
@@ -178,10 +179,10 @@ def render_html(context: ReportContext) -> str:
             primary_by_arm=list(context.primary_by_arm),
             primary_definition=context.primary_definition,
             figures=figures,
-            safety_html=Markup(context.safety_html),
+            safety_tables=list(context.safety),
             safety_population=", ".join(f"{a} {n}" for a, n in context.safety_population.items()),
             direction=context.direction,
-            plan_notes=list(context.plan_notes),
+            plan_notes=[in_words(note) for note in context.plan_notes],
             plan_statement=context.plan_statement,
             estimand=context.estimand,
             sensitivity=list(context.sensitivity),

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mmntrial.measures.catalogue import MEASURES
 from mmntrial.protocol.model import (
+    Analysis,
     Arm,
     Criterion,
     DrugStep,
@@ -67,8 +69,10 @@ def _arm(arm: Arm) -> ArmRow:
 def _criterion(criterion: Criterion) -> str:
     side = f" ({criterion.side.value} side)" if criterion.side else ""
     reference = criterion.reference.value.replace("_", "-")
+    spec = MEASURES[criterion.measure]
     return (
-        f"{criterion.measure}{side} {criterion.direction.value} by ≥ {_g(criterion.threshold)} "
+        f"{spec.label}{side} {criterion.direction.value} by ≥ {_g(criterion.threshold)} "
+        f"{spec.unit.replace('_', ' ')} "
         f"from the {reference} reference"
     )
 
@@ -107,13 +111,19 @@ def _taper(taper: Taper) -> str:
     return text
 
 
+# The analyses in the words of a methods section.
+_ANALYSES = {
+    Analysis.ANCOVA: "ANCOVA on the baseline value",
+    Analysis.MIXED_MODEL: "mixed model",
+    Analysis.WILCOXON: "Wilcoxon rank-sum test",
+    Analysis.MANN_WHITNEY: "Mann-Whitney U test",
+    Analysis.LOGRANK: "log-rank test",
+    Analysis.FISHER: "Fisher's exact test",
+}
+
+
 def _secondary(endpoint: SecondaryEndpoint) -> str:
-    what = endpoint.kind.value
-    if endpoint.measure:
-        what += f" in {endpoint.measure}"
-    if endpoint.at_day is not None:
-        what += f" at day {endpoint.at_day}"
-    return f"{endpoint.name}: {what} ({endpoint.analysis})"
+    return f"{endpoint.shown_label()} ({_ANALYSES[endpoint.analysis]})"
 
 
 def protocol_summary(protocol: Protocol) -> ProtocolSummary:
@@ -128,8 +138,9 @@ def protocol_summary(protocol: Protocol) -> ProtocolSummary:
     >>> "reference: mean of the last 3 pre-taper assessments" in dict(summary.design)[
     ...     "Deterioration"]
     True
-    >>> dict(summary.design)["Primary endpoint"]
-    'IVIg dose intensity reduced by ≥ 50% at day 365; withdrawal before then counts as failure'
+    >>> dict(summary.design)["Primary endpoint"]  # doctest: +NORMALIZE_WHITESPACE
+    'IVIg dose reduced by at least 50% at month 12: IVIg dose intensity reduced by ≥ 50%
+    at day 365; withdrawal before then counts as failure'
     """
     eligibility = protocol.eligibility
     deterioration = protocol.deterioration
@@ -184,7 +195,8 @@ def protocol_summary(protocol: Protocol) -> ProtocolSummary:
         ),
         (
             "Primary endpoint",
-            f"IVIg dose intensity reduced by ≥ {_g(primary.reduction_percent)}% at day "
+            f"{primary.shown_label()}: IVIg dose intensity reduced by ≥ "
+            f"{_g(primary.reduction_percent)}% at day "
             f"{primary.day}; withdrawal before then counts as {_words(primary.withdrawal.value)}",
         ),
         (

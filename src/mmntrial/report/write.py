@@ -17,7 +17,7 @@ from mmntrial import __version__
 from mmntrial.analysis.consort import ConsortCounts
 from mmntrial.analysis.estimand import SensitivityRow
 from mmntrial.analysis.plan import PlanResults
-from mmntrial.analysis.result import format_number, format_p
+from mmntrial.analysis.result import RISK_DIFFERENCE, format_p
 from mmntrial.atomic import check_output_folder, replacing_folder
 from mmntrial.dataset.schema import Dataset
 from mmntrial.errors import ReportError
@@ -35,14 +35,18 @@ from mmntrial.report.html import (
 )
 from mmntrial.report.pdf import pdf_unavailable_reason, write_pdf
 from mmntrial.report.reproduce import HASH_NAME, dataset_hash
+from mmntrial.report.results_json import RESULTS_NAME, results_json, results_record
+from mmntrial.report.safety_tables import safety_tables
+from mmntrial.report.shown import screening_reason, shown_results
 from mmntrial.report.summary import protocol_summary
 from mmntrial.report.versions import software_versions
+from mmntrial.simulate.provenance import protocol_hash
 
 HTML_NAME = "report.html"
 PDF_NAME = "report.pdf"
 FIGURE_DIR = "figures"
 # What a report folder holds: a folder holding only these may be replaced by a new report.
-REPORT_FILES = frozenset({HTML_NAME, PDF_NAME, FIGURE_DIR})
+REPORT_FILES = frozenset({HTML_NAME, PDF_NAME, FIGURE_DIR, RESULTS_NAME})
 # Libraries whose versions change the numbers or the figures: printed for reproduction.
 _LIBRARIES = ("numpy", "scipy", "pandas", "statsmodels", "lifelines", "matplotlib")
 # ConsortCounts.withdrawn keys are "<status>: <reason>"; lost subjects get their own line.
@@ -52,13 +56,15 @@ _WITHDRAWN = "withdrawn: "
 
 @dataclass(frozen=True)
 class ReportPaths:
-    """What :func:`write_report` wrote: the HTML, the PDF (or why not), the SVG figures."""
+    """What :func:`write_report` wrote: the HTML, the PDF (or why not), the SVG figures
+    and ``results.json`` (every number of the result tables, for a machine)."""
 
     html: Path
     pdf: Path | None
     pdf_note: str
     dataset_hash: str
     figures: Mapping[str, Path] = field(default_factory=dict)
+    results: Path | None = None
 
     def moved_to(self, folder: Path) -> ReportPaths:
         """The same paths once the report folder is ``folder`` (a report written staged).
@@ -77,12 +83,30 @@ class ReportPaths:
             self,
             html=move(self.html),
             pdf=None if self.pdf is None else move(self.pdf),
+            results=None if self.results is None else move(self.results),
             figures={name: move(path) for name, path in self.figures.items()},
         )
 
 
-def consort_flow(counts: ConsortCounts, labels: Mapping[str, str]) -> Flow:
-    """The diagram's input from the plan's counts: left early split into withdrawn and lost."""
+def _reasons(counts: Mapping[str, int], protocol: Protocol | None) -> dict[str, int]:
+    """Reasons in the protocol's words (see :func:`~mmntrial.report.shown.screening_reason`)."""
+    if protocol is None:
+        return dict(counts)
+    worded: dict[str, int] = {}
+    for reason, n in counts.items():
+        text = screening_reason(reason, protocol)
+        worded[text] = worded.get(text, 0) + n
+    return worded
+
+
+def consort_flow(
+    counts: ConsortCounts, labels: Mapping[str, str], protocol: Protocol | None = None
+) -> Flow:
+    """The diagram's input from the plan's counts: left early split into withdrawn and lost.
+
+    With ``protocol``, a screening failure names the protocol's exclusion criterion in
+    its words, not its id.
+    """
     arms = []
     for arm in counts.arms:
         left = counts.withdrawn.get(arm, {})
@@ -98,13 +122,13 @@ def consort_flow(counts: ConsortCounts, labels: Mapping[str, str]) -> Flow:
                 arm=arm,
                 label=labels.get(arm, arm),
                 allocated=counts.allocated[arm],
-                withdrawn=withdrawn,
-                lost=lost,
+                withdrawn=_reasons(withdrawn, protocol),
+                lost=_reasons(lost, protocol),
                 analysed=counts.analysed[arm],
                 excluded_from_analysis={"ongoing, not yet evaluable": missing} if missing else {},
             )
         )
-    return Flow(counts.assessed, dict(counts.excluded), counts.randomized, arms)
+    return Flow(counts.assessed, _reasons(counts.excluded, protocol), counts.randomized, arms)
 
 
 def _figures(dataset: Dataset, protocol: Protocol, plan: PlanResults) -> list[FigureBlock]:
@@ -161,11 +185,6 @@ def build_context(
     """Everything the page shows, from the dataset, the protocol and the plan's results."""
     labels = {a.name: a.label for a in protocol.arms}
     primary = protocol.endpoints.primary
-    safety_html = (
-        plan.safety.to_html()
-        if plan.safety is not None
-        else "<p>Safety tables not computed (see the notes).</p>"
-    )
     meta = dataset.meta
     reproducibility = (
         ("mmntrial version", __version__),
@@ -177,6 +196,8 @@ def build_context(
             f"{meta.software_version} at {meta.created_utc}, seed {meta.seed}",
         ),
         ("Protocol", f"{protocol.name} version {protocol.version}"),
+        ("Protocol hash", f"{protocol_hash(protocol)} (SHA-256 of the protocol as parsed)"),
+        ("Results file", f"{RESULTS_NAME} beside this page: every number of tables 2 and 3"),
     )
     command = (
         f"mmntrial analyze DATASET --protocol {protocol.name} --out DIR\n"
@@ -189,38 +210,23 @@ def build_context(
         source=meta.source,
         software_version=__version__,
         protocol=protocol_summary(protocol),
-        consort_svg=consort_svg(consort_flow(plan.consort, labels)),
+        consort_svg=consort_svg(consort_flow(plan.consort, labels, protocol)),
         baseline=baseline_table(
             dataset.subjects, dataset.assessments, arms=list(labels), labels=labels
         ),
         baseline_columns=[*labels.values(), TOTAL],
-        result_groups=(
-            ResultGroup(
-                "Primary endpoint (the one primary test)",
-                (plan.primary,),
-                ((plan.primary.p_value, plan.primary_conclusion),),
-            ),
-            ResultGroup(
-                "Supportive analysis (not adjusted; supports no claim)", (plan.percent_reduction,)
-            ),
-            ResultGroup(
-                f"Secondary endpoints (multiplicity: {plan.multiplicity})",
-                plan.secondary,
-                tuple((a.adjusted_p, a.conclusion) for a in plan.secondary_adjusted),
-            ),
-            ResultGroup("Mixed models of all monthly values (descriptive)", plan.mixed_models),
-        ),
+        result_groups=_result_groups(plan, protocol),
         figures=_figures(dataset, protocol, plan),
-        safety_html=safety_html,
-        safety_population=dict(plan.consort.allocated),
+        safety=safety_tables(plan.safety, dataset.adverse_events, dataset.subjects, labels),
+        safety_population={labels.get(a, a): n for a, n in plan.consort.allocated.items()},
         reproducibility=reproducibility,
         reproduce_command=command,
         pdf_note=pdf_note,
         primary_by_arm=_primary_by_arm(plan, labels),
         primary_definition=(
-            f"IVIg dose intensity reduced by at least {primary.reduction_percent:g}% from "
-            f"baseline at day {primary.day}; withdrawal before then counts as "
-            f"{primary.withdrawal.value.replace('_', ' ')}"
+            f"{primary.shown_label()} (IVIg dose intensity reduced by at least "
+            f"{primary.reduction_percent:g}% from baseline at day {primary.day}); withdrawal "
+            f"before then counts as {primary.withdrawal.value.replace('_', ' ')}"
         ),
         direction=plan.direction,
         plan_notes=[n for n in plan.notes if n != plan.direction],
@@ -230,17 +236,36 @@ def build_context(
     )
 
 
+def _result_groups(plan: PlanResults, protocol: Protocol) -> tuple[ResultGroup, ...]:
+    """Table 2's groups: the primary test, the supportive one, the secondary family and
+    the descriptive mixed models, each result with its label and unit."""
+    shown = shown_results(plan, protocol)
+    return (
+        ResultGroup(
+            "Primary endpoint (the one primary test)",
+            (shown.primary,),
+            ((plan.primary.p_value, plan.primary_conclusion),),
+        ),
+        ResultGroup("Supportive analysis (not adjusted; supports no claim)", (shown.supportive,)),
+        ResultGroup(
+            f"Secondary endpoints (multiplicity: {plan.multiplicity})",
+            shown.secondary,
+            tuple((a.adjusted_p, a.conclusion) for a in plan.secondary_adjusted),
+        ),
+        ResultGroup("Mixed models of all monthly values (descriptive)", shown.mixed_models),
+    )
+
+
 def _sensitivity_line(row: SensitivityRow) -> SensitivityLine:
     result = row.result
     interval = (
-        f"{result.level_percent} CI {format_number(result.ci_low)} to "
-        f"{format_number(result.ci_high)}"
+        f"{result.level_percent} CI {RISK_DIFFERENCE.interval(result.ci_low, result.ci_high)}"
     )
     return SensitivityLine(
         case=row.case,
         handling=row.handling,
         counts=", ".join(f"{arm} {row.reached[arm]}/{n}" for arm, n in row.n.items()),
-        estimate=f"{result.estimate_label}: {format_number(result.estimate)}",
+        estimate=f"{result.estimate_label}: {RISK_DIFFERENCE.format(result.estimate)}",
         interval=interval,
         p=format_p(result.p_value),
     )
@@ -283,9 +308,13 @@ def write_report(
                 note = f"PDF not written: {outcome.reason}"
                 html = render_html(replace(context, pdf_note=note))
         (staging / HTML_NAME).write_text(html, encoding="utf-8")
+        record = results_record(dataset, protocol, plan_results, digest=digest)
+        (staging / RESULTS_NAME).write_text(results_json(record), encoding="utf-8")
     figures = {name: out_dir / FIGURE_DIR / f"{name}.svg" for name, _ in svgs}
     pdf_path = out_dir / PDF_NAME if pdf_written else None
-    return ReportPaths(out_dir / HTML_NAME, pdf_path, note, digest, figures)
+    return ReportPaths(
+        out_dir / HTML_NAME, pdf_path, note, digest, figures, results=out_dir / RESULTS_NAME
+    )
 
 
 __all__ = [
@@ -293,6 +322,7 @@ __all__ = [
     "HTML_NAME",
     "PDF_NAME",
     "REPORT_FILES",
+    "RESULTS_NAME",
     "ReportError",
     "ReportPaths",
     "build_context",
