@@ -89,6 +89,8 @@ def test_the_primary_by_arm_and_the_consort_counts(
     assert {e["reason"]: e["n"] for e in counts["excluded"]} == dict(consort.excluded)
     assert counts["allocated"] == dict(consort.allocated)
     assert counts["analysed"] == dict(consort.analysed)
+    assert counts["completed"] == dict(consort.completed)
+    assert counts["ongoing"] == dict(consort.ongoing)
     labels = [e["label"] for e in counts["excluded"]]
     assert "not eligible: Active serious infection, hepatitis B or C" in labels
 

@@ -170,6 +170,7 @@ def results_record(
             "randomized": consort.randomized,
             "allocated": dict(consort.allocated),
             "completed": dict(consort.completed),
+            "ongoing": dict(consort.ongoing),
             "left_early": {
                 arm: _reasons(consort.withdrawn.get(arm, {}), protocol) for arm in consort.arms
             },
