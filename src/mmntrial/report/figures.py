@@ -29,6 +29,7 @@ from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 
 from mmntrial.analysis.survival import KaplanMeierCurve
+from mmntrial.measures.catalogue import measure_spec
 from mmntrial.measures.ivig import dose_intensity
 from mmntrial.report.labels import plain_label
 from mmntrial.report.svgtext import inline_svg
@@ -226,18 +227,26 @@ def visit_summary(subjects: pd.DataFrame, assessments: pd.DataFrame, measure: st
     return summary.sort_values(["arm", "day"], kind="stable").reset_index(drop=True)
 
 
-MEASURE_TITLES = {
-    "mrc_sum": "MRC sum score",
-    "grip_kpa": "Grip strength",
-    "grip_jamar_kg": "Grip strength (Jamar)",
-    "gnds_upper": "GNDS upper limb",
-}
-MEASURE_AXIS_LABELS = {
-    "mrc_sum": "MRC sum score (points)",
-    "grip_kpa": "grip, mean of both hands (kPa)",
-    "grip_jamar_kg": "grip, mean of both hands (kg)",
-    "gnds_upper": "GNDS upper limb (grade)",
-}
+def measure_title(measure: str) -> str:
+    """A measure's panel title: its catalogue label, capitalised.
+
+    >>> measure_title("grip_kpa"), measure_title("mmn_rods_centile")
+    ('Grip strength', 'MMN-RODS')
+    """
+    label = measure_spec(measure).label
+    return label[:1].upper() + label[1:]
+
+
+def measure_axis_label(measure: str) -> str:
+    """A measure's axis label: its catalogue label and unit (a two-sided measure is
+    plotted as the mean of both hands).
+
+    >>> measure_axis_label("grip_kpa"), measure_axis_label("mrc_sum")
+    ('grip strength, mean of both hands (kPa)', 'MRC sum score (points)')
+    """
+    spec = measure_spec(measure)
+    both = ", mean of both hands" if spec.bilateral else ""
+    return f"{spec.label}{both} ({spec.unit})"
 
 
 def measures_svg(
@@ -276,8 +285,8 @@ def measures_svg(
                 capsize=2.0,
                 label=_label(arm, labels),
             )
-        ax.set_title(MEASURE_TITLES.get(measure, measure))
-        ax.set_ylabel(MEASURE_AXIS_LABELS.get(measure, measure))
+        ax.set_title(measure_title(measure))
+        ax.set_ylabel(measure_axis_label(measure))
         ax.set_xlabel("study day (scheduled visits)")
     _legend(axes[0], 7.5)
     return figure_to_svg(figure, "measures")
