@@ -15,7 +15,10 @@ from mmntrial.identifiers import checked_identifier
 from mmntrial.randomization.slots import SlotList, read_either
 from mmntrial.storage import Database
 
-app = typer.Typer(no_args_is_help=True, help="Start a study for the capture app.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Start a study for the capture app; load the list it allocates from.",
+)
 
 
 @app.command()
