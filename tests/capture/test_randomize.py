@@ -11,13 +11,19 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from mmntrial.capture import audit
+from mmntrial.capture.allocation import check_list, strata_of
 from mmntrial.capture.permissions import Role
+from mmntrial.capture.study import load_study
 from mmntrial.capture.web import create_app
-from mmntrial.randomization.lists import AllocationList
+from mmntrial.errors import CaptureError
+from mmntrial.protocol.loader import load_protocol
+from mmntrial.randomization.design import make_design
+from mmntrial.randomization.lists import AllocationList, generate
+from mmntrial.randomization.slots import slots_of
 from mmntrial.randomization.store import allocations, unblindings
 from mmntrial.storage import Database, chain
 from tests.capture.conftest import SITES, user_for
-from tests.capture.trial_setup import TODAY, enrol, enrol_eligible, with_list
+from tests.capture.trial_setup import TODAY, assessment, enrol, enrol_eligible, with_list
 from tests.capture.web_client import sign_in
 
 BLINDED = [r for r in Role if r not in (Role.PHARMACIST, Role.DSMB_STATISTICIAN)]
@@ -99,8 +105,6 @@ def test_randomization_needs_an_eligible_patient_and_a_list(study: str | Path) -
 
 
 def _arm_words(key: AllocationList, study: str | Path) -> list[str]:
-    from mmntrial.capture.study import load_study
-
     with Database.open(study) as db, db.read() as conn:
         protocol = load_study(conn).protocol
     return [w for arm in protocol.arms for w in (arm.name, arm.label)] + list(key.design.arms)
@@ -202,3 +206,17 @@ def test_unblinding_needs_the_key_and_the_investigators_own_site(study: str | Pa
     assert answer.status_code == 422
     assert "mmntrial serve --key" in answer.text
     assert SITES == ("AMC", "UMCU")
+
+
+def test_strata_come_from_the_site_and_the_recorded_anti_gm1() -> None:
+    arms = [("mmf", 1), ("placebo", 1)]
+    levels = {"centre": ["AMC", "UMCU"], "anti_gm1": ["positive", "negative"]}
+    design = make_design("stratified_blocks", arms, block_sizes=[2], factors=levels)
+    listed = slots_of(generate(design, 2, seed=5))
+    findings = assessment()
+    assert strata_of(listed, "UMCU", findings) == {"centre": "UMCU", "anti_gm1": "positive"}
+    findings["supportive"]["anti_gm1"] = False
+    assert strata_of(listed, "AMC", findings)["anti_gm1"] == "negative"
+    unknown = make_design("stratified_blocks", arms, block_sizes=[2], factors={"age": ["old"]})
+    with pytest.raises(CaptureError, match="got the factor 'age', expected factors the app"):
+        check_list(slots_of(generate(unknown, 2, seed=5)), load_protocol("piepers-2007"), ["AMC"])
