@@ -233,6 +233,8 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     # the capture app
     ("study-init-site-twice", "study init --protocol piepers-2007 --db {tmp}/s.db --site AMC,AMC "
      "--admin a", ("--site", "'AMC,AMC'", "each site code once")),
+    ("study-list-missing-slots", "study list --db {tmp}/missing.db --slots {tmp}/none.json",
+     ("list", "none.json", "readable")),
     ("db-upgrade-missing", "db upgrade --db {tmp}/missing.db",
      ("database", "missing.db", "does not exist")),
     ("users-add-bad-role", "users add --db {tmp}/missing.db --user u --role boss",
@@ -247,6 +249,8 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
      ("--out", "a.txt", ".csv")),
     ("serve-public-host", "serve --db {tmp}/missing.db --host 0.0.0.0",
      ("--host", "'0.0.0.0'", "TLS reverse proxy")),
+    ("serve-missing-key", "serve --db {tmp}/missing.db --key {tmp}/none.json",
+     ("list", "none.json", "readable")),
     # size
     ("size-effect-out-of-range", "size --effect 1.5", ("--effect", "1.5", "(0, 1)")),
     ("size-repeated", "size --effect 0.5 --effect 0.6", ("--effect", "'0.5'", "'0.6'")),

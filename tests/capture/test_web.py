@@ -258,6 +258,10 @@ def test_the_api_has_an_openapi_document(study: str | Path) -> None:
         "/api/openapi.json",
         "/api/study",
         "/api/sites/{site}/screening",
+        "/api/sites/{site}/screening/{entry}/eligibility",
+        "/api/sites/{site}/screening/{entry}/randomize",
+        "/api/sites/{site}/participants",
+        "/api/sites/{site}/participants/{subject}/unblind",
     }
 
 

@@ -1,14 +1,18 @@
 """The capture app: the trial's web app for sites (issue 14), on the one database.
 
-- :mod:`.tables`: study, sites, users, role grants, the screening log;
+- :mod:`.tables`: study, sites, users, role grants, the screening log, eligibility,
+  allocation lists, participants, emergency unblindings;
 - :mod:`.audit`: every insert and update, with who, when, old and new values and a
   reason, appended to the hash chain ``audit`` in the same transaction; its check;
   :mod:`.export` streams it to CSV;
-- :mod:`.accounts` (with :mod:`.passwords`), :mod:`.study`, :mod:`.screening`: what the
-  commands and pages do;
+- :mod:`.accounts` (with :mod:`.passwords`), :mod:`.study`, :mod:`.screening`,
+  :mod:`.eligibility` (exclusions and the EFNS/PNS 2010 category) and
+  :mod:`.allocation` (the study's list, randomization through the ledger, emergency
+  unblinding): what the commands and pages do;
 - :mod:`.permissions`: the one table that decides who may use each route, and
   :mod:`.guard`, which checks it (and CSRF) before every route;
-- :mod:`.web`: the FastAPI app (pages and JSON API).
+- :mod:`.web`: the FastAPI app (pages and JSON API); :mod:`.participantsweb` adds the
+  routes of eligibility, randomization, participants and unblinding.
 
 See docs/capture.md.
 """

@@ -37,7 +37,7 @@ ROLE_PURPOSE = {
     Role.STUDY_NURSE: "screens patients and enters data at own site",
     Role.DATA_MANAGER: "reads every site's records (queries come later)",
     Role.MONITOR: "reads every site's records for source data verification",
-    Role.PHARMACIST: "unblinded: dispenses kits (pages come later)",
+    Role.PHARMACIST: "unblinded: dispenses kits, sees each participant's arm",
     Role.DSMB_STATISTICIAN: "unblinded summaries for the DSMB (pages come later)",
 }
 
@@ -47,6 +47,8 @@ SITE_READERS = frozenset(
 )
 SITE_WRITERS = frozenset({Role.INVESTIGATOR, Role.STUDY_NURSE})
 ADMINS = frozenset({Role.ADMIN})
+INVESTIGATORS = frozenset({Role.INVESTIGATOR})
+PHARMACISTS = frozenset({Role.PHARMACIST})
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,23 @@ PERMISSIONS: dict[str, Rule] = {
     "home": Rule(EVERYONE, summary="the study and my sites"),
     "screening_page": Rule(SITE_READERS, summary="a site's screening log", per_site=True),
     "screening_add": Rule(SITE_WRITERS, summary="screen a patient at a site", per_site=True),
+    "eligibility_page": Rule(
+        SITE_READERS, summary="an enrolled patient's eligibility", per_site=True
+    ),
+    "eligibility_save": Rule(
+        SITE_WRITERS, summary="assess an enrolled patient's eligibility", per_site=True
+    ),
+    "randomize": Rule(SITE_WRITERS, summary="randomize an eligible patient", per_site=True),
+    "participants_page": Rule(
+        SITE_READERS, summary="a site's participants (kit codes, no arms)", per_site=True
+    ),
+    "unblind_form": Rule(INVESTIGATORS, summary="ask for an emergency unblinding", per_site=True),
+    "unblind": Rule(
+        INVESTIGATORS, summary="emergency unblinding: the arm, recorded", per_site=True
+    ),
+    "dispensing_page": Rule(
+        PHARMACISTS, summary="a site's participants with their arms", per_site=True
+    ),
     "users_page": Rule(ADMINS, summary="accounts and roles"),
     "user_add": Rule(ADMINS, summary="add an account"),
     "user_retire": Rule(ADMINS, summary="retire an account"),
@@ -85,6 +104,17 @@ PERMISSIONS: dict[str, Rule] = {
     "api_screening_add": Rule(
         SITE_WRITERS, summary="screen a patient at a site (JSON)", per_site=True
     ),
+    "api_eligibility": Rule(
+        SITE_READERS, summary="an enrolled patient's eligibility (JSON)", per_site=True
+    ),
+    "api_eligibility_save": Rule(
+        SITE_WRITERS, summary="assess an enrolled patient's eligibility (JSON)", per_site=True
+    ),
+    "api_randomize": Rule(
+        SITE_WRITERS, summary="randomize an eligible patient (JSON)", per_site=True
+    ),
+    "api_participants": Rule(SITE_READERS, summary="a site's participants (JSON)", per_site=True),
+    "api_unblind": Rule(INVESTIGATORS, summary="emergency unblinding (JSON)", per_site=True),
 }
 
 

@@ -5,12 +5,21 @@
 - ``users``: accounts with an argon2 password hash and an active flag;
 - ``role_grants``: a role for a user at one site, or at all sites (``site_id`` NULL);
 - ``screening_log``: every patient screened at a site, excluded with a coded reason or
-  enrolled with the consent form's version and date.
+  enrolled with the consent form's version and date;
+- ``eligibility``: the eligibility assessment of an enrolled screening entry: the
+  findings as JSON, the EFNS/PNS 2010 category computed from them, the protocol's
+  exclusions that apply, and whether the patient is eligible (revision ``0004``);
+- ``allocation_lists``: the slots files (slots and kit codes, no arms, no seed) the
+  study allocates from, the last one current (revision ``0004``);
+- ``participants``: a randomized patient: subject id, site, screening entry,
+  randomization date (day 0) and kit code, never the arm (revision ``0004``);
+- ``emergency_unblindings``: who asked for a participant's arm, when and why (the arm
+  itself is shown to that person once and stored nowhere here; revision ``0004``).
 
-Nothing is ever deleted: the migration (revision ``0003``) adds triggers that abort every
-DELETE. A user is retired and a grant revoked by clearing ``active``, an update that the
-audit trail (:mod:`mmntrial.capture.audit`) records with its reason, as every insert and
-update of these tables.
+Nothing is ever deleted: the migrations (revisions ``0003`` and ``0004``) add triggers
+that abort every DELETE. A user is retired and a grant revoked by clearing ``active``,
+an update that the audit trail (:mod:`mmntrial.capture.audit`) records with its
+reason, as every insert and update of these tables.
 """
 
 from __future__ import annotations
@@ -69,5 +78,61 @@ screening_log = Table(
     UniqueConstraint("site_id", "screening_id", name="uq_screening_log_site_screening"),
 )
 
+eligibility = Table(
+    "eligibility",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("screening_entry_id", Integer, ForeignKey("screening_log.id"), nullable=False),
+    Column("assessed_on", Text, nullable=False),
+    Column("findings_json", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("exclusions_json", Text, nullable=False),
+    Column("eligible", Boolean, nullable=False),
+    UniqueConstraint("screening_entry_id", name="uq_eligibility_screening_entry_id"),
+)
+
+allocation_lists = Table(
+    "allocation_lists",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("commitment", Text, nullable=False, unique=True),
+    Column("slots_json", Text, nullable=False),
+)
+
+participants = Table(
+    "participants",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subject", Text, nullable=False, unique=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("screening_entry_id", Integer, ForeignKey("screening_log.id"), nullable=False),
+    Column("randomized_on", Text, nullable=False),
+    Column("kit", Text, nullable=False, unique=True),
+    UniqueConstraint("screening_entry_id", name="uq_participants_screening_entry_id"),
+)
+
+emergency_unblindings = Table(
+    "emergency_unblindings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", Text, nullable=False),
+    Column("requested_at_utc", Text, nullable=False),
+)
+
 #: Every table of the capture app, by name: the audit trail records changes to these.
-TABLES = {table.name: table for table in (study, sites, users, role_grants, screening_log)}
+TABLES = {
+    table.name: table
+    for table in (
+        study,
+        sites,
+        users,
+        role_grants,
+        screening_log,
+        eligibility,
+        allocation_lists,
+        participants,
+        emergency_unblindings,
+    )
+}

@@ -14,7 +14,7 @@ expected. A refused permission is 403, an unknown site 404, never a 5xx.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,13 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from starlette.middleware.sessions import SessionMiddleware
 
-from mmntrial.capture import accounts, screening
+from mmntrial.capture import accounts, participantsweb, screening
 from mmntrial.capture.guard import NotSignedIn, SignedIn, csrf_token, guard
 from mmntrial.capture.passwords import DUMMY_HASH, verify_password
 from mmntrial.capture.permissions import SITE_ROLES, Role
 from mmntrial.capture.study import all_sites, load_study
 from mmntrial.errors import CaptureError
+from mmntrial.randomization.lists import AllocationList
 from mmntrial.storage import Database
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
@@ -38,7 +39,7 @@ SESSION_COOKIE = "mmntrial_session"
 SESSION_HOURS = 12
 
 
-def _today() -> Any:
+def _today() -> date:
     return datetime.now(UTC).date()
 
 
@@ -53,8 +54,14 @@ class ScreeningIn(BaseModel):
     consent_date: str | None = None
 
 
-def create_app(database: Database, secret: str | None = None) -> FastAPI:
-    """The app for the study in ``database``; ``secret`` signs sessions (drawn if None)."""
+def create_app(
+    database: Database, secret: str | None = None, key: AllocationList | None = None
+) -> FastAPI:
+    """The app for the study in ``database``; ``secret`` signs sessions (drawn if None).
+
+    ``key`` is the study's sealed list (the list file with its seed), held in memory
+    only: without it the app randomizes, but shows no arm to anyone.
+    """
     app = FastAPI(
         title="mmntrial capture",
         openapi_url=None,  # served by the route api_openapi, under the permission table
@@ -72,6 +79,7 @@ def create_app(database: Database, secret: str | None = None) -> FastAPI:
     )
     _handlers(app)
     _pages(app, database)
+    participantsweb.add_routes(app, database, _page, _today, participantsweb.Ledgers(database, key))
     _admin(app, database)
     _api(app, database)
     return app

@@ -73,7 +73,11 @@ COMMANDS = (
         "Allocation lists (generate, verify, extend), assessment, the allocation ledger.",
         "mmntrial.cli.randomize:app",
     ),
-    LazySpec("study", "Start a study for the capture app.", "mmntrial.cli.study:app"),
+    LazySpec(
+        "study",
+        "Start a study for the capture app; load the list it allocates from.",
+        "mmntrial.cli.study:app",
+    ),
     LazySpec("db", "The database: upgrade its schema.", "mmntrial.cli.db:app"),
     LazySpec("users", "Accounts and roles of a study.", "mmntrial.cli.users:app"),
     LazySpec("audit", "The audit trail: verify it, export it.", "mmntrial.cli.audit:app"),

@@ -8,6 +8,7 @@ reverse proxy (nginx, Caddy) in front of it; any other host is refused.
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -39,6 +40,14 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="The study's list file (the sealed key), held in memory for the unblinded "
+            "views and emergency unblinding.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the capture web app on this machine (behind a TLS reverse proxy)."""
     loopback_host(host)
@@ -47,14 +56,19 @@ def serve(
     # Imported here: the web stack loads only for this command.
     import uvicorn
 
+    from mmntrial.capture.allocation import check_key
     from mmntrial.capture.study import load_study
     from mmntrial.capture.web import create_app
+    from mmntrial.randomization.listfile import load
 
+    sealed = load(key) if key is not None else None
     database = open_existing(db)
     with database.read() as conn:
         study = load_study(conn)
+        if sealed is not None:
+            check_key(conn, sealed)
     typer.echo(f"study {study.protocol_name}: http://{host}:{port}/ (Ctrl-C stops)")
     try:
-        uvicorn.run(create_app(database), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(database, key=sealed), host=host, port=port, log_level="warning")
     finally:
         database.close()

@@ -1,18 +1,24 @@
-"""``mmntrial study init``: a new study database with its protocol, sites and first admin."""
+"""``mmntrial study``: a new study database (``init``), the list it allocates from (``list``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from mmntrial.capture.study import init_study, site_codes
-from mmntrial.cli.studydb import DbOpt, read_password
+from mmntrial.capture import allocation
+from mmntrial.capture.study import all_sites, init_study, load_study, site_codes
+from mmntrial.cli.studydb import DbOpt, open_existing, operator, read_password
 from mmntrial.errors import CaptureError
 from mmntrial.identifiers import checked_identifier
+from mmntrial.randomization.slots import SlotList, read_either
 from mmntrial.storage import Database
 
-app = typer.Typer(no_args_is_help=True, help="Start a study for the capture app.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Start a study for the capture app; load the list it allocates from.",
+)
 
 
 @app.command()
@@ -33,3 +39,32 @@ def init(
     typer.echo(f"study: protocol {made.protocol_name} (content hash {made.protocol_hash[:16]}...)")
     typer.echo(f"sites: {', '.join(codes)}; admin: {name}")
     typer.echo(f"next: mmntrial serve --db {db}")
+
+
+@app.command("list")
+def load_list(
+    db: DbOpt,
+    slots: Annotated[
+        Path,
+        typer.Option(
+            "--slots", help="The slots file of the study's list (list.slots.json: no arms)."
+        ),
+    ],
+) -> None:
+    """Load the list the study allocates from: its slots file, checked against the protocol."""
+    given = read_either(slots)
+    if not isinstance(given, SlotList):
+        raise CaptureError(
+            f"--slots: got the list file {str(slots)!r} (the sealed key, with its seed and "
+            "arms), expected its slots file (list.slots.json); give the key to `mmntrial "
+            "serve --key` only, never to the database"
+        )
+    with open_existing(db) as database:
+        with database.write() as conn:
+            study = load_study(conn)
+            allocation.check_list(given, study.protocol, all_sites(conn))
+            allocation.store_list(conn, given, operator())
+        # The ledger checks the list and records it (an extension of its earlier list only).
+        allocation.open_ledger(database, given, None)
+    typer.echo(f"list {given.commitment} loaded: {len(given.rows)} slots")
+    typer.echo(f"next: mmntrial serve --db {db} [--key LIST.json for the unblinded views]")

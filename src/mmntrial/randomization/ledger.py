@@ -103,8 +103,11 @@ class Ledger:
         slot_list: SlotList,
         key: AllocationList | None,
         clock: Callable[[], datetime],
+        *,
+        owns_database: bool = True,
     ) -> None:
         self.database = database
+        self._owns_database = owns_database
         self.slots = slot_list
         self._key = key
         self._clock = clock
@@ -144,6 +147,29 @@ class Ledger:
             raise
         return ledger
 
+    @classmethod
+    def attach(
+        cls,
+        database: Database,
+        allocation_list: SlotList | AllocationList,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> Ledger:
+        """The ledger in an open ``database`` that the caller keeps (and closes).
+
+        As :meth:`open`, for a process that holds its database already (the capture app):
+        the list is checked and accepted the same way, and :meth:`allocate_in` and
+        :meth:`reveal_in` then write in the caller's own transaction, so that the app's
+        records and the ledger's entry commit together or not at all.
+        """
+        key = None
+        if isinstance(allocation_list, AllocationList):
+            verify(allocation_list)
+            key, allocation_list = allocation_list, slots_of(allocation_list)
+        ledger = cls(database, allocation_list, key, clock, owns_database=False)
+        ledger._start_up()
+        return ledger
+
     def __enter__(self) -> Ledger:
         return self
 
@@ -156,8 +182,9 @@ class Ledger:
         self.close()
 
     def close(self) -> None:
-        """Close every database connection."""
-        self.database.close()
+        """Close every database connection (unless the database was attached)."""
+        if self._owns_database:
+            self.database.close()
 
     def _now(self) -> str:
         now = self._clock()
@@ -240,6 +267,11 @@ class Ledger:
         assert self._key is not None  # callers check; a missing key is a user error there
         return arm_key(self._key.seed)
 
+    @property
+    def holds_key(self) -> bool:
+        """Whether the ledger was opened with the sealed key (needed to show an arm)."""
+        return self._key is not None
+
     def _needs_key(self, what: str) -> AllocationList:
         if self._key is None:
             raise RandomizationError(
@@ -261,6 +293,18 @@ class Ledger:
         with: nothing is allocated), or a RandomizationError for unknown strata values.
         Safe to call from many processes at once.
         """
+        with self.database.write() as conn:
+            return self.allocate_in(conn, subject, strata, by=by)
+
+    def allocate_in(
+        self, conn: Connection, subject: str, strata: Mapping[str, str], *, by: str
+    ) -> Allocation:
+        """:meth:`allocate` within ``conn``, a write transaction of the ledger's database.
+
+        The caller's transaction must come from ``self.database.write()`` (the one writer
+        at a time that keeps slots apart); what it writes besides commits with the
+        allocation or not at all.
+        """
         subject = checked_identifier("subject", subject, RandomizationError)
         by = checked_identifier("by", by, RandomizationError)
         design = self.slots.design
@@ -268,64 +312,62 @@ class Ledger:
         values = {f.name: strata[f.name] for f in design.factors}
         if not design.allocator.arms_in_list:
             self._needs_key(f"{design.method.value} allocation")
-        with self.database.write() as conn:
-            ledgerchain.check(conn)
-            earlier = conn.execute(
-                select(allocations.c.allocated_at_utc, allocations.c.kit).where(
-                    allocations.c.subject == subject
-                )
-            ).first()
-            if earlier is not None:
-                raise AlreadyRandomized(
-                    f"subject: got {subject!r}, randomized already at {earlier.allocated_at_utc} "
-                    f"(kit {earlier.kit}); an allocation is never repeated or changed"
-                )
-            used = conn.execute(
-                select(func.coalesce(func.max(allocations.c.seq), 0)).where(
-                    allocations.c.stratum == stratum
-                )
-            ).scalar_one()
-            slots = self._by_stratum[stratum]
-            if used >= len(slots):
-                raise ListExhausted(
-                    f"stratum {stratum!r}: all {len(slots)} slots of list "
-                    f"{self.slots.commitment[:12]} are used; extend the list with `mmntrial "
-                    f"randomize extend LIST --size {2 * self.slots.size_per_stratum}` "
-                    "(committed rows stay unchanged), then restart allocation with the "
-                    "extended list"
-                )
-            slot = slots[used]
-            sealed = None
-            if not design.allocator.arms_in_list:
-                arm = self._arm_at_allocation(conn, values, slot)
-                sealed = seal_arm(self._arm_key(), stratum, slot.seq, arm)
-            row = {
-                "subject": subject,
-                "stratum": stratum,
-                "seq": slot.seq,
-                "kit": slot.kit,
-                "strata_json": ledgerchain.strata_json(values),
-                "allocated_by": by,
-                "allocated_at_utc": self._now(),
-                "list_commitment": self.slots.commitment,
-                "sealed_arm": sealed,
-            }
-            try:
-                conn.execute(insert(allocations).values(**row))
-            except IntegrityError as error:
-                # Unreachable while every writer takes the write lock; kept as a backstop.
-                raise RandomizationError(
-                    f"subject {subject!r}: the ledger refused slot {stratum} #{slot.seq} "
-                    f"({error.orig})"
-                ) from None
-            head = chain.append(
-                conn,
-                ledgerchain.CHAIN,
-                ledgerchain.ALLOCATION,
-                by,
-                row["allocated_at_utc"],
-                ledgerchain.allocation_content(row),
+        ledgerchain.check(conn)
+        earlier = conn.execute(
+            select(allocations.c.allocated_at_utc, allocations.c.kit).where(
+                allocations.c.subject == subject
             )
+        ).first()
+        if earlier is not None:
+            raise AlreadyRandomized(
+                f"subject: got {subject!r}, randomized already at {earlier.allocated_at_utc} "
+                f"(kit {earlier.kit}); an allocation is never repeated or changed"
+            )
+        used = conn.execute(
+            select(func.coalesce(func.max(allocations.c.seq), 0)).where(
+                allocations.c.stratum == stratum
+            )
+        ).scalar_one()
+        slots = self._by_stratum[stratum]
+        if used >= len(slots):
+            raise ListExhausted(
+                f"stratum {stratum!r}: all {len(slots)} slots of list "
+                f"{self.slots.commitment[:12]} are used; extend the list with `mmntrial "
+                f"randomize extend LIST --size {2 * self.slots.size_per_stratum}` "
+                "(committed rows stay unchanged), then restart allocation with the "
+                "extended list"
+            )
+        slot = slots[used]
+        sealed = None
+        if not design.allocator.arms_in_list:
+            arm = self._arm_at_allocation(conn, values, slot)
+            sealed = seal_arm(self._arm_key(), stratum, slot.seq, arm)
+        row = {
+            "subject": subject,
+            "stratum": stratum,
+            "seq": slot.seq,
+            "kit": slot.kit,
+            "strata_json": ledgerchain.strata_json(values),
+            "allocated_by": by,
+            "allocated_at_utc": self._now(),
+            "list_commitment": self.slots.commitment,
+            "sealed_arm": sealed,
+        }
+        try:
+            conn.execute(insert(allocations).values(**row))
+        except IntegrityError as error:
+            # Unreachable while every writer takes the write lock; kept as a backstop.
+            raise RandomizationError(
+                f"subject {subject!r}: the ledger refused slot {stratum} #{slot.seq} ({error.orig})"
+            ) from None
+        head = chain.append(
+            conn,
+            ledgerchain.CHAIN,
+            ledgerchain.ALLOCATION,
+            by,
+            row["allocated_at_utc"],
+            ledgerchain.allocation_content(row),
+        )
         at = datetime.fromisoformat(row["allocated_at_utc"])
         return Allocation(subject, stratum, slot.seq, slot.kit, by, at, head)
 
@@ -380,50 +422,67 @@ class Ledger:
         (emergency unblinding by the investigator; the unblinded pharmacist and DSMB
         statistician) belong to the capture app that calls this.
         """
+        with self.database.write() as conn:
+            return self.reveal_in(conn, subject, reason=reason, by=by)
+
+    def reveal_in(self, conn: Connection, subject: str, *, reason: str, by: str) -> Revelation:
+        """:meth:`reveal` within ``conn``, a write transaction of the ledger's database."""
         subject = checked_identifier("subject", subject, RandomizationError)
         reason, by = check_reveal_request(reason, by)
         by = checked_identifier("by", by, RandomizationError)
+        self._needs_key("reveal")
+        ledgerchain.check(conn)
+        kit, arm = self._arm_of(conn, subject)
+        record = {
+            "subject": subject,
+            "kit": kit,
+            "reason": reason,
+            "revealed_by": by,
+            "revealed_at_utc": self._now(),
+        }
+        conn.execute(insert(unblindings).values(**record))
+        chain.append(
+            conn,
+            ledgerchain.CHAIN,
+            ledgerchain.UNBLINDING,
+            by,
+            record["revealed_at_utc"],
+            ledgerchain.unblinding_content(record),
+        )
+        at = datetime.fromisoformat(record["revealed_at_utc"])
+        return Revelation(subject, kit, arm, reason, by, at)
+
+    def arms_in(self, conn: Connection) -> dict[str, str]:
+        """Every randomized subject's arm, for the unblinded roles only (nothing recorded).
+
+        The pharmacist dispenses by arm and the DSMB statistician reads arms by their
+        role: their view is not an unblinding. Needs the sealed key.
+        """
+        self._needs_key("arms")
+        subjects = conn.execute(select(allocations.c.subject).order_by(allocations.c.id))
+        return {subject: self._arm_of(conn, subject)[1] for (subject,) in subjects}
+
+    def _arm_of(self, conn: Connection, subject: str) -> tuple[str, str]:
         key = self._needs_key("reveal")
         design = key.design
-        with self.database.write() as conn:
-            ledgerchain.check(conn)
-            row = conn.execute(
-                select(
-                    allocations.c.stratum,
-                    allocations.c.seq,
-                    allocations.c.kit,
-                    allocations.c.sealed_arm,
-                ).where(allocations.c.subject == subject)
-            ).first()
-            if row is None:
-                raise RandomizationError(
-                    f"subject: got {subject!r}, expected a randomized subject of this ledger"
-                )
-            if row.sealed_arm is not None:
-                index = unseal_arm(
-                    self._arm_key(), row.stratum, row.seq, row.sealed_arm, len(design.arms)
-                )
-                arm = design.arms[index]
-            else:
-                arm = _listed_arm(key, row.stratum, row.seq, row.kit)
-            record = {
-                "subject": subject,
-                "kit": row.kit,
-                "reason": reason,
-                "revealed_by": by,
-                "revealed_at_utc": self._now(),
-            }
-            conn.execute(insert(unblindings).values(**record))
-            chain.append(
-                conn,
-                ledgerchain.CHAIN,
-                ledgerchain.UNBLINDING,
-                by,
-                record["revealed_at_utc"],
-                ledgerchain.unblinding_content(record),
+        row = conn.execute(
+            select(
+                allocations.c.stratum,
+                allocations.c.seq,
+                allocations.c.kit,
+                allocations.c.sealed_arm,
+            ).where(allocations.c.subject == subject)
+        ).first()
+        if row is None:
+            raise RandomizationError(
+                f"subject: got {subject!r}, expected a randomized subject of this ledger"
             )
-        at = datetime.fromisoformat(record["revealed_at_utc"])
-        return Revelation(subject, row.kit, arm, reason, by, at)
+        if row.sealed_arm is not None:
+            index = unseal_arm(
+                self._arm_key(), row.stratum, row.seq, row.sealed_arm, len(design.arms)
+            )
+            return row.kit, design.arms[index]
+        return row.kit, _listed_arm(key, row.stratum, row.seq, row.kit)
 
     def unblindings(self) -> list[Unblinding]:
         """Every unblinding so far, in order: who, when, which subject and why (no arm)."""
