@@ -67,8 +67,13 @@ def _as_user() -> list[str]:
 
 
 @contextmanager
-def cluster() -> Iterator[URL]:
-    """Start a PostgreSQL cluster on loopback; yield the URL of its ``postgres`` database."""
+def cluster(*, durable: bool = False) -> Iterator[URL]:
+    """Start a PostgreSQL cluster on loopback; yield the URL of its ``postgres`` database.
+
+    The tests' cluster skips fsync (a throwaway cluster need not survive a power cut, and
+    fsync would slow every test); ``durable`` keeps PostgreSQL's defaults instead, for
+    benchmarks/bench_capture.py, which measures durable commits.
+    """
     given = os.environ.get(ENV_URL)
     if given:
         yield make_url(given).set(drivername="postgresql+psycopg")
@@ -91,10 +96,9 @@ def cluster() -> Iterator[URL]:
     try:
         run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
             "-E", "UTF8", "--no-sync")  # fmt: skip
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={home} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={home}"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(home / "log"), "-o", options,
             "-w", "-t", "60", "start")  # fmt: skip
         try:

@@ -8,6 +8,7 @@ reasons), whatever happens to the file later.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -90,9 +91,16 @@ def load_study(conn: Connection) -> Study:
         raise CaptureError(
             "--db: got a database without a study, expected one made by `mmntrial study init`"
         )
-    data = tomllib.loads(row["protocol_text"])
-    protocol = parse_protocol(data, f"study protocol {row['protocol_name']}")
+    protocol = _parsed(row["protocol_name"], row["protocol_text"])
     return Study(row["protocol_name"], row["protocol_hash"], protocol)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(name: str, text: str) -> Protocol:
+    # Parsed once per text, not per request: every save reads the protocol (its exclusion
+    # codes) inside the write lock, and parsing costs more than the durable commit itself
+    # (benchmarks/bench_capture.py). Keyed by the text, so another study's is its own.
+    return parse_protocol(tomllib.loads(text), f"study protocol {name}")
 
 
 def all_sites(conn: Connection) -> list[str]:
