@@ -160,6 +160,7 @@ def test_a_value_with_no_reference_holds_and_says_so() -> None:
         "gnds_upper",
         122,
     )
+    assert "no reference to be judged against (nothing measured before the taper)" in missing.text
 
 
 def test_a_measure_never_assessed_before_the_first_step_holds() -> None:

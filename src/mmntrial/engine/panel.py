@@ -50,9 +50,13 @@ from mmntrial.measures.catalogue import Side, measure_spec, series_key
 from mmntrial.measures.history import Assessment, PatientHistory
 from mmntrial.measures.ivig import Infusion, check_weight_kg, dose_intensity
 from mmntrial.measures.vials import Dispensed, Rounding, SiteVials, dispense
-from mmntrial.protocol.model import Protocol, SideRule
+from mmntrial.protocol.model import Protocol, Reference, SideRule
 
 _SIDES = (Side.LEFT.value, Side.RIGHT.value)  # bit 1 and bit 2 of the engine's side masks
+_NO_REFERENCE = {
+    Reference.PRE_TAPER: "nothing measured before the taper",
+    Reference.BEST_ON_STUDY: "nothing measured on study before it",
+}
 
 
 def _g(value: float, digits: int = 3) -> str:
@@ -285,7 +289,7 @@ def _missing_measures(
                 None,
                 latest.day,
                 f"Missing: {label} measured on day {latest.day} has no reference to be judged "
-                "against (none measured before the taper).",
+                f"against ({_NO_REFERENCE[criterion.reference]}).",
             )
         )
     return items
