@@ -85,6 +85,14 @@ PUBLIC = {
     "mrc_form": {"Entry", "MrcForm", "mrc_form"},
     "grip_form": {"GripForm", "grip_form"},
     "history": {"Assessment", "PatientHistory", "repeated_days"},
+    "vials": {
+        "MAX_TOLERANCE_PERCENT",
+        "MAX_VIAL_G",
+        "Dispensed",
+        "Rounding",
+        "SiteVials",
+        "dispense",
+    },
     "limits": {
         "MAX_AGE_YEARS",
         "MIN_AGE_YEARS",

@@ -39,6 +39,15 @@ def _g(value: float | None, digits: int = 1) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def measure_label(measure: str) -> str:
+    """A measure as the explanations name it, e.g. ``grip`` for ``grip_kpa``.
+
+    >>> measure_label("mrc_sum"), measure_label("unknown_measure")
+    ('MRC sum', 'unknown_measure')
+    """
+    return _LABELS.get(measure, measure)
+
+
 def regimen_text(record: DecisionRecord) -> str:
     """The recommended regimen in words, e.g. ``31.5 g every 21 days (0.15 g/kg/week, 75%)``."""
     if record.dose_g is None:
@@ -51,7 +60,7 @@ def regimen_text(record: DecisionRecord) -> str:
 
 
 def _name(result: CriterionResult) -> str:
-    name = _LABELS.get(result.measure, result.measure)
+    name = measure_label(result.measure)
     return f"{name} ({result.side} hand)" if result.side else name
 
 
@@ -93,7 +102,7 @@ def _quiet_text(result: CriterionResult) -> str:
 def _unassessed_text(protocol: Protocol, record: DecisionRecord) -> str:
     """Why a due taper step was held: which measures are missing since when, what to do."""
     missing = [c for c in record.criteria if c.unassessed]
-    labels = list(dict.fromkeys(_LABELS.get(c.measure, c.measure) for c in missing))
+    labels = list(dict.fromkeys(measure_label(c.measure) for c in missing))
     names = " and ".join((", ".join(labels[:-1]), labels[-1])) if len(labels) > 1 else labels[0]
     window = protocol.deterioration.assessed_within_days
     if window is not None:
@@ -104,7 +113,7 @@ def _unassessed_text(protocol: Protocol, record: DecisionRecord) -> str:
         since = "before the taper (no pre-taper reference)"
     unjudged = [c for c in missing if c.value is not None and c.reference is None]
     note = (
-        f" ({_LABELS.get(unjudged[0].measure, unjudged[0].measure)} was measured but has no "
+        f" ({measure_label(unjudged[0].measure)} was measured but has no "
         "reference to be judged against)"
         if unjudged
         else ""
@@ -194,4 +203,4 @@ def explain(protocol: Protocol, record: DecisionRecord) -> str:
     return f"Day {record.day}: {action} {basis}"
 
 
-__all__ = ["criterion_text", "explain", "regimen_text"]
+__all__ = ["criterion_text", "explain", "measure_label", "regimen_text"]

@@ -21,6 +21,8 @@ One concept per module:
   ``grams_at_intensity`` are the package's only copy of the intensity formula.
 - :mod:`~mmntrial.measures.ivig_arrays`: the same intensities over NaN-padded arrays of
   patients x infusions, for the simulator.
+- :mod:`~mmntrial.measures.vials`: a dose as whole vials of the sizes a site stocks,
+  nearest (ties up) or at least the engine's dose, within a tolerance; fewest vials.
 - :mod:`~mmntrial.measures.antibodies`: anti-GM1 IgM titres as log2 dilution steps with
   the assay named; change between titres of one assay.
 - :mod:`~mmntrial.measures.history`: one patient's history (infusions, assessments,
