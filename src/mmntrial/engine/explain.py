@@ -9,21 +9,9 @@ from __future__ import annotations
 
 from mmntrial.engine.replay import CriterionResult, DecisionRecord
 from mmntrial.engine.states import Action, TaperState
-from mmntrial.measures.catalogue import measure_spec
+from mmntrial.measures.catalogue import MEASURES, measure_spec
 from mmntrial.protocol.model import Cadence, Protocol, RestoreTo
 
-_LABELS = {
-    "mrc_sum": "MRC sum",
-    "grip_kpa": "grip",
-    "grip_jamar_kg": "Jamar grip",
-    "gnds_upper": "GNDS upper limb",
-    "gnds_lower": "GNDS lower limb",
-    "onls_arm": "ONLS arm",
-    "onls_leg": "ONLS leg",
-    "irods_centile": "I-RODS",
-    "mmn_rods_centile": "MMN-RODS",
-    "anti_gm1_log2": "anti-GM1 titre",
-}
 _RESTORES = {
     RestoreTo.ONE_LEVEL: "one level",
     RestoreTo.LAST_STABLE: "the last level the patient was stable at",
@@ -40,12 +28,13 @@ def _g(value: float | None, digits: int = 1) -> str:
 
 
 def measure_label(measure: str) -> str:
-    """A measure as the explanations name it, e.g. ``grip`` for ``grip_kpa``.
+    """A measure as the explanations name it, e.g. ``grip`` for ``grip_kpa``: the
+    catalogue's short label (a measure it does not know keeps its name).
 
     >>> measure_label("mrc_sum"), measure_label("unknown_measure")
     ('MRC sum', 'unknown_measure')
     """
-    return _LABELS.get(measure, measure)
+    return MEASURES[measure].short_label if measure in MEASURES else measure
 
 
 def regimen_text(record: DecisionRecord) -> str:

@@ -39,6 +39,7 @@ class MeasureSpec:
     bilateral: bool
     description: str
     label: str  # short name for a table row, a figure or an endpoint label
+    short_label: str  # shortest name, inside a sentence of the engine's explanations
     # Other units a reading may be typed in, each with its exact factor to ``unit``; only
     # these are ever converted (kPa and kg are different instruments: never).
     conversions: tuple[tuple[str, float], ...] = ()
@@ -73,6 +74,7 @@ MEASURES: dict[str, MeasureSpec] = {
             False,
             "MRC sum score over the protocol's muscle set, both sides (0-5 per muscle)",
             "MRC sum score",
+            "MRC sum",
         ),
         MeasureSpec(
             "grip_kpa",
@@ -83,6 +85,7 @@ MEASURES: dict[str, MeasureSpec] = {
             True,
             "grip strength, Martin vigorimeter, best of three per hand",
             "grip strength",
+            "grip",
         ),
         MeasureSpec(
             "grip_jamar_kg",
@@ -93,6 +96,7 @@ MEASURES: dict[str, MeasureSpec] = {
             True,
             "grip strength, Jamar dynamometer (kg force; never converted to kPa)",
             "grip strength (Jamar)",
+            "Jamar grip",
             # The Jamar dial reads kg and lb; the pound is 0.45359237 kg by definition.
             conversions=(("lb", 0.45359237),),
         ),
@@ -105,6 +109,7 @@ MEASURES: dict[str, MeasureSpec] = {
             False,
             "Guy's Neurological Disability Scale, upper limb (0-5)",
             "GNDS upper limb",
+            "GNDS upper limb",
         ),
         MeasureSpec(
             "gnds_lower",
@@ -114,6 +119,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.INCREASE,
             False,
             "Guy's Neurological Disability Scale, lower limb (0-5)",
+            "GNDS lower limb",
             "GNDS lower limb",
         ),
         MeasureSpec(
@@ -125,6 +131,7 @@ MEASURES: dict[str, MeasureSpec] = {
             False,
             "Overall Neuropathy Limitations Scale, arm (0-5)",
             "ONLS arm",
+            "ONLS arm",
         ),
         MeasureSpec(
             "onls_leg",
@@ -134,6 +141,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.INCREASE,
             False,
             "Overall Neuropathy Limitations Scale, leg (0-7)",
+            "ONLS leg",
             "ONLS leg",
         ),
         MeasureSpec(
@@ -145,6 +153,7 @@ MEASURES: dict[str, MeasureSpec] = {
             False,
             "Inflammatory Rasch-built Overall Disability Scale, centile metric",
             "I-RODS",
+            "I-RODS",
         ),
         MeasureSpec(
             "mmn_rods_centile",
@@ -154,6 +163,7 @@ MEASURES: dict[str, MeasureSpec] = {
             Worse.DECREASE,
             False,
             "MMN Rasch-built Overall Disability Scale, centile metric",
+            "MMN-RODS",
             "MMN-RODS",
         ),
         MeasureSpec(
@@ -165,6 +175,7 @@ MEASURES: dict[str, MeasureSpec] = {
             False,
             "anti-GM1 IgM titre as log2 dilution steps (assay named with the value)",
             "anti-GM1 IgM titre",
+            "anti-GM1 titre",
         ),
     )
 }
