@@ -131,11 +131,17 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> 
     The local cluster listens on 127.0.0.1 only, with no dashboard, and is closed on exit.
     """
     from distributed import Client, LocalCluster
+    from distributed.comm.addressing import parse_address
+    from distributed.comm.registry import get_backend
 
     if scheduler is not None and workers is not None:
         raise SimulationError("give --workers (start a local cluster) or --scheduler, not both")
     if scheduler is not None:
         try:
+            # An address no transport can reach is refused before a Client exists: a
+            # Client that fails half-built leaves a coroutine that warns when collected,
+            # long after, wherever the garbage collector happens to run.
+            get_backend(parse_address(scheduler)[0])
             client = Client(scheduler, timeout="10s")
         except (OSError, ValueError) as error:  # ValueError: not an address at all
             raise SimulationError(
