@@ -91,6 +91,10 @@ PERMISSIONS: dict[str, Rule] = {
     "dispensing_page": Rule(
         PHARMACISTS, summary="a site's participants with their arms", per_site=True
     ),
+    "participant_page": Rule(SITE_READERS, summary="a participant's visit calendar", per_site=True),
+    "visit_record": Rule(SITE_WRITERS, summary="record the date of a visit", per_site=True),
+    "visits_page": Rule(SITE_READERS, summary="a site's participants and visits", per_site=True),
+    "overdue_page": Rule(SITE_READERS, summary="a site's overdue visits", per_site=True),
     "users_page": Rule(ADMINS, summary="accounts and roles"),
     "user_add": Rule(ADMINS, summary="add an account"),
     "user_retire": Rule(ADMINS, summary="retire an account"),
@@ -115,6 +119,13 @@ PERMISSIONS: dict[str, Rule] = {
     ),
     "api_participants": Rule(SITE_READERS, summary="a site's participants (JSON)", per_site=True),
     "api_unblind": Rule(INVESTIGATORS, summary="emergency unblinding (JSON)", per_site=True),
+    "api_calendar": Rule(
+        SITE_READERS, summary="a participant's visit calendar (JSON)", per_site=True
+    ),
+    "api_visit_record": Rule(
+        SITE_WRITERS, summary="record the date of a visit (JSON)", per_site=True
+    ),
+    "api_overdue": Rule(SITE_READERS, summary="a site's overdue visits (JSON)", per_site=True),
 }
 
 

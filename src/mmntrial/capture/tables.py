@@ -14,9 +14,11 @@
 - ``participants``: a randomized patient: subject id, site, screening entry,
   randomization date (day 0) and kit code, never the arm (revision ``0004``);
 - ``emergency_unblindings``: who asked for a participant's arm, when and why (the arm
-  itself is shown to that person once and stored nowhere here; revision ``0004``).
+  itself is shown to that person once and stored nowhere here; revision ``0004``);
+- ``visits``: a scheduled visit of a participant as done: the visit's name and the
+  date it was done, once per participant and visit (revision ``0005``).
 
-Nothing is ever deleted: the migrations (revisions ``0003`` and ``0004``) add triggers
+Nothing is ever deleted: the migrations (revisions ``0003`` to ``0005``) add triggers
 that abort every DELETE. A user is retired and a grant revoked by clearing ``active``,
 an update that the audit trail (:mod:`mmntrial.capture.audit`) records with its
 reason, as every insert and update of these tables.
@@ -121,6 +123,16 @@ emergency_unblindings = Table(
     Column("requested_at_utc", Text, nullable=False),
 )
 
+visits = Table(
+    "visits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("visit", Text, nullable=False),
+    Column("visited_on", Text, nullable=False),
+    UniqueConstraint("participant_id", "visit", name="uq_visits_participant_visit"),
+)
+
 #: Every table of the capture app, by name: the audit trail records changes to these.
 TABLES = {
     table.name: table
@@ -134,5 +146,6 @@ TABLES = {
         allocation_lists,
         participants,
         emergency_unblindings,
+        visits,
     )
 }
