@@ -145,6 +145,7 @@ def test_no_response_a_blinded_role_gets_in_this_flow_names_an_arm(study: str | 
                 "/sites/AMC/participants/AMC-001/unblind", "/sites/UMCU/participants",
                 "/sites/AMC/participants/AMC-001", "/sites/AMC/visits", "/sites/AMC/overdue",
                 "/api/sites/AMC/participants/AMC-001/calendar", "/api/sites/AMC/overdue",
+                "/sites/AMC/participants/AMC-001/visits/M0/assessment",
             ):  # fmt: skip
                 keep(role, f"GET {path}", client.get(path))
             # The arm is shown only as the answer to an emergency unblinding: without a

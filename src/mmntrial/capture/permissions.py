@@ -95,6 +95,10 @@ PERMISSIONS: dict[str, Rule] = {
     "visit_record": Rule(SITE_WRITERS, summary="record the date of a visit", per_site=True),
     "visits_page": Rule(SITE_READERS, summary="a site's participants and visits", per_site=True),
     "overdue_page": Rule(SITE_READERS, summary="a site's overdue visits", per_site=True),
+    "assessment_page": Rule(
+        SITE_READERS, summary="a visit's assessment form (MRC, scales)", per_site=True
+    ),
+    "assessment_save": Rule(SITE_WRITERS, summary="save a visit's assessment form", per_site=True),
     "users_page": Rule(ADMINS, summary="accounts and roles"),
     "user_add": Rule(ADMINS, summary="add an account"),
     "user_retire": Rule(ADMINS, summary="retire an account"),
@@ -124,6 +128,9 @@ PERMISSIONS: dict[str, Rule] = {
     ),
     "api_visit_record": Rule(
         SITE_WRITERS, summary="record the date of a visit (JSON)", per_site=True
+    ),
+    "api_assessment_save": Rule(
+        SITE_WRITERS, summary="save a visit's assessment form (JSON)", per_site=True
     ),
     "api_overdue": Rule(SITE_READERS, summary="a site's overdue visits (JSON)", per_site=True),
 }

@@ -16,7 +16,11 @@
 - ``emergency_unblindings``: who asked for a participant's arm, when and why (the arm
   itself is shown to that person once and stored nowhere here; revision ``0004``);
 - ``visits``: a scheduled visit of a participant as done: the visit's name and the
-  date it was done, once per participant and visit (revision ``0005``).
+  date it was done, once per participant and visit (revision ``0005``);
+- ``assessments``: a measure taken at a participant's visit: its value (the MRC sum,
+  None while grades are missing; a scale's value in the catalogue's unit) and its detail
+  as JSON (the MRC grades and the grades missing; a confirmed plausibility message),
+  once per participant, visit and measure (revision ``0005``).
 
 Nothing is ever deleted: the migrations (revisions ``0003`` to ``0005``) add triggers
 that abort every DELETE. A user is retired and a grant revoked by clearing ``active``,
@@ -26,7 +30,16 @@ reason, as every insert and update of these tables.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from mmntrial.storage.schema import metadata
 
@@ -133,6 +146,20 @@ visits = Table(
     UniqueConstraint("participant_id", "visit", name="uq_visits_participant_visit"),
 )
 
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("visit", Text, nullable=False),
+    Column("measure", Text, nullable=False),
+    Column("value", Float, nullable=True),
+    Column("detail_json", Text, nullable=False),
+    UniqueConstraint(
+        "participant_id", "visit", "measure", name="uq_assessments_participant_visit_measure"
+    ),
+)
+
 #: Every table of the capture app, by name: the audit trail records changes to these.
 TABLES = {
     table.name: table
@@ -147,5 +174,6 @@ TABLES = {
         participants,
         emergency_unblindings,
         visits,
+        assessments,
     )
 }

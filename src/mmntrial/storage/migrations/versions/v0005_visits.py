@@ -1,13 +1,14 @@
-"""The capture app: the visits of the schedule as they were done.
+"""The capture app: the visits of the schedule as they were done, and their assessments.
 
 Revision ID: 0005
 Revises: 0004
 
 One row per participant and scheduled visit, holding the date it was done; the visit
 calendar (:mod:`mmntrial.engine.calendar`) reads these to say which visits are done,
-due or overdue. As in revisions 0003 and 0004, rows are never deleted (triggers abort
-every DELETE and, on PostgreSQL, TRUNCATE, reusing 0003's function) and every insert
-and update is an entry of the audit chain.
+due or overdue. ``assessments`` holds one row per participant, visit and measure
+taken there (the MRC sum with its grades, a scale's value). As in revisions 0003 and
+0004, rows are never deleted (triggers abort every DELETE and, on PostgreSQL, TRUNCATE,
+reusing 0003's function) and every insert and update is an entry of the audit chain.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ down_revision: str | None = "0004"
 branch_labels: str | None = None
 depends_on: str | None = None
 
-NEVER_DELETED = ("visits",)
+NEVER_DELETED = ("visits", "assessments")
 
 
 def upgrade() -> None:
@@ -35,6 +36,24 @@ def upgrade() -> None:
             ["participant_id"], ["participants.id"], name="fk_visits_participant_id_participants"
         ),
         sa.UniqueConstraint("participant_id", "visit", name="uq_visits_participant_visit"),
+    )
+    op.create_table(
+        "assessments",
+        sa.Column("id", sa.Integer, autoincrement=True),
+        sa.Column("participant_id", sa.Integer, nullable=False),
+        sa.Column("visit", sa.Text, nullable=False),
+        sa.Column("measure", sa.Text, nullable=False),
+        sa.Column("value", sa.Float, nullable=True),
+        sa.Column("detail_json", sa.Text, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_assessments"),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participants.id"],
+            name="fk_assessments_participant_id_participants",
+        ),
+        sa.UniqueConstraint(
+            "participant_id", "visit", "measure", name="uq_assessments_participant_visit_measure"
+        ),
     )
     dialect = op.get_bind().dialect.name
     for name in NEVER_DELETED:
