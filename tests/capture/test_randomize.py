@@ -146,6 +146,8 @@ def test_no_response_a_blinded_role_gets_in_this_flow_names_an_arm(study: str | 
                 "/sites/AMC/participants/AMC-001", "/sites/AMC/visits", "/sites/AMC/overdue",
                 "/api/sites/AMC/participants/AMC-001/calendar", "/api/sites/AMC/overdue",
                 "/sites/AMC/participants/AMC-001/visits/M0/assessment",
+                "/sites/AMC/participants/AMC-001/infusions",
+                "/api/sites/AMC/participants/AMC-001/infusions",
             ):  # fmt: skip
                 keep(role, f"GET {path}", client.get(path))
             # The arm is shown only as the answer to an emergency unblinding: without a

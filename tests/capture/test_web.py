@@ -266,6 +266,7 @@ def test_the_api_has_an_openapi_document(study: str | Path) -> None:
         "/api/sites/{site}/participants/{subject}/visits",
         "/api/sites/{site}/overdue",
         "/api/sites/{site}/participants/{subject}/visits/{visit}/assessment",
+        "/api/sites/{site}/participants/{subject}/infusions",
     }
 
 

@@ -105,7 +105,7 @@ def add_routes(app: FastAPI, database: Database, page: Page) -> None:
     ) -> dict[str, Any]:
         """Save a visit's form: ``{"mrc.left.<muscle>": "4-", "value.gnds_upper": "3",
         "confirm.<measure>": "true", "reason": ...}``, as the page's fields."""
-        body = await _json_body(request)
+        body = await json_body(request)
         try:
             with database.write() as conn:
                 protocol = load_study(conn).protocol
@@ -126,7 +126,8 @@ def add_routes(app: FastAPI, database: Database, page: Page) -> None:
         return {m: row["value"] for m, row in saved.items()}
 
 
-async def _json_body(request: Request) -> dict[str, str]:
+async def json_body(request: Request) -> dict[str, str]:
+    """The request's JSON object as the form's fields (values as text), or a 422."""
     try:
         body = await request.json()
     except ValueError:

@@ -99,6 +99,10 @@ PERMISSIONS: dict[str, Rule] = {
         SITE_READERS, summary="a visit's assessment form (MRC, scales)", per_site=True
     ),
     "assessment_save": Rule(SITE_WRITERS, summary="save a visit's assessment form", per_site=True),
+    "infusions_page": Rule(
+        SITE_READERS, summary="a participant's IVIg infusion log", per_site=True
+    ),
+    "infusion_add": Rule(SITE_WRITERS, summary="log an IVIg infusion", per_site=True),
     "users_page": Rule(ADMINS, summary="accounts and roles"),
     "user_add": Rule(ADMINS, summary="add an account"),
     "user_retire": Rule(ADMINS, summary="retire an account"),
@@ -132,6 +136,10 @@ PERMISSIONS: dict[str, Rule] = {
     "api_assessment_save": Rule(
         SITE_WRITERS, summary="save a visit's assessment form (JSON)", per_site=True
     ),
+    "api_infusions": Rule(
+        SITE_READERS, summary="a participant's IVIg infusion log (JSON)", per_site=True
+    ),
+    "api_infusion_add": Rule(SITE_WRITERS, summary="log an IVIg infusion (JSON)", per_site=True),
     "api_overdue": Rule(SITE_READERS, summary="a site's overdue visits (JSON)", per_site=True),
 }
 

@@ -20,7 +20,10 @@
 - ``assessments``: a measure taken at a participant's visit: its value (the MRC sum,
   None while grades are missing; a scale's value in the catalogue's unit) and its detail
   as JSON (the MRC grades and the grades missing; a confirmed plausibility message),
-  once per participant, visit and measure (revision ``0005``).
+  once per participant, visit and measure (revision ``0005``);
+- ``infusions``: the IVIg infusion log: date given, product, lot, route, grams, the
+  weight the dose was calculated on and the prescribed interval, at most one a day per
+  participant (revision ``0005``).
 
 Nothing is ever deleted: the migrations (revisions ``0003`` to ``0005``) add triggers
 that abort every DELETE. A user is retired and a grant revoked by clearing ``active``,
@@ -160,6 +163,23 @@ assessments = Table(
     ),
 )
 
+infusions = Table(
+    "infusions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("given_on", Text, nullable=False),
+    Column("product", Text, nullable=False),
+    Column("lot", Text, nullable=False),
+    Column("route", Text, nullable=False),
+    Column("dose_g", Float, nullable=False),
+    Column("weight_kg", Float, nullable=False),
+    Column("interval_days", Integer, nullable=False),
+    # The plausibility message of a weight confirmed as unusual ("" otherwise).
+    Column("weight_note", Text, nullable=False),
+    UniqueConstraint("participant_id", "given_on", name="uq_infusions_participant_given_on"),
+)
+
 #: Every table of the capture app, by name: the audit trail records changes to these.
 TABLES = {
     table.name: table
@@ -175,5 +195,6 @@ TABLES = {
         emergency_unblindings,
         visits,
         assessments,
+        infusions,
     )
 }
