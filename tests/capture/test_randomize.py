@@ -143,6 +143,11 @@ def test_no_response_a_blinded_role_gets_in_this_flow_names_an_arm(study: str | 
                 f"{base}/eligibility", "/sites/AMC/participants", "/api/sites/AMC/participants",
                 f"/api/sites/AMC/screening/{entry}/eligibility", "/sites/AMC/dispensing",
                 "/sites/AMC/participants/AMC-001/unblind", "/sites/UMCU/participants",
+                "/sites/AMC/participants/AMC-001", "/sites/AMC/visits", "/sites/AMC/overdue",
+                "/api/sites/AMC/participants/AMC-001/calendar", "/api/sites/AMC/overdue",
+                "/sites/AMC/participants/AMC-001/visits/M0/assessment",
+                "/sites/AMC/participants/AMC-001/infusions",
+                "/api/sites/AMC/participants/AMC-001/infusions",
             ):  # fmt: skip
                 keep(role, f"GET {path}", client.get(path))
             # The arm is shown only as the answer to an emergency unblinding: without a

@@ -262,6 +262,11 @@ def test_the_api_has_an_openapi_document(study: str | Path) -> None:
         "/api/sites/{site}/screening/{entry}/randomize",
         "/api/sites/{site}/participants",
         "/api/sites/{site}/participants/{subject}/unblind",
+        "/api/sites/{site}/participants/{subject}/calendar",
+        "/api/sites/{site}/participants/{subject}/visits",
+        "/api/sites/{site}/overdue",
+        "/api/sites/{site}/participants/{subject}/visits/{visit}/assessment",
+        "/api/sites/{site}/participants/{subject}/infusions",
     }
 
 

@@ -1,18 +1,23 @@
 """The capture app: the trial's web app for sites (issue 14), on the one database.
 
 - :mod:`.tables`: study, sites, users, role grants, the screening log, eligibility,
-  allocation lists, participants, emergency unblindings;
+  allocation lists, participants, emergency unblindings, visits, assessments,
+  infusions;
 - :mod:`.audit`: every insert and update, with who, when, old and new values and a
   reason, appended to the hash chain ``audit`` in the same transaction; its check;
   :mod:`.export` streams it to CSV;
 - :mod:`.accounts` (with :mod:`.passwords`), :mod:`.study`, :mod:`.screening`,
   :mod:`.eligibility` (exclusions and the EFNS/PNS 2010 category) and
   :mod:`.allocation` (the study's list, randomization through the ledger, emergency
-  unblinding): what the commands and pages do;
+  unblinding), :mod:`.visits` (visit dates and the calendar), :mod:`.assessments`
+  (a visit's MRC grades and scales, with plausibility verdicts) and :mod:`.infusions`
+  (the IVIg infusion log): what the commands and pages do;
 - :mod:`.permissions`: the one table that decides who may use each route, and
   :mod:`.guard`, which checks it (and CSRF) before every route;
 - :mod:`.web`: the FastAPI app (pages and JSON API); :mod:`.participantsweb` adds the
-  routes of eligibility, randomization, participants and unblinding.
+  routes of eligibility, randomization, participants and unblinding,
+  :mod:`.visits_web`, :mod:`.assessments_web` and :mod:`.infusions_web` those of
+  visits, assessment forms and the infusion log.
 
 See docs/capture.md.
 """

@@ -91,6 +91,18 @@ PERMISSIONS: dict[str, Rule] = {
     "dispensing_page": Rule(
         PHARMACISTS, summary="a site's participants with their arms", per_site=True
     ),
+    "participant_page": Rule(SITE_READERS, summary="a participant's visit calendar", per_site=True),
+    "visit_record": Rule(SITE_WRITERS, summary="record the date of a visit", per_site=True),
+    "visits_page": Rule(SITE_READERS, summary="a site's participants and visits", per_site=True),
+    "overdue_page": Rule(SITE_READERS, summary="a site's overdue visits", per_site=True),
+    "assessment_page": Rule(
+        SITE_READERS, summary="a visit's assessment form (MRC, scales)", per_site=True
+    ),
+    "assessment_save": Rule(SITE_WRITERS, summary="save a visit's assessment form", per_site=True),
+    "infusions_page": Rule(
+        SITE_READERS, summary="a participant's IVIg infusion log", per_site=True
+    ),
+    "infusion_add": Rule(SITE_WRITERS, summary="log an IVIg infusion", per_site=True),
     "users_page": Rule(ADMINS, summary="accounts and roles"),
     "user_add": Rule(ADMINS, summary="add an account"),
     "user_retire": Rule(ADMINS, summary="retire an account"),
@@ -115,6 +127,20 @@ PERMISSIONS: dict[str, Rule] = {
     ),
     "api_participants": Rule(SITE_READERS, summary="a site's participants (JSON)", per_site=True),
     "api_unblind": Rule(INVESTIGATORS, summary="emergency unblinding (JSON)", per_site=True),
+    "api_calendar": Rule(
+        SITE_READERS, summary="a participant's visit calendar (JSON)", per_site=True
+    ),
+    "api_visit_record": Rule(
+        SITE_WRITERS, summary="record the date of a visit (JSON)", per_site=True
+    ),
+    "api_assessment_save": Rule(
+        SITE_WRITERS, summary="save a visit's assessment form (JSON)", per_site=True
+    ),
+    "api_infusions": Rule(
+        SITE_READERS, summary="a participant's IVIg infusion log (JSON)", per_site=True
+    ),
+    "api_infusion_add": Rule(SITE_WRITERS, summary="log an IVIg infusion (JSON)", per_site=True),
+    "api_overdue": Rule(SITE_READERS, summary="a site's overdue visits (JSON)", per_site=True),
 }
 
 

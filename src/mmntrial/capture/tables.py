@@ -14,9 +14,18 @@
 - ``participants``: a randomized patient: subject id, site, screening entry,
   randomization date (day 0) and kit code, never the arm (revision ``0004``);
 - ``emergency_unblindings``: who asked for a participant's arm, when and why (the arm
-  itself is shown to that person once and stored nowhere here; revision ``0004``).
+  itself is shown to that person once and stored nowhere here; revision ``0004``);
+- ``visits``: a scheduled visit of a participant as done: the visit's name and the
+  date it was done, once per participant and visit (revision ``0005``);
+- ``assessments``: a measure taken at a participant's visit: its value (the MRC sum,
+  None while grades are missing; a scale's value in the catalogue's unit) and its detail
+  as JSON (the MRC grades and the grades missing; a confirmed plausibility message),
+  once per participant, visit and measure (revision ``0005``);
+- ``infusions``: the IVIg infusion log: date given, product, lot, route, grams, the
+  weight the dose was calculated on and the prescribed interval, at most one a day per
+  participant (revision ``0005``).
 
-Nothing is ever deleted: the migrations (revisions ``0003`` and ``0004``) add triggers
+Nothing is ever deleted: the migrations (revisions ``0003`` to ``0005``) add triggers
 that abort every DELETE. A user is retired and a grant revoked by clearing ``active``,
 an update that the audit trail (:mod:`mmntrial.capture.audit`) records with its
 reason, as every insert and update of these tables.
@@ -24,7 +33,16 @@ reason, as every insert and update of these tables.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from mmntrial.storage.schema import metadata
 
@@ -121,6 +139,47 @@ emergency_unblindings = Table(
     Column("requested_at_utc", Text, nullable=False),
 )
 
+visits = Table(
+    "visits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("visit", Text, nullable=False),
+    Column("visited_on", Text, nullable=False),
+    UniqueConstraint("participant_id", "visit", name="uq_visits_participant_visit"),
+)
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("visit", Text, nullable=False),
+    Column("measure", Text, nullable=False),
+    Column("value", Float, nullable=True),
+    Column("detail_json", Text, nullable=False),
+    UniqueConstraint(
+        "participant_id", "visit", "measure", name="uq_assessments_participant_visit_measure"
+    ),
+)
+
+infusions = Table(
+    "infusions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("given_on", Text, nullable=False),
+    Column("product", Text, nullable=False),
+    Column("lot", Text, nullable=False),
+    Column("route", Text, nullable=False),
+    Column("dose_g", Float, nullable=False),
+    Column("weight_kg", Float, nullable=False),
+    Column("interval_days", Integer, nullable=False),
+    # The plausibility message of a weight confirmed as unusual ("" otherwise).
+    Column("weight_note", Text, nullable=False),
+    UniqueConstraint("participant_id", "given_on", name="uq_infusions_participant_given_on"),
+)
+
 #: Every table of the capture app, by name: the audit trail records changes to these.
 TABLES = {
     table.name: table
@@ -134,5 +193,8 @@ TABLES = {
         allocation_lists,
         participants,
         emergency_unblindings,
+        visits,
+        assessments,
+        infusions,
     )
 }

@@ -25,7 +25,14 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from starlette.middleware.sessions import SessionMiddleware
 
-from mmntrial.capture import accounts, participantsweb, screening
+from mmntrial.capture import (
+    accounts,
+    assessments_web,
+    infusions_web,
+    participantsweb,
+    screening,
+    visits_web,
+)
 from mmntrial.capture.guard import NotSignedIn, SignedIn, csrf_token, guard
 from mmntrial.capture.passwords import DUMMY_HASH, verify_password
 from mmntrial.capture.permissions import SITE_ROLES, Role
@@ -80,6 +87,9 @@ def create_app(
     _handlers(app)
     _pages(app, database)
     participantsweb.add_routes(app, database, _page, _today, participantsweb.Ledgers(database, key))
+    visits_web.add_routes(app, database, _page, _today)
+    assessments_web.add_routes(app, database, _page)
+    infusions_web.add_routes(app, database, _page, _today)
     _admin(app, database)
     _api(app, database)
     return app

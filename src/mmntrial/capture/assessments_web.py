@@ -1,0 +1,148 @@
+"""The routes of a visit's assessment form: MRC grades and the other scalar scales.
+
+A page (plain re-render: the sum and the missing grades are shown after each submit,
+no script needed) and the JSON API beside it, each named in the permission table.
+Refused values answer 422 naming each field; values that need confirmation answer 422
+with the message and a confirm box, and are saved only once confirmed. No answer here
+holds an arm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from mmntrial.capture import assessments
+from mmntrial.capture.allocation import participant
+from mmntrial.capture.assessments import Unconfirmed
+from mmntrial.capture.eligibility import NotFound
+from mmntrial.capture.guard import SignedIn
+from mmntrial.capture.permissions import Role
+from mmntrial.capture.study import load_study
+from mmntrial.errors import CaptureError
+from mmntrial.storage import Database
+
+Page = Callable[[Request, str, dict[str, Any], int], HTMLResponse]
+
+
+def add_routes(app: FastAPI, database: Database, page: Page) -> None:
+    """Add the routes of this module to ``app``."""
+
+    def user(request: Request) -> SignedIn:
+        signed: SignedIn = request.state.user
+        return signed
+
+    def form_view(
+        request: Request,
+        site: str,
+        subject: str,
+        visit: str,
+        error: CaptureError | None = None,
+        typed: dict[str, str] | None = None,
+    ) -> HTMLResponse:
+        try:
+            with database.read() as conn:
+                protocol = load_study(conn).protocol
+                row = participant(conn, site, subject)
+                form = assessments.visit_form(protocol, visit)
+                saved = assessments.stored(conn, row["id"], visit)
+        except NotFound as missing:
+            raise HTTPException(404, str(missing)) from None
+        except CaptureError as unknown:
+            raise HTTPException(404, str(unknown)) from None
+        values = typed
+        if values is None:  # show what was saved
+            values = {f"value.{m}": str(v["value"]) for m, v in saved.items() if m in form.scalars}
+            for side, grades in (
+                saved.get(assessments.MRC, {}).get("detail", {}).get("grades", {}).items()
+            ):
+                values.update({f"mrc.{side}.{muscle}": f"{g:g}" for muscle, g in grades.items()})
+        mrc = assessments.read_mrc(form, protocol, values)
+        context = {
+            "site": site,
+            "subject": subject,
+            "form": form,
+            "mrc": mrc,
+            "values": values,
+            "saved": bool(saved),
+            "waiting": [v.field for v in error.verdicts] if isinstance(error, Unconfirmed) else [],
+            "can_edit": bool(user(request).roles_at(site) & {Role.INVESTIGATOR, Role.STUDY_NURSE}),
+            "error": str(error) if error else None,
+        }
+        return page(request, "assessment.html", context, 422 if error else 200)
+
+    path = "/sites/{site}/participants/{subject}/visits/{visit}/assessment"
+
+    @app.get(path, name="assessment_page", response_class=HTMLResponse, include_in_schema=False)
+    def show_assessment(request: Request, site: str, subject: str, visit: str) -> HTMLResponse:
+        return form_view(request, site, subject, visit)
+
+    @app.post(path, name="assessment_save", include_in_schema=False)
+    async def save_assessment(request: Request, site: str, subject: str, visit: str) -> Response:
+        typed = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+        try:
+            with database.write() as conn:
+                protocol = load_study(conn).protocol
+                assessments.record(
+                    conn, protocol, site, subject, visit, typed, user(request).username
+                )
+        except NotFound as missing:
+            raise HTTPException(404, str(missing)) from None
+        except CaptureError as error:
+            return form_view(request, site, subject, visit, error, typed)
+        return RedirectResponse(request.url.path, status_code=303)
+
+    @app.post(
+        "/api/sites/{site}/participants/{subject}/visits/{visit}/assessment",
+        name="api_assessment_save",
+        status_code=201,
+    )
+    async def api_assessment_save(
+        request: Request, site: str, subject: str, visit: str
+    ) -> dict[str, Any]:
+        """Save a visit's form: ``{"mrc.left.<muscle>": "4-", "value.gnds_upper": "3",
+        "confirm.<measure>": "true", "reason": ...}``, as the page's fields."""
+        body = await json_body(request)
+        try:
+            with database.write() as conn:
+                protocol = load_study(conn).protocol
+                saved = assessments.record(
+                    conn, protocol, site, subject, visit, body, user(request).username
+                )
+        except NotFound as missing:
+            raise HTTPException(404, [{"field": "subject", "message": str(missing)}]) from None
+        except Unconfirmed as waiting:
+            detail = [
+                {"field": v.field, "message": v.message, "needs_confirmation": True}
+                for v in waiting.verdicts
+            ]
+            raise HTTPException(422, detail) from None
+        except CaptureError as error:
+            field = getattr(error, "field", "reason")
+            raise HTTPException(422, [{"field": field, "message": str(error)}]) from None
+        return {m: row["value"] for m, row in saved.items()}
+
+
+async def json_body(request: Request) -> dict[str, str]:
+    """The request's JSON object as the form's fields (values as text), or a 422."""
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not all(
+        isinstance(v, str | int | float) and not isinstance(v, bool) for v in body.values()
+    ):
+        raise HTTPException(
+            422,
+            [
+                {
+                    "field": "body",
+                    "message": f"body: got {body!r:.200}, expected an object of "
+                    "field names to values as typed (text or numbers)",
+                }
+            ],
+        )
+    return {str(k): str(v) for k, v in body.items()}

@@ -1,0 +1,108 @@
+"""The routes of a participant's IVIg infusion log: the page and the JSON API beside it.
+
+Each named in the permission table. A refused value answers 422 naming its field; an
+unusual weight comes back with a confirm box and is logged only once confirmed. The
+log holds what was given, never an arm: both arms receive IVIg.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from mmntrial.capture import infusions
+from mmntrial.capture.assessments import Unconfirmed
+from mmntrial.capture.assessments_web import json_body
+from mmntrial.capture.eligibility import NotFound
+from mmntrial.capture.guard import SignedIn
+from mmntrial.capture.permissions import Role
+from mmntrial.errors import CaptureError
+from mmntrial.storage import Database
+
+Page = Callable[[Request, str, dict[str, Any], int], HTMLResponse]
+
+
+def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[], date]) -> None:
+    """Add the routes of this module to ``app``."""
+
+    def user(request: Request) -> SignedIn:
+        signed: SignedIn = request.state.user
+        return signed
+
+    def log_view(
+        request: Request,
+        site: str,
+        subject: str,
+        error: CaptureError | None = None,
+        typed: dict[str, str] | None = None,
+    ) -> HTMLResponse:
+        try:
+            with database.read() as conn:
+                logged = infusions.log(conn, site, subject)
+        except NotFound as missing:
+            raise HTTPException(404, str(missing)) from None
+        context = {
+            "site": site,
+            "subject": subject,
+            "log": logged,
+            "values": typed or {},
+            "confirm_weight": isinstance(error, Unconfirmed),
+            "can_edit": bool(user(request).roles_at(site) & {Role.INVESTIGATOR, Role.STUDY_NURSE}),
+            "error": str(error) if error else None,
+        }
+        return page(request, "infusions.html", context, 422 if error else 200)
+
+    path = "/sites/{site}/participants/{subject}/infusions"
+
+    @app.get(path, name="infusions_page", response_class=HTMLResponse, include_in_schema=False)
+    def show_log(request: Request, site: str, subject: str) -> HTMLResponse:
+        return log_view(request, site, subject)
+
+    @app.post(path, name="infusion_add", include_in_schema=False)
+    async def add_infusion(request: Request, site: str, subject: str) -> Response:
+        typed = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+        try:
+            with database.write() as conn:
+                infusions.record(conn, site, subject, typed, user(request).username, today())
+        except NotFound as missing:
+            raise HTTPException(404, str(missing)) from None
+        except CaptureError as error:
+            return log_view(request, site, subject, error, typed)
+        return RedirectResponse(request.url.path, status_code=303)
+
+    api = "/api" + path
+
+    @app.get(api, name="api_infusions")
+    def api_log(site: str, subject: str) -> list[dict[str, Any]]:
+        """The participant's infusions by date, each with its study day."""
+        try:
+            with database.read() as conn:
+                return infusions.log(conn, site, subject)
+        except NotFound as missing:
+            raise HTTPException(404, [{"field": "subject", "message": str(missing)}]) from None
+
+    @app.post(api, name="api_infusion_add", status_code=201)
+    async def api_add(request: Request, site: str, subject: str) -> dict[str, Any]:
+        """Log an infusion: ``given_on``, ``product``, ``lot``, ``route`` (IV or SC),
+        ``dose_g``, ``weight_kg``, ``interval_days`` and, for an unusual weight,
+        ``confirm_weight``."""
+        body = await json_body(request)
+        try:
+            with database.write() as conn:
+                added = infusions.record(conn, site, subject, body, user(request).username, today())
+        except NotFound as missing:
+            raise HTTPException(404, [{"field": "subject", "message": str(missing)}]) from None
+        except Unconfirmed as waiting:
+            detail = [
+                {"field": v.field, "message": v.message, "needs_confirmation": True}
+                for v in waiting.verdicts
+            ]
+            raise HTTPException(422, detail) from None
+        except CaptureError as error:
+            field = getattr(error, "field", "body")
+            raise HTTPException(422, [{"field": field, "message": str(error)}]) from None
+        return added.values()
