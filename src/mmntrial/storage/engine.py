@@ -42,7 +42,11 @@ WRITE_OPTION = "mmntrial_write"
 
 
 def make_engine(url: URL) -> Engine:
-    """An engine on ``url`` (SQLite or PostgreSQL, see :func:`.target.database_url`)."""
+    """An engine on ``url`` (SQLite or PostgreSQL, see :func:`.target.database_url`).
+
+    Write through :func:`write_transaction` only: on SQLite any other transaction of this
+    engine is a read (``query_only``), and a write in it fails.
+    """
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
     return create_engine(url, connect_args={"connect_timeout": 10})
