@@ -129,7 +129,8 @@ def _commit_rate(target: str | Path, commits: int) -> float:
     )
     engine = make_engine(database_url(target))
     try:
-        scratch.create(engine, checkfirst=True)
+        with write_transaction(engine) as conn:  # any other transaction is read-only
+            scratch.create(conn, checkfirst=True)
         start = time.perf_counter()
         for number in range(commits):
             with write_transaction(engine) as conn:

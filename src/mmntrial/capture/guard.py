@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from mmntrial.capture.accounts import Grant, find_user, grants_of
 from mmntrial.capture.permissions import PERMISSIONS, Role, may
@@ -78,17 +79,26 @@ async def _check_csrf(request: Request) -> None:
         )
 
 
-def signed_in(request: Request, database: Database) -> SignedIn | None:
-    """The active user of the session with their active roles, or None."""
-    username = request.session.get("user")
-    if not isinstance(username, str):
-        return None
+@dataclass(frozen=True)
+class _Looked:
+    """What one read transaction found for a request: its user, and whether its site exists."""
+
+    user: SignedIn | None
+    site_exists: bool
+
+
+def _look_up(database: Database, username: str, site: str | None) -> _Looked:
+    # One read transaction for the user, their grants and the site: each transaction is a
+    # round trip (and a BEGIN/COMMIT) that every request would pay.
     with database.read() as conn:
         row = find_user(conn, username)
         if row is None or not row["active"]:
-            return None
+            return _Looked(None, False)
         grants = tuple(grants_of(conn, int(row["id"])))
-    return SignedIn(username, grants)
+        exists = site is None or (
+            conn.execute(select(sites.c.id).where(sites.c.code == site)).first() is not None
+        )
+    return _Looked(SignedIn(username, grants), exists)
 
 
 async def guard(request: Request) -> None:
@@ -101,19 +111,24 @@ async def guard(request: Request) -> None:
         await _check_csrf(request)
     if rule.public:
         return
-    database: Database = request.app.state.database
-    user = signed_in(request, database)
+    named = request.path_params.get("site") if rule.per_site else None
+    site = named if isinstance(named, str) else None
+    username = request.session.get("user")
+    looked = _Looked(None, False)
+    if isinstance(username, str):
+        # The database is read in a worker thread: on the event loop, a read waiting for
+        # the disk would hold up every other request of the server.
+        database: Database = request.app.state.database
+        looked = await run_in_threadpool(_look_up, database, username, site)
+    user = looked.user
     if user is None:
         if request.url.path.startswith("/api/"):
             raise HTTPException(401, "sign in first (POST /login)")
         raise NotSignedIn
-    site = request.path_params.get("site") if rule.per_site else None
-    if rule.per_site:
-        if not isinstance(site, str):
-            raise HTTPException(403, "this per-site route names no site")
-        with database.read() as conn:
-            if conn.execute(select(sites.c.id).where(sites.c.code == site)).first() is None:
-                raise HTTPException(404, f"site: got {site!r}, expected a site of the study")
+    if rule.per_site and site is None:
+        raise HTTPException(403, "this per-site route names no site")
+    if not looked.site_exists:
+        raise HTTPException(404, f"site: got {site!r}, expected a site of the study")
     roles = user.roles_at(site)
     if not may(roles, rule):
         held = ", ".join(sorted(roles)) or "no role"

@@ -18,6 +18,8 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from mmntrial.capture import allocation, eligibility
 from mmntrial.capture.allocation import AlreadyParticipant
@@ -160,7 +162,12 @@ def add_routes(
 
     @app.post(path, name="eligibility_save", include_in_schema=False)
     async def save_eligibility(request: Request, site: str, entry: int) -> Response:
-        form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+        # The save waits for the write lock: off the event loop (see mmntrial.capture.web).
+        form = await request.form()
+        return await run_in_threadpool(saved_eligibility, request, site, entry, form)
+
+    def saved_eligibility(request: Request, site: str, entry: int, sent: FormData) -> Response:
+        form = {k: str(v) for k, v in sent.items() if k != "csrf_token"}
         try:
             with database.write() as conn:
                 study = load_study(conn)
@@ -234,7 +241,9 @@ def add_routes(
 
     @app.post(unblind_path, name="unblind", include_in_schema=False)
     async def unblind(request: Request, site: str, subject: str) -> Response:
-        form = await request.form()
+        return await run_in_threadpool(unblinded, request, site, subject, await request.form())
+
+    def unblinded(request: Request, site: str, subject: str, form: FormData) -> Response:
         context: dict[str, Any] = {"site": site, "subject": subject, "arm": None, "label": None}
         try:
             arm, label = do_unblind(request, site, subject, form.get("reason"))

@@ -6,6 +6,12 @@ cookie (itsdangerous, through Starlette's session middleware: HttpOnly, SameSite
 holding the user name and the CSRF token; the signing key is drawn when the app starts,
 so a restart signs everyone out and no key is stored anywhere.
 
+A route that waits for the database or the CPU (a read, a save, a password hash) runs
+in a worker thread, never on the server's event loop: a plain ``def`` route does so by
+itself (FastAPI's threadpool), and an ``async`` route, which must await its form, hands
+the rest to :func:`starlette.concurrency.run_in_threadpool`. On the event loop, one
+request waiting for the write lock would hold up every other request.
+
 Bad input on a form shows the form again with the message and the values typed (422);
 on the API it is a 422 whose ``detail`` names the field, the value and what was
 expected. A refused permission is 403, an unknown site 404, never a 5xx.
@@ -23,6 +29,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.middleware.sessions import SessionMiddleware
 
 from mmntrial.capture import (
@@ -132,7 +140,9 @@ def _pages(app: FastAPI, database: Database) -> None:
 
     @app.post("/login", name="login", include_in_schema=False)
     async def login(request: Request) -> Response:
-        form = await request.form()
+        return await run_in_threadpool(sign_in, request, await request.form())
+
+    def sign_in(request: Request, form: FormData) -> Response:
         username = str(form.get("username", ""))
         password = str(form.get("password", ""))
         with database.read() as conn:
@@ -188,7 +198,9 @@ def _pages(app: FastAPI, database: Database) -> None:
 
     @app.post("/sites/{site}/screening", name="screening_add", include_in_schema=False)
     async def add_screening(request: Request, site: str) -> Response:
-        form = await request.form()
+        return await run_in_threadpool(save_screening, request, site, await request.form())
+
+    def save_screening(request: Request, site: str, form: FormData) -> Response:
         values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
         try:
             with database.write() as conn:
@@ -224,7 +236,9 @@ def _admin(app: FastAPI, database: Database) -> None:
         return users_page(request)
 
     async def change(request: Request, action: Any) -> Response:
-        form = await request.form()
+        return await run_in_threadpool(changed, request, action, await request.form())
+
+    def changed(request: Request, action: Any, form: FormData) -> Response:
         values = {k: str(v) for k, v in form.items() if k not in ("csrf_token", "password")}
         try:
             with database.write() as conn:

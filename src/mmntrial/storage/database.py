@@ -20,7 +20,7 @@ from sqlalchemy import URL, Connection, Engine
 from sqlalchemy.exc import DatabaseError
 
 from mmntrial.errors import StorageError
-from mmntrial.storage.engine import make_engine, write_transaction
+from mmntrial.storage.engine import make_engine, read_transaction, write_transaction
 from mmntrial.storage.migrate import current_revisions, refuse_foreign_tables, upgrade
 from mmntrial.storage.sqlitefile import prepare
 from mmntrial.storage.target import database_url, shown
@@ -90,8 +90,12 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A transaction for reading (on SQLite it, too, takes the write lock at once)."""
-        with self.engine.begin() as conn:
+        """A transaction for reading only: one snapshot, and no lock a writer waits for.
+
+        A write in it fails (SQLite ``query_only``, PostgreSQL ``READ ONLY``); see
+        :mod:`mmntrial.storage.engine`.
+        """
+        with read_transaction(self.engine) as conn:
             yield conn
 
     def close(self) -> None:
