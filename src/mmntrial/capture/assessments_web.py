@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from mmntrial.capture import assessments
 from mmntrial.capture.allocation import participant
@@ -83,6 +84,11 @@ def add_routes(app: FastAPI, database: Database, page: Page) -> None:
     @app.post(path, name="assessment_save", include_in_schema=False)
     async def save_assessment(request: Request, site: str, subject: str, visit: str) -> Response:
         typed = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+        return await run_in_threadpool(_save_assessment_now, request, site, subject, visit, typed)
+
+    def _save_assessment_now(
+        request: Request, site: str, subject: str, visit: str, typed: dict[str, str]
+    ) -> Response:
         try:
             with database.write() as conn:
                 protocol = load_study(conn).protocol
@@ -106,6 +112,13 @@ def add_routes(app: FastAPI, database: Database, page: Page) -> None:
         """Save a visit's form: ``{"mrc.left.<muscle>": "4-", "value.gnds_upper": "3",
         "confirm.<measure>": "true", "reason": ...}``, as the page's fields."""
         body = await json_body(request)
+        return await run_in_threadpool(
+            _api_assessment_save_now, request, site, subject, visit, body
+        )
+
+    def _api_assessment_save_now(
+        request: Request, site: str, subject: str, visit: str, body: dict[str, str]
+    ) -> dict[str, Any]:
         try:
             with database.write() as conn:
                 protocol = load_study(conn).protocol

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from mmntrial.capture import infusions
 from mmntrial.capture.assessments import Unconfirmed
@@ -65,6 +66,11 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
     @app.post(path, name="infusion_add", include_in_schema=False)
     async def add_infusion(request: Request, site: str, subject: str) -> Response:
         typed = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+        return await run_in_threadpool(_add_infusion_now, request, site, subject, typed)
+
+    def _add_infusion_now(
+        request: Request, site: str, subject: str, typed: dict[str, str]
+    ) -> Response:
         try:
             with database.write() as conn:
                 infusions.record(conn, site, subject, typed, user(request).username, today())
@@ -91,6 +97,11 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
         ``dose_g``, ``weight_kg``, ``interval_days`` and, for an unusual weight,
         ``confirm_weight``."""
         body = await json_body(request)
+        return await run_in_threadpool(_api_add_now, request, site, subject, body)
+
+    def _api_add_now(
+        request: Request, site: str, subject: str, body: dict[str, str]
+    ) -> dict[str, Any]:
         try:
             with database.write() as conn:
                 added = infusions.record(conn, site, subject, body, user(request).username, today())

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from mmntrial.capture import visits
 from mmntrial.capture.eligibility import NotFound
@@ -91,6 +92,11 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
     @app.post(base + "/visits", name="visit_record", include_in_schema=False)
     async def record_visit(request: Request, site: str, subject: str) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+        return await run_in_threadpool(_record_visit_now, request, site, subject, form)
+
+    def _record_visit_now(
+        request: Request, site: str, subject: str, form: dict[str, str]
+    ) -> Response:
         try:
             with database.write() as conn:
                 protocol = load_study(conn).protocol
