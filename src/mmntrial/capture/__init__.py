@@ -17,7 +17,8 @@
 - :mod:`.web`: the FastAPI app (pages and JSON API); :mod:`.participantsweb` adds the
   routes of eligibility, randomization, participants and unblinding,
   :mod:`.visits_web`, :mod:`.assessments_web` and :mod:`.infusions_web` those of
-  visits, assessment forms and the infusion log.
+  visits, assessment forms and the infusion log; :mod:`.routes` holds what they share
+  (the page renderer's type, a JSON body as form fields, the API's 4xx for a user error).
 
 See docs/capture.md.
 """

@@ -9,7 +9,6 @@ holds an arm.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -20,21 +19,15 @@ from mmntrial.capture import assessments
 from mmntrial.capture.allocation import participant
 from mmntrial.capture.assessments import Unconfirmed
 from mmntrial.capture.eligibility import NotFound
-from mmntrial.capture.guard import SignedIn
-from mmntrial.capture.permissions import Role
+from mmntrial.capture.guard import may_use, signed_in
+from mmntrial.capture.routes import Page, api_errors, json_body
 from mmntrial.capture.study import load_study
 from mmntrial.errors import CaptureError
 from mmntrial.storage import Database
 
-Page = Callable[[Request, str, dict[str, Any], int], HTMLResponse]
-
 
 def add_routes(app: FastAPI, database: Database, page: Page) -> None:
     """Add the routes of this module to ``app``."""
-
-    def user(request: Request) -> SignedIn:
-        signed: SignedIn = request.state.user
-        return signed
 
     def form_view(
         request: Request,
@@ -70,7 +63,7 @@ def add_routes(app: FastAPI, database: Database, page: Page) -> None:
             "values": values,
             "saved": bool(saved),
             "waiting": [v.field for v in error.verdicts] if isinstance(error, Unconfirmed) else [],
-            "can_edit": bool(user(request).roles_at(site) & {Role.INVESTIGATOR, Role.STUDY_NURSE}),
+            "can_edit": may_use(request, "assessment_save", site),
             "error": str(error) if error else None,
         }
         return page(request, "assessment.html", context, 422 if error else 200)
@@ -93,7 +86,7 @@ def add_routes(app: FastAPI, database: Database, page: Page) -> None:
             with database.write() as conn:
                 protocol = load_study(conn).protocol
                 assessments.record(
-                    conn, protocol, site, subject, visit, typed, user(request).username
+                    conn, protocol, site, subject, visit, typed, signed_in(request).username
                 )
         except NotFound as missing:
             raise HTTPException(404, str(missing)) from None
@@ -119,43 +112,9 @@ def add_routes(app: FastAPI, database: Database, page: Page) -> None:
     def _api_assessment_save_now(
         request: Request, site: str, subject: str, visit: str, body: dict[str, str]
     ) -> dict[str, Any]:
-        try:
-            with database.write() as conn:
-                protocol = load_study(conn).protocol
-                saved = assessments.record(
-                    conn, protocol, site, subject, visit, body, user(request).username
-                )
-        except NotFound as missing:
-            raise HTTPException(404, [{"field": "subject", "message": str(missing)}]) from None
-        except Unconfirmed as waiting:
-            detail = [
-                {"field": v.field, "message": v.message, "needs_confirmation": True}
-                for v in waiting.verdicts
-            ]
-            raise HTTPException(422, detail) from None
-        except CaptureError as error:
-            field = getattr(error, "field", "reason")
-            raise HTTPException(422, [{"field": field, "message": str(error)}]) from None
+        with api_errors("reason"), database.write() as conn:
+            protocol = load_study(conn).protocol
+            saved = assessments.record(
+                conn, protocol, site, subject, visit, body, signed_in(request).username
+            )
         return {m: row["value"] for m, row in saved.items()}
-
-
-async def json_body(request: Request) -> dict[str, str]:
-    """The request's JSON object as the form's fields (values as text), or a 422."""
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or not all(
-        isinstance(v, str | int | float) and not isinstance(v, bool) for v in body.values()
-    ):
-        raise HTTPException(
-            422,
-            [
-                {
-                    "field": "body",
-                    "message": f"body: got {body!r:.200}, expected an object of "
-                    "field names to values as typed (text or numbers)",
-                }
-            ],
-        )
-    return {str(k): str(v) for k, v in body.items()}

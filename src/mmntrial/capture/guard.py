@@ -48,6 +48,18 @@ class SignedIn:
         return [s for s in every if any(g.site == s for g in self.grants)]
 
 
+def signed_in(request: Request) -> SignedIn:
+    """The user the guard let through to this route (set before every route runs)."""
+    user: SignedIn = request.state.user
+    return user
+
+
+def may_use(request: Request, route: str, site: str | None) -> bool:
+    """Whether the signed-in user may use ``route`` at ``site``, as the permission table
+    says: a page offers a form only to those who may post it."""
+    return may(signed_in(request).roles_at(site), PERMISSIONS[route])
+
+
 class NotSignedIn(Exception):
     """A page asked for without a session: the app answers with the sign-in page."""
 

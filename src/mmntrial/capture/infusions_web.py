@@ -17,22 +17,15 @@ from starlette.concurrency import run_in_threadpool
 
 from mmntrial.capture import infusions
 from mmntrial.capture.assessments import Unconfirmed
-from mmntrial.capture.assessments_web import json_body
 from mmntrial.capture.eligibility import NotFound
-from mmntrial.capture.guard import SignedIn
-from mmntrial.capture.permissions import Role
+from mmntrial.capture.guard import may_use, signed_in
+from mmntrial.capture.routes import Page, api_errors, json_body
 from mmntrial.errors import CaptureError
 from mmntrial.storage import Database
-
-Page = Callable[[Request, str, dict[str, Any], int], HTMLResponse]
 
 
 def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[], date]) -> None:
     """Add the routes of this module to ``app``."""
-
-    def user(request: Request) -> SignedIn:
-        signed: SignedIn = request.state.user
-        return signed
 
     def log_view(
         request: Request,
@@ -52,7 +45,7 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
             "log": logged,
             "values": typed or {},
             "confirm_weight": isinstance(error, Unconfirmed),
-            "can_edit": bool(user(request).roles_at(site) & {Role.INVESTIGATOR, Role.STUDY_NURSE}),
+            "can_edit": may_use(request, "infusion_add", site),
             "error": str(error) if error else None,
         }
         return page(request, "infusions.html", context, 422 if error else 200)
@@ -73,7 +66,7 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
     ) -> Response:
         try:
             with database.write() as conn:
-                infusions.record(conn, site, subject, typed, user(request).username, today())
+                infusions.record(conn, site, subject, typed, signed_in(request).username, today())
         except NotFound as missing:
             raise HTTPException(404, str(missing)) from None
         except CaptureError as error:
@@ -102,18 +95,7 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
     def _api_add_now(
         request: Request, site: str, subject: str, body: dict[str, str]
     ) -> dict[str, Any]:
-        try:
-            with database.write() as conn:
-                added = infusions.record(conn, site, subject, body, user(request).username, today())
-        except NotFound as missing:
-            raise HTTPException(404, [{"field": "subject", "message": str(missing)}]) from None
-        except Unconfirmed as waiting:
-            detail = [
-                {"field": v.field, "message": v.message, "needs_confirmation": True}
-                for v in waiting.verdicts
-            ]
-            raise HTTPException(422, detail) from None
-        except CaptureError as error:
-            field = getattr(error, "field", "body")
-            raise HTTPException(422, [{"field": field, "message": str(error)}]) from None
+        with api_errors("body"), database.write() as conn:
+            username = signed_in(request).username
+            added = infusions.record(conn, site, subject, body, username, today())
         return added.values()

@@ -24,15 +24,14 @@ from starlette.datastructures import FormData
 from mmntrial.capture import allocation, eligibility
 from mmntrial.capture.allocation import AlreadyParticipant
 from mmntrial.capture.eligibility import NotFound
-from mmntrial.capture.guard import SignedIn
+from mmntrial.capture.guard import may_use, signed_in
 from mmntrial.capture.permissions import Role
+from mmntrial.capture.routes import Page
 from mmntrial.capture.study import load_study
 from mmntrial.errors import CaptureError
 from mmntrial.randomization.ledger import Ledger
 from mmntrial.randomization.lists import AllocationList
 from mmntrial.storage import Database
-
-Page = Callable[[Request, str, dict[str, Any], int], HTMLResponse]
 
 NO_KEY = (
     "key: got none, expected the list file (the sealed key) given to the server at start "
@@ -106,10 +105,6 @@ def add_routes(
 ) -> None:
     """Add the routes of this module to ``app``."""
 
-    def user(request: Request) -> SignedIn:
-        signed: SignedIn = request.state.user
-        return signed
-
     def arm_labels() -> dict[str, str]:
         with database.read() as conn:
             return {arm.name: arm.label for arm in load_study(conn).protocol.arms}
@@ -145,7 +140,7 @@ def add_routes(
             "segment_fields": eligibility.SEGMENT_FIELDS,
             "rows": range(eligibility.FORM_SEGMENTS),
             "participant": done[0] if done else None,
-            "can_edit": bool(user(request).roles_at(site) & {Role.INVESTIGATOR, Role.STUDY_NURSE}),
+            "can_edit": may_use(request, "eligibility_save", site),
             "error": str(error) if error else None,
             "values": values or {},
         }
@@ -176,7 +171,9 @@ def add_routes(
                 checked = eligibility.checked_assessment(
                     data, study.protocol, date.fromisoformat(screened["screened_on"]), today()
                 )
-                eligibility.record(conn, entry, checked, user(request).username, form.get("reason"))
+                eligibility.record(
+                    conn, entry, checked, signed_in(request).username, form.get("reason")
+                )
         except NotFound as error:
             raise HTTPException(404, str(error)) from None
         except CaptureError as error:
@@ -198,12 +195,14 @@ def add_routes(
     def do_randomize(request: Request, site: str, entry: int) -> allocation.Participant:
         ledger = ledgers.current()
         with database.write() as conn:
-            return allocation.randomize(conn, ledger, site, entry, user(request).username, today())
+            return allocation.randomize(
+                conn, ledger, site, entry, signed_in(request).username, today()
+            )
 
     def participants_view(request: Request, site: str) -> HTMLResponse:
         with database.read() as conn:
             listed = allocation.site_participants(conn, site)
-        can_unblind = Role.INVESTIGATOR in user(request).roles_at(site)
+        can_unblind = Role.INVESTIGATOR in signed_in(request).roles_at(site)
         context = {"site": site, "participants": listed, "can_unblind": can_unblind}
         return page(request, "participants.html", context, 200)
 
@@ -235,7 +234,7 @@ def add_routes(
         with database.write() as conn:
             arm = allocation.unblind(
                 conn, ledger, site, subject, reason if isinstance(reason, str) else "",
-                user(request).username,
+                signed_in(request).username,
             )  # fmt: skip
         return arm, arm_labels()[arm]
 
@@ -318,7 +317,7 @@ def add_routes(
                     date.fromisoformat(screened["screened_on"]),
                     today(),
                 )
-                eligibility.record(conn, entry, checked, user(request).username, body.reason)
+                eligibility.record(conn, entry, checked, signed_in(request).username, body.reason)
         except CaptureError as error:
             raise _api_error(error) from None
         return {

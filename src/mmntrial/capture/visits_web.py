@@ -19,14 +19,12 @@ from starlette.concurrency import run_in_threadpool
 
 from mmntrial.capture import visits
 from mmntrial.capture.eligibility import NotFound
-from mmntrial.capture.guard import SignedIn
-from mmntrial.capture.permissions import Role
+from mmntrial.capture.guard import may_use, signed_in
+from mmntrial.capture.routes import Page, api_errors
 from mmntrial.capture.study import load_study
 from mmntrial.engine.calendar import VisitCalendar
 from mmntrial.errors import CaptureError
 from mmntrial.storage import Database
-
-Page = Callable[[Request, str, dict[str, Any], int], HTMLResponse]
 
 
 class VisitIn(BaseModel):
@@ -57,10 +55,6 @@ def calendar_json(cal: VisitCalendar) -> list[dict[str, Any]]:
 def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[], date]) -> None:
     """Add the routes of this module to ``app``."""
 
-    def user(request: Request) -> SignedIn:
-        signed: SignedIn = request.state.user
-        return signed
-
     def participant_view(
         request: Request,
         site: str,
@@ -77,7 +71,7 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
             "site": site,
             "subject": subject,
             "calendar": cal,
-            "can_edit": bool(user(request).roles_at(site) & {Role.INVESTIGATOR, Role.STUDY_NURSE}),
+            "can_edit": may_use(request, "visit_record", site),
             "error": str(error) if error else None,
             "values": values or {},
         }
@@ -100,7 +94,9 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
         try:
             with database.write() as conn:
                 protocol = load_study(conn).protocol
-                visits.record(conn, protocol, site, subject, form, user(request).username, today())
+                visits.record(
+                    conn, protocol, site, subject, form, signed_in(request).username, today()
+                )
         except NotFound as missing:
             raise HTTPException(404, str(missing)) from None
         except CaptureError as error:
@@ -155,17 +151,11 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
     ) -> dict[str, Any]:
         """Record the date a visit was done (a changed date needs a reason)."""
         form = {"visit": body.visit, "visited_on": body.visited_on, "reason": body.reason or ""}
-        try:
-            with database.write() as conn:
-                protocol = load_study(conn).protocol
-                on = visits.record(
-                    conn, protocol, site, subject, form, user(request).username, today()
-                )
-        except NotFound as missing:
-            raise HTTPException(404, [{"field": "subject", "message": str(missing)}]) from None
-        except CaptureError as error:
-            field = getattr(error, "field", "reason")
-            raise HTTPException(422, [{"field": field, "message": str(error)}]) from None
+        with api_errors("reason"), database.write() as conn:
+            protocol = load_study(conn).protocol
+            on = visits.record(
+                conn, protocol, site, subject, form, signed_in(request).username, today()
+            )
         return {"subject": subject, "visit": body.visit, "visited_on": on.isoformat()}
 
     @app.get(api + "/overdue", name="api_overdue")

@@ -41,7 +41,7 @@ from mmntrial.capture import (
     screening,
     visits_web,
 )
-from mmntrial.capture.guard import NotSignedIn, SignedIn, csrf_token, guard
+from mmntrial.capture.guard import NotSignedIn, csrf_token, guard, may_use, signed_in
 from mmntrial.capture.passwords import DUMMY_HASH, verify_password
 from mmntrial.capture.permissions import SITE_ROLES, Role
 from mmntrial.capture.study import all_sites, load_study
@@ -103,11 +103,6 @@ def create_app(
     return app
 
 
-def _user(request: Request) -> SignedIn:
-    user: SignedIn = request.state.user
-    return user
-
-
 def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     context = {"csrf": csrf_token(request), "user": getattr(request.state, "user", None), **context}
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
@@ -163,7 +158,7 @@ def _pages(app: FastAPI, database: Database) -> None:
 
     @app.get("/", name="home", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> HTMLResponse:
-        user = _user(request)
+        user = signed_in(request)
         with database.read() as conn:
             study = load_study(conn)
             every = all_sites(conn)
@@ -176,7 +171,7 @@ def _pages(app: FastAPI, database: Database) -> None:
         with database.read() as conn:
             study = load_study(conn)
             log = screening.site_log(conn, site)
-        can_add = bool(_user(request).roles_at(site) & {Role.INVESTIGATOR, Role.STUDY_NURSE})
+        can_add = may_use(request, "screening_add", site)
         context = {
             "site": site,
             "log": log,
@@ -206,7 +201,7 @@ def _pages(app: FastAPI, database: Database) -> None:
             with database.write() as conn:
                 exclusions = load_study(conn).exclusion_codes()
                 entry = screening.checked_screening(values, exclusions, _today())
-                screening.record(conn, site, entry, _user(request).username)
+                screening.record(conn, site, entry, signed_in(request).username)
         except CaptureError as error:
             return screening_page(request, site, str(error), values, 422)
         return RedirectResponse(f"/sites/{site}/screening", status_code=303)
@@ -242,7 +237,7 @@ def _admin(app: FastAPI, database: Database) -> None:
         values = {k: str(v) for k, v in form.items() if k not in ("csrf_token", "password")}
         try:
             with database.write() as conn:
-                action(conn, {k: str(v) for k, v in form.items()}, _user(request).username)
+                action(conn, {k: str(v) for k, v in form.items()}, signed_in(request).username)
         except CaptureError as error:
             return users_page(request, str(error), values)
         return RedirectResponse("/admin/users", status_code=303)
@@ -289,7 +284,7 @@ def _api(app: FastAPI, database: Database) -> None:
     @app.get("/api/study", name="api_study")
     def api_study(request: Request) -> dict[str, Any]:
         """The study's protocol and the sites the signed-in user may open."""
-        user = _user(request)
+        user = signed_in(request)
         with database.read() as conn:
             study = load_study(conn)
             every = all_sites(conn)
@@ -314,7 +309,7 @@ def _api(app: FastAPI, database: Database) -> None:
             with database.write() as conn:
                 exclusions = load_study(conn).exclusion_codes()
                 entry = screening.checked_screening(body.model_dump(), exclusions, _today())
-                record = screening.record(conn, site, entry, _user(request).username)
+                record = screening.record(conn, site, entry, signed_in(request).username)
         except CaptureError as error:
             field = getattr(error, "field", "body")
             raise HTTPException(422, [{"field": field, "message": str(error)}]) from None

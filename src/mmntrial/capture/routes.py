@@ -1,0 +1,60 @@
+"""What the route modules of the capture app share: the page renderer's type, a JSON
+body read as a form's fields, and the API's answer to a user error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from mmntrial.capture.assessments import Unconfirmed
+from mmntrial.capture.eligibility import NotFound
+from mmntrial.errors import CaptureError
+
+Page = Callable[[Request, str, dict[str, Any], int], HTMLResponse]
+"""Renders a template with the session's CSRF token and user (``mmntrial.capture.web``)."""
+
+
+@contextmanager
+def api_errors(field: str) -> Iterator[None]:
+    """An API route's user errors as 4xx answers whose ``detail`` names the field: an
+    unknown subject is a 404, a value awaiting confirmation or a refused one a 422
+    (``field`` names the error that names none itself)."""
+    try:
+        yield
+    except NotFound as missing:
+        raise HTTPException(404, [{"field": "subject", "message": str(missing)}]) from None
+    except Unconfirmed as waiting:
+        detail = [
+            {"field": v.field, "message": v.message, "needs_confirmation": True}
+            for v in waiting.verdicts
+        ]
+        raise HTTPException(422, detail) from None
+    except CaptureError as error:
+        named = getattr(error, "field", field)
+        raise HTTPException(422, [{"field": named, "message": str(error)}]) from None
+
+
+async def json_body(request: Request) -> dict[str, str]:
+    """The request's JSON object as the form's fields (values as text), or a 422."""
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not all(
+        isinstance(v, str | int | float) and not isinstance(v, bool) for v in body.values()
+    ):
+        raise HTTPException(
+            422,
+            [
+                {
+                    "field": "body",
+                    "message": f"body: got {body!r:.200}, expected an object of "
+                    "field names to values as typed (text or numbers)",
+                }
+            ],
+        )
+    return {str(k): str(v) for k, v in body.items()}
