@@ -61,6 +61,44 @@ def test_a_password_is_never_taken_from_the_command_line(
     assert not (tmp_path / "s.db").exists()
 
 
+@pytest.mark.parametrize(
+    ("password", "protocol", "message"),
+    [
+        ("short", "piepers-2007", "password: got 5 characters"),
+        ("correct horse battery", "nope", "PROTO-E001"),
+    ],
+)
+def test_a_refused_study_init_leaves_no_database_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, password: str, protocol: str, message: str
+) -> None:
+    monkeypatch.setenv("MMNTRIAL_PASSWORD", password)
+    path = tmp_path / "s.db"
+    code, out = run_main(
+        ["study", "init", "--protocol", protocol, "--db", str(path), "--site", "AMC",
+         "--admin", "alice"]
+    )  # fmt: skip
+    assert code == 2
+    assert message in out
+    assert not path.exists()
+
+
+def test_commands_refuse_a_database_without_a_study(tmp_path: Path) -> None:
+    # A database mmntrial made for something else (here: a ledger) holds no study: users
+    # added to it would belong to no trial.
+    from mmntrial.storage import Database
+
+    path = tmp_path / "ledger.db"
+    Database.open(str(path)).close()
+    for command in (
+        ["users", "add", "--db", str(path), "--user", "bob", "--role", "monitor"],
+        ["audit", "verify", "--db", str(path)],
+    ):
+        code, out = run_main(command)
+        assert code == 2, command
+        assert "--db: got a database without a study" in out
+    assert raw(str(path), "SELECT count(*) FROM users") == [(0,)]
+
+
 def test_users_add_revoke_retire_are_audited(db: str) -> None:
     assert run_main(["users", "add", "--db", db, "--user", "nina", "--role", "study_nurse",
                      "--site", "AMC"])[0] == 0  # fmt: skip

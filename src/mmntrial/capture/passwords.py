@@ -18,14 +18,19 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 200
 
 
-def hash_password(password: str) -> str:
-    """The argon2id hash of ``password``; a :class:`CaptureError` for a weak one."""
+def check_password(password: str) -> str:
+    """``password`` when its length is acceptable; a :class:`CaptureError` otherwise."""
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise CaptureError(
             f"password: got {len(password)} characters, expected {MIN_PASSWORD} to "
             f"{MAX_PASSWORD} (the password itself is never shown)"
         )
-    return _HASHER.hash(password)
+    return password
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of ``password``; a :class:`CaptureError` for a weak one."""
+    return _HASHER.hash(check_password(password))
 
 
 def verify_password(stored: str, password: str) -> bool:

@@ -8,10 +8,12 @@ from typing import Annotated
 import typer
 
 from mmntrial.capture import allocation
+from mmntrial.capture.passwords import check_password
 from mmntrial.capture.study import all_sites, init_study, load_study, site_codes
 from mmntrial.cli.studydb import DbOpt, open_existing, operator, read_password
 from mmntrial.errors import CaptureError
 from mmntrial.identifiers import checked_identifier
+from mmntrial.protocol.loader import load_protocol
 from mmntrial.randomization.slots import SlotList, read_either
 from mmntrial.storage import Database
 
@@ -33,7 +35,10 @@ def init(
     """Store the protocol, the sites and the first admin (password: MMNTRIAL_PASSWORD or asked)."""
     codes = site_codes(site)
     name = checked_identifier("--admin", admin, CaptureError)
-    password = read_password(name)
+    # Everything that can be checked without the database is checked before it is
+    # opened: opening creates it, and a refused init must not leave an empty one behind.
+    password = check_password(read_password(name))
+    load_protocol(protocol)
     with Database.open(db) as database, database.write() as conn:
         made = init_study(conn, protocol, codes, name, password)
     typer.echo(f"study: protocol {made.protocol_name} (content hash {made.protocol_hash[:16]}...)")

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from mmntrial.capture.study import load_study
 from mmntrial.errors import CaptureError
 from mmntrial.storage import Database
 
@@ -28,10 +29,18 @@ DbOpt = Annotated[
 
 
 def open_existing(db: str) -> Database:
-    """The study's database at ``db``; refused (not created) when it does not exist."""
-    return Database.open(
+    """The study's database at ``db``; refused (not created) when it does not exist, and
+    when it holds no study (users, lists and an audit need the study they belong to)."""
+    database = Database.open(
         db, create=False, expected="a study database (create one with `mmntrial study init`)"
     )
+    try:
+        with database.read() as conn:
+            load_study(conn)
+    except CaptureError:
+        database.close()
+        raise
+    return database
 
 
 def operator() -> str:
