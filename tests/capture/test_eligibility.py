@@ -24,6 +24,7 @@ from tests.capture.trial_setup import (
     TODAY,
     assessment,
     enrol,
+    with_list,
 )
 from tests.capture.web_client import app_client, sign_in
 
@@ -182,3 +183,24 @@ def test_only_an_enrolled_entry_of_the_site_is_assessed(study: str | Path) -> No
         )
         assert answer.status_code == 404
         assert "an enrolled patient of the screening log of site AMC" in answer.text
+
+
+def test_an_entry_id_beyond_any_row_id_is_not_found(study: str | Path) -> None:
+    # Found by tests/capture/test_bad_input_routes.py: SQLite's driver raised
+    # OverflowError (a 500) on an id past 64 bits instead of finding nothing.
+    huge = 2**64
+    with_list(study)
+    with app_client(study) as (client, _):
+        token = sign_in(client, "investigator_amc")
+        page = client.get(f"/sites/AMC/screening/{huge}/eligibility")
+        answer = client.post(
+            f"/api/sites/AMC/screening/{huge}/eligibility",
+            json=assessment(),
+            headers={"X-CSRF-Token": token},
+        )
+        randomized = client.post(
+            f"/api/sites/AMC/screening/{huge}/randomize", headers={"X-CSRF-Token": token}
+        )
+    assert page.status_code == 404
+    assert (answer.status_code, randomized.status_code) == (404, 404)
+    assert f"screening entry: got {huge}" in answer.text

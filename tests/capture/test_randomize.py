@@ -245,3 +245,18 @@ def test_strata_come_from_the_site_and_the_recorded_anti_gm1() -> None:
     unknown = make_design("stratified_blocks", arms, block_sizes=[2], factors={"age": ["old"]})
     with pytest.raises(CaptureError, match="got the factor 'age', expected factors the app"):
         check_list(slots_of(generate(unknown, 2, seed=5)), load_protocol("piepers-2007"), ["AMC"])
+
+
+def test_an_unblinding_without_a_reason_names_the_reason_field(study: str | Path) -> None:
+    # Found by tests/capture/test_bad_input_routes.py: the 422 named the field "body"
+    # while its message was about "reason".
+    key = with_list(study)
+    (entry,) = _entries(study, 1)
+    with keyed_client(study, key) as client:
+        token = sign_in(client, "investigator_amc")
+        assert _post(client, f"/api/sites/AMC/screening/{entry}/randomize", token).is_success
+        answer = _post(client, "/api/sites/AMC/participants/AMC-001/unblind", token, {"x": 1})
+    assert answer.status_code == 422
+    [problem] = answer.json()["detail"]
+    assert problem["field"] == "reason"
+    assert problem["message"].startswith("reason: got ")

@@ -94,7 +94,7 @@ def test_a_wrong_password_or_a_retired_user_does_not_sign_in(study: str | Path) 
         assert "does not match an active account" in wrong.text
         assert 'value="alice"' in wrong.text
         admin = sign_in(client, "alice")
-        retire = {"username": NURSE, "reason": "left the study", "csrf_token": admin}
+        retire = {"user": NURSE, "reason": "left the study", "csrf_token": admin}
         assert client.post("/admin/users/retire", data=retire).status_code == 303
         client.post("/logout", data={"csrf_token": admin})
         token = token_of(client.get("/login").text)
@@ -217,11 +217,11 @@ def _make_study(target: Path) -> None:
 def test_the_admin_pages_add_grant_revoke_with_reasons(study: str | Path) -> None:
     with app_client(study) as (client, database):
         token = sign_in(client, "alice")
-        add = {"username": "nora", "password": PASSWORD, "role": "study_nurse", "site": "UMCU"}
+        add = {"user": "nora", "password": PASSWORD, "role": "study_nurse", "site": "UMCU"}
         assert client.post("/admin/users", data={**add, "csrf_token": token}).status_code == 303
-        grant = {"username": "nora", "role": "monitor", "site": "", "csrf_token": token}
+        grant = {"user": "nora", "role": "monitor", "site": "", "csrf_token": token}
         assert client.post("/admin/grants", data=grant).status_code == 303
-        revoke = {"username": "nora", "role": "monitor", "site": "", "csrf_token": token}
+        revoke = {"user": "nora", "role": "monitor", "site": "", "csrf_token": token}
         refused = client.post("/admin/grants/revoke", data=revoke)
         assert refused.status_code == 422
         assert "reason: got" in refused.text
@@ -243,7 +243,7 @@ def test_a_weak_password_on_the_admin_page_is_refused_without_echoing_it(
 ) -> None:
     with app_client(study) as (client, _):
         token = sign_in(client, "alice")
-        add = {"username": "nora", "password": "short", "role": "monitor", "csrf_token": token}
+        add = {"user": "nora", "password": "short", "role": "monitor", "csrf_token": token}
         page = client.post("/admin/users", data=add)
     assert page.status_code == 422
     assert "password: got 5 characters" in page.text
@@ -283,3 +283,37 @@ def test_a_nurse_sees_only_her_sites(study: str | Path) -> None:
         assert client.get("/sites/UMCU/screening").status_code == 403
         assert client.get("/api/sites/UMCU/screening").status_code == 403
         assert client.get("/sites/NOWHERE/screening").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [(b"\x80", "cannot be read"), (b'{"screening_id": ', "not JSON")],
+)
+def test_an_api_body_that_is_no_json_is_refused_naming_the_body(
+    study: str | Path, body: bytes, words: str
+) -> None:
+    # Found by tests/capture/test_bad_input_routes.py: bytes that are not UTF-8 got
+    # FastAPI's bare 400 "There was an error parsing the body", and broken JSON a 422
+    # naming a character position as its field.
+    with app_client(study) as (client, _):
+        token = sign_in(client, NURSE)
+        done = client.post(
+            "/api/sites/AMC/screening",
+            content=body,
+            headers={"X-CSRF-Token": token, "Content-Type": "application/json"},
+        )
+    assert done.status_code in (400, 422)
+    [problem] = done.json()["detail"]
+    assert problem["field"] == "body"
+    assert problem["message"].startswith("body: got ")
+    assert words in problem["message"]
+
+
+def test_the_admin_form_names_the_user_field_its_message_names(study: str | Path) -> None:
+    # Found by tests/capture/test_bad_input_routes.py: the form's field was "username",
+    # the message (shared with the command line's --user) said "user: got ...".
+    with app_client(study) as (client, _):
+        token = sign_in(client, "alice")
+        page = client.post("/admin/users", data={"user": "", "csrf_token": token}).text
+    assert 'name="user"' in page
+    assert "user: got &#39;&#39;" in page

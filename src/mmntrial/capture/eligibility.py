@@ -245,17 +245,25 @@ def from_form(form: Mapping[str, str], exclusion_ids: Sequence[str]) -> dict[str
     }
 
 
+#: The largest row id a database stores (a signed 64-bit integer).
+MAX_ROW_ID = 2**63 - 1
+
+
 def enrolled_entry(conn: Connection, site: str, entry: int) -> dict[str, Any]:
     """The screening entry ``entry`` of ``site``; :class:`NotFound` unless it is enrolled."""
-    row = (
-        conn.execute(
-            select(screening_log).where(
-                screening_log.c.id == entry, screening_log.c.site_id == site_id(conn, site)
+    row = None
+    # An id from a URL can be any integer: one beyond a 64-bit row id names no entry (and
+    # SQLite's driver raises OverflowError on it rather than find nothing).
+    if 0 < entry <= MAX_ROW_ID:
+        row = (
+            conn.execute(
+                select(screening_log).where(
+                    screening_log.c.id == entry, screening_log.c.site_id == site_id(conn, site)
+                )
             )
+            .mappings()
+            .first()
         )
-        .mappings()
-        .first()
-    )
     if row is None or row["outcome"] != Outcome.ENROLLED.value:
         raise NotFound(
             f"screening entry: got {entry!r}, expected an enrolled patient of the screening "

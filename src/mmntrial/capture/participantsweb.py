@@ -26,7 +26,7 @@ from mmntrial.capture.allocation import AlreadyParticipant
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
 from mmntrial.capture.permissions import Role
-from mmntrial.capture.routes import Page
+from mmntrial.capture.routes import Page, field_of
 from mmntrial.capture.study import load_study
 from mmntrial.errors import CaptureError
 from mmntrial.randomization.ledger import Ledger
@@ -96,7 +96,7 @@ def _status(error: CaptureError) -> int:
 
 
 def _api_error(error: CaptureError) -> HTTPException:
-    field = getattr(error, "field", "body")
+    field = field_of(error, "body")
     return HTTPException(_status(error), [{"field": field, "message": str(error)}])
 
 

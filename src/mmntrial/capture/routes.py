@@ -3,6 +3,7 @@ body read as a form's fields, and the API's answer to a user error."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,8 +35,26 @@ def api_errors(field: str) -> Iterator[None]:
         ]
         raise HTTPException(422, detail) from None
     except CaptureError as error:
-        named = getattr(error, "field", field)
-        raise HTTPException(422, [{"field": named, "message": str(error)}]) from None
+        raise HTTPException(
+            422, [{"field": field_of(error, field), "message": str(error)}]
+        ) from None
+
+
+_NAMED = re.compile(r"([\w.\[\]/-]+): got ")
+
+
+def field_of(error: CaptureError, default: str) -> str:
+    """The field a user error names: its ``field``, else the ``NAME: got`` its message
+    starts with (every message names field, value and what was expected), else ``default``.
+
+    >>> field_of(CaptureError("reason: got '', expected why"), "body")
+    'reason'
+    """
+    named = getattr(error, "field", None)
+    if isinstance(named, str):
+        return named
+    found = _NAMED.match(str(error))
+    return found.group(1) if found else default
 
 
 async def json_body(request: Request) -> dict[str, str]:

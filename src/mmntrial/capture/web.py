@@ -25,12 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from mmntrial.capture import (
@@ -44,6 +46,7 @@ from mmntrial.capture import (
 from mmntrial.capture.guard import NotSignedIn, csrf_token, guard, may_use, signed_in
 from mmntrial.capture.passwords import DUMMY_HASH, verify_password
 from mmntrial.capture.permissions import SITE_ROLES, Role
+from mmntrial.capture.routes import field_of
 from mmntrial.capture.study import all_sites, load_study
 from mmntrial.errors import CaptureError
 from mmntrial.randomization.lists import AllocationList
@@ -119,8 +122,21 @@ def _handlers(app: FastAPI) -> None:
         # what was expected, as the form pages do.
         return JSONResponse({"detail": [_problem(e) for e in exc.errors()]}, status_code=422)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _unread(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI answers a body it cannot read (bytes that are not UTF-8) with a bare 400;
+        # the app raises no 400 of its own, so this one is the body's, named as such.
+        if exc.status_code == 400 and isinstance(exc.detail, str):
+            message = f"body: got a body that cannot be read ({exc.detail}), expected JSON in UTF-8"
+            return JSONResponse({"detail": [{"field": "body", "message": message}]}, 400)
+        return await http_exception_handler(request, exc)
+
 
 def _problem(error: Any) -> dict[str, str]:
+    if error["type"] == "json_invalid":  # its place is a character position, not a field
+        where = error.get("ctx", {}).get("error", "")
+        return {"field": "body", "message": f"body: got text that is not JSON ({where}), "
+                "expected a JSON object"}  # fmt: skip
     field = ".".join(str(part) for part in error["loc"] if part != "body") or "body"
     if error["type"] == "missing":
         return {"field": field, "message": f"{field}: got none, expected a value (required)"}
@@ -245,8 +261,8 @@ def _admin(app: FastAPI, database: Database) -> None:
     @app.post("/admin/users", name="user_add", include_in_schema=False)
     async def add_user(request: Request) -> Response:
         def act(conn: Any, form: dict[str, str], who: str) -> None:
-            accounts.add_user(conn, form.get("username", ""), form.get("password", ""), who)
-            accounts.grant(conn, form.get("username", ""), form.get("role", ""),
+            accounts.add_user(conn, form.get("user", ""), form.get("password", ""), who)
+            accounts.grant(conn, form.get("user", ""), form.get("role", ""),
                            form.get("site") or None, who)  # fmt: skip
 
         return await change(request, act)
@@ -254,14 +270,14 @@ def _admin(app: FastAPI, database: Database) -> None:
     @app.post("/admin/users/retire", name="user_retire", include_in_schema=False)
     async def retire_user(request: Request) -> Response:
         def act(conn: Any, form: dict[str, str], who: str) -> None:
-            accounts.retire(conn, form.get("username", ""), who, form.get("reason"))
+            accounts.retire(conn, form.get("user", ""), who, form.get("reason"))
 
         return await change(request, act)
 
     @app.post("/admin/grants", name="grant_add", include_in_schema=False)
     async def add_grant(request: Request) -> Response:
         def act(conn: Any, form: dict[str, str], who: str) -> None:
-            accounts.grant(conn, form.get("username", ""), form.get("role", ""),
+            accounts.grant(conn, form.get("user", ""), form.get("role", ""),
                            form.get("site") or None, who)  # fmt: skip
 
         return await change(request, act)
@@ -269,7 +285,7 @@ def _admin(app: FastAPI, database: Database) -> None:
     @app.post("/admin/grants/revoke", name="grant_revoke", include_in_schema=False)
     async def revoke_grant(request: Request) -> Response:
         def act(conn: Any, form: dict[str, str], who: str) -> None:
-            accounts.revoke(conn, form.get("username", ""), form.get("role", ""),
+            accounts.revoke(conn, form.get("user", ""), form.get("role", ""),
                             form.get("site") or None, who, form.get("reason"))  # fmt: skip
 
         return await change(request, act)
@@ -311,6 +327,6 @@ def _api(app: FastAPI, database: Database) -> None:
                 entry = screening.checked_screening(body.model_dump(), exclusions, _today())
                 record = screening.record(conn, site, entry, signed_in(request).username)
         except CaptureError as error:
-            field = getattr(error, "field", "body")
+            field = field_of(error, "body")
             raise HTTPException(422, [{"field": field, "message": str(error)}]) from None
         return {"id": record, **entry.values()}
