@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from mmntrial.capture import visits
+from mmntrial.capture import dosing, visits
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
 from mmntrial.capture.routes import Page, api_errors
@@ -64,13 +64,16 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
     ) -> HTMLResponse:
         try:
             with database.read() as conn:
-                cal = visits.calendar(conn, load_study(conn).protocol, site, subject, today())
+                protocol = load_study(conn).protocol
+                cal = visits.calendar(conn, protocol, site, subject, today())
+                view = dosing.panel_of(conn, protocol, site, subject, today())
         except NotFound as missing:
             raise HTTPException(404, str(missing)) from None
         context = {
             "site": site,
             "subject": subject,
             "calendar": cal,
+            "view": view,
             "can_edit": may_use(request, "visit_record", site),
             "error": str(error) if error else None,
             "values": values or {},
