@@ -267,3 +267,65 @@ def test_study_vials_sets_and_changes_a_site_setting_with_a_reason(study: str | 
     with Database.open(study) as database, database.read() as conn:
         assert vials_of(conn, "AMC") == SiteVials((20, 10, 5), 10)
         assert load_study(conn).protocol_name == "piepers-2007"
+
+
+def grip(trial: Trial, visit: str, left: float = 60, right: float = 60) -> None:
+    """Grip rows per hand for ``visit``, as the grip form stores them (it has no page yet)."""
+    with trial.db.write() as conn:
+        participant_id = conn.exec_driver_sql("SELECT id FROM participants").scalar_one()
+        for side, value in (("left", left), ("right", right)):
+            row = {"participant_id": participant_id, "visit": visit, "measure": f"grip_kpa:{side}"}
+            audit.insert(
+                conn, audit.TABLES["assessments"], {**row, "value": value, "detail_json": "{}"}, "t"
+            )
+
+
+def test_a_drop_brings_a_confirmation_visit_whose_repeat_the_engine_reads(trial: Trial) -> None:
+    """Three reference visits, a taper step, a drop, the repeat on its own visit, the
+    restore: each decision the engine's, each accepted on its day."""
+    for day, visit in ((0, "M0"), (30, "M1"), (61, "M2"), (91, "M3")):
+        trial.on_day(day)
+        trial.visit(visit, day)
+        grip(trial, visit)
+    for day in (0, 28, 56, 84):
+        trial.on_day(day)
+        trial.infusion(day)
+    trial.on_day(112)
+    step = trial.client.post(DECIDE, json={"outcome": "accept"}).json()
+    assert (step["action"], step["ordered_dose_g"]) == ("reduce", 30.0)
+    trial.infusion(112, 30)
+    trial.on_day(122)
+    trial.visit("M4", 122, mrc="4")  # every grade one lower: a drop of 20 points
+    grip(trial, "M4")
+    trial.on_day(124)
+    pending = trial.client.get(PANEL).json()["pending"]
+    assert (pending["drop_on"], pending["from"], pending["by"]) == (
+        "2027-04-02",
+        "2027-04-03",
+        "2027-04-16",
+    )
+    assert pending["repeat"] == [{"measure": "mrc_sum", "sides": []}]
+    page = html.unescape(trial.client.get(SUBJECT).text)
+    assert "Confirmation visit" in page
+    assert "Repeat MRC sum from 2027-04-03 to 2027-04-16 (due)" in page
+    assert "/visits/repeat-2027-04-02/assessment" in page
+    early = trial.client.post(
+        "/api" + SUBJECT + "/visits",
+        json={"visit": "repeat-2027-04-02", "visited_on": "2027-04-02"},
+    )
+    assert early.status_code == 422
+    assert early.json()["detail"][0]["field"] == "visited_on"
+    trial.on_day(126)
+    trial.visit("repeat-2027-04-02", 126, mrc="4")
+    repeat_form = trial.client.get(SUBJECT + "/visits/repeat-2027-04-02/assessment").text
+    assert 'name="value.gnds_upper"' in repeat_form
+    assert "repeat-2027-04-02" in trial.client.get(SUBJECT).text
+    assert [v["visit"] for v in trial.client.get("/api" + SUBJECT + "/calendar").json()["visits"]][
+        :2
+    ] == ["M0", "M1"]
+    trial.on_day(140)
+    restore = trial.client.get(PANEL).json()
+    assert (restore["action"], restore["dose_g"], restore["pending"]) == ("restore", 40.0, None)
+    assert "Deterioration confirmed on day 126" in restore["explanation"]
+    accepted = trial.client.post(DECIDE, json={"outcome": "accept"}).json()
+    assert (accepted["action"], accepted["ordered_dose_g"]) == ("restore", 40.0)
