@@ -161,6 +161,8 @@ def panel_of(
     records = patient_history(conn, site, subject)
     vials = vials_of(conn, site)
     try:
+        # The engine refuses what it cannot decide from (no baseline infusion, a date
+        # before day 0): the panel says why, the page still answers.
         panel = engine_panel(
             protocol,
             records.history,
