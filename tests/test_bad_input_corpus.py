@@ -235,6 +235,8 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
      "--admin a", ("--site", "'AMC,AMC'", "each site code once")),
     ("study-list-missing-slots", "study list --db {tmp}/missing.db --slots {tmp}/none.json",
      ("list", "none.json", "readable")),
+    ("study-vials-zero-size", "study vials --db {tmp}/missing.db --site AMC --sizes 5,0 "
+     "--tolerance 5", ("--sizes", "vial_sizes_g", "got 0")),
     ("db-upgrade-missing", "db upgrade --db {tmp}/missing.db",
      ("database", "missing.db", "does not exist")),
     ("users-add-bad-role", "users add --db {tmp}/missing.db --user u --role boss",

@@ -154,6 +154,7 @@ def test_no_response_a_blinded_role_gets_in_this_flow_names_an_arm(study: str | 
                 f"/api/sites/AMC/screening/{entry}/eligibility",
                 "/api/sites/AMC/participants/AMC-001/unblind",
                 "/api/sites/AMC/participants/NOBODY/unblind",
+                "/api/sites/AMC/participants/AMC-001/decision",
             ):
                 keep(role, f"POST {path}", _post(client, path, token))
             for path in (f"{base}/randomize", f"/sites/AMC/screening/{ineligible}/randomize"):
@@ -168,6 +169,8 @@ def test_no_response_a_blinded_role_gets_in_this_flow_names_an_arm(study: str | 
                 "/sites/AMC/participants/AMC-001/visits/M0/assessment",
                 "/sites/AMC/participants/AMC-001/infusions",
                 "/api/sites/AMC/participants/AMC-001/infusions",
+                "/sites/AMC/participants/AMC-001/panel", "/sites/AMC/deviations",
+                "/api/sites/AMC/participants/AMC-001/panel",
             ):  # fmt: skip
                 keep(role, f"GET {path}", client.get(path))
             # The arm is shown only as the answer to an emergency unblinding: without a

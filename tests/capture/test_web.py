@@ -267,6 +267,8 @@ def test_the_api_has_an_openapi_document(study: str | Path) -> None:
         "/api/sites/{site}/overdue",
         "/api/sites/{site}/participants/{subject}/visits/{visit}/assessment",
         "/api/sites/{site}/participants/{subject}/infusions",
+        "/api/sites/{site}/participants/{subject}/panel",
+        "/api/sites/{site}/participants/{subject}/decision",
     }
 
 

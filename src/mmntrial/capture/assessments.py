@@ -25,6 +25,7 @@ from sqlalchemy import Connection, select
 
 from mmntrial.capture import audit
 from mmntrial.capture.allocation import participant
+from mmntrial.capture.repeats import repeat_visit
 from mmntrial.capture.screening import FieldError
 from mmntrial.capture.tables import assessments
 from mmntrial.errors import CaptureError
@@ -62,13 +63,16 @@ class VisitForm:
 
 
 def visit_form(protocol: Protocol, name: str) -> VisitForm:
-    """The form of visit ``name`` of the schedule; a FieldError naming ``visit`` if none."""
+    """The form of visit ``name`` of the schedule, or of a confirmation visit
+    (:mod:`mmntrial.capture.repeats`); a FieldError naming ``visit`` if none."""
     by_name = {v.name: v for v in protocol.schedule.visits}
-    if name not in by_name:
+    visit = by_name.get(name) or repeat_visit(protocol, name)
+    if visit is None:
         raise FieldError(
-            "visit", f"visit: got {name!r}, expected a visit of the schedule: {', '.join(by_name)}"
+            "visit",
+            f"visit: got {name!r}, expected a visit of the schedule: {', '.join(by_name)} "
+            "(or a confirmation visit, repeat-YYYY-MM-DD)",
         )
-    visit = by_name[name]
     muscles = (
         protocol_muscle_set(protocol.name, protocol.measures.mrc_muscles)
         if MRC in visit.measures

@@ -54,7 +54,8 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
 
     @app.get(path, name="infusions_page", response_class=HTMLResponse, include_in_schema=False)
     def show_log(request: Request, site: str, subject: str) -> HTMLResponse:
-        return log_view(request, site, subject)
+        # The engine panel's decision links here with the form pre-filled (date, grams).
+        return log_view(request, site, subject, typed=dict(request.query_params) or None)
 
     @app.post(path, name="infusion_add", include_in_schema=False)
     async def add_infusion(request: Request, site: str, subject: str) -> Response:

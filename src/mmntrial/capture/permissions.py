@@ -103,6 +103,13 @@ PERMISSIONS: dict[str, Rule] = {
         SITE_READERS, summary="a participant's IVIg infusion log", per_site=True
     ),
     "infusion_add": Rule(SITE_WRITERS, summary="log an IVIg infusion", per_site=True),
+    "panel_page": Rule(
+        SITE_READERS, summary="a participant's engine panel and decisions", per_site=True
+    ),
+    "dose_decide": Rule(
+        INVESTIGATORS, summary="accept or override the engine panel's dose", per_site=True
+    ),
+    "deviations_page": Rule(SITE_READERS, summary="a site's protocol deviations", per_site=True),
     "users_page": Rule(ADMINS, summary="accounts and roles"),
     "user_add": Rule(ADMINS, summary="add an account"),
     "user_retire": Rule(ADMINS, summary="retire an account"),
@@ -141,6 +148,12 @@ PERMISSIONS: dict[str, Rule] = {
     ),
     "api_infusion_add": Rule(SITE_WRITERS, summary="log an IVIg infusion (JSON)", per_site=True),
     "api_overdue": Rule(SITE_READERS, summary="a site's overdue visits (JSON)", per_site=True),
+    "api_panel": Rule(
+        SITE_READERS, summary="a participant's engine panel and decisions (JSON)", per_site=True
+    ),
+    "api_dose_decide": Rule(
+        INVESTIGATORS, summary="accept or override the engine panel's dose (JSON)", per_site=True
+    ),
 }
 
 

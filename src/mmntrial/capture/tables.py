@@ -23,9 +23,14 @@
   once per participant, visit and measure (revision ``0005``);
 - ``infusions``: the IVIg infusion log: date given, product, lot, route, grams, the
   weight the dose was calculated on and the prescribed interval, at most one a day per
-  participant (revision ``0005``).
+  participant (revision ``0005``);
+- ``site_vials``: the vial sizes a site stocks and the tolerance of a dispensed dose,
+  one row per site, that the engine panel rounds to (revision ``0006``);
+- ``dose_decisions``: the investigator's decision on the engine panel for a participant
+  and a date: the engine's and the protocol's dose, the dose ordered, accepted or a
+  protocol deviation with its reason, who and when (revision ``0006``).
 
-Nothing is ever deleted: the migrations (revisions ``0003`` to ``0005``) add triggers
+Nothing is ever deleted: the migrations (revisions ``0003`` to ``0006``) add triggers
 that abort every DELETE. A user is retired and a grant revoked by clearing ``active``,
 an update that the audit trail (:mod:`mmntrial.capture.audit`) records with its
 reason, as every insert and update of these tables.
@@ -180,6 +185,41 @@ infusions = Table(
     UniqueConstraint("participant_id", "given_on", name="uq_infusions_participant_given_on"),
 )
 
+site_vials = Table(
+    "site_vials",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    # The sizes in grams as a JSON list, largest first (mmntrial.measures.vials.SiteVials).
+    Column("sizes_json", Text, nullable=False),
+    Column("tolerance_percent", Float, nullable=False),
+    UniqueConstraint("site_id", name="uq_site_vials_site_id"),
+)
+
+dose_decisions = Table(
+    "dose_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    # The date of the infusion decided (YYYY-MM-DD): one decision per participant and date.
+    Column("decided_for", Text, nullable=False),
+    # The engine's action (reduce, hold, restore, rescue, ...), as the panel showed it.
+    Column("action", Text, nullable=False),
+    Column("engine_dose_g", Float, nullable=True),
+    Column("protocol_dose_g", Float, nullable=True),
+    Column("protocol_interval_days", Float, nullable=True),
+    Column("ordered_dose_g", Float, nullable=False),
+    Column("ordered_interval_days", Integer, nullable=False),
+    # "accepted" (the panel's dose) or "deviation" (an override, with its reason).
+    Column("outcome", Text, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("decided_by", Text, nullable=False),
+    Column("decided_at_utc", Text, nullable=False),
+    UniqueConstraint(
+        "participant_id", "decided_for", name="uq_dose_decisions_participant_decided_for"
+    ),
+)
+
 #: Every table of the capture app, by name: the audit trail records changes to these.
 TABLES = {
     table.name: table
@@ -196,5 +236,7 @@ TABLES = {
         visits,
         assessments,
         infusions,
+        site_vials,
+        dose_decisions,
     )
 }

@@ -7,6 +7,10 @@ visit stands (done, upcoming, due, overdue) is computed by
 :func:`mmntrial.engine.calendar.visit_calendar` from day 0 (the randomization date) and
 the recorded dates, on the date the site looks: it is never stored.
 
+A confirmation visit (:mod:`mmntrial.capture.repeats`) is recorded here too, on a date
+after the drop it repeats; it is not a visit of the schedule, so the calendar leaves it
+out (the engine panel shows it).
+
 Nothing here knows an arm: the calendar is the same for every arm, so blinded roles
 see all of it.
 """
@@ -20,6 +24,7 @@ from sqlalchemy import Connection, select
 
 from mmntrial.capture import audit
 from mmntrial.capture.allocation import Participant, participant, site_participants
+from mmntrial.capture.repeats import drop_of
 from mmntrial.capture.screening import FieldError
 from mmntrial.capture.tables import visits
 from mmntrial.engine.calendar import VisitCalendar, VisitState, VisitStatus, visit_calendar
@@ -47,9 +52,8 @@ def calendar(
 ) -> VisitCalendar:
     """The visit calendar of ``subject`` of ``site`` on ``today`` (NotFound if no such)."""
     row = participant(conn, site, subject)
-    return visit_calendar(
-        protocol, date.fromisoformat(row["randomized_on"]), recorded(conn, row["id"]), today
-    )
+    scheduled = {k: v for k, v in recorded(conn, row["id"]).items() if drop_of(k) is None}
+    return visit_calendar(protocol, date.fromisoformat(row["randomized_on"]), scheduled, today)
 
 
 def overdue(conn: Connection, protocol: Protocol, site: str, today: date) -> list[Overdue]:
@@ -105,11 +109,21 @@ def record(
     row = participant(conn, site, subject)
     names = [v.name for v in protocol.schedule.visits]
     name = form.get("visit", "")
-    if name not in names:
+    drop = drop_of(name)
+    if name not in names and drop is None:
         raise FieldError(
-            "visit", f"visit: got {name!r}, expected a visit of the schedule: {', '.join(names)}"
+            "visit",
+            f"visit: got {name!r}, expected a visit of the schedule: {', '.join(names)} "
+            "(or a confirmation visit, repeat-YYYY-MM-DD)",
         )
-    on = _visited_on(form.get("visited_on", ""), date.fromisoformat(row["randomized_on"]), today)
+    day0 = date.fromisoformat(row["randomized_on"])
+    on = _visited_on(form.get("visited_on", ""), day0, today)
+    if drop is not None and on <= drop:
+        raise FieldError(
+            "visited_on",
+            f"visited_on: got {on.isoformat()}, expected a date after the drop of "
+            f"{drop.isoformat()} (a second assessment on the day of a drop is no repeat)",
+        )
     saved = (
         conn.execute(
             select(visits.c.id).where(visits.c.participant_id == row["id"], visits.c.visit == name)

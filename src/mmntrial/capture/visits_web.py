@@ -17,9 +17,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from mmntrial.capture import visits
+from mmntrial.capture import dosing, visits
+from mmntrial.capture.allocation import participant
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
+from mmntrial.capture.repeats import drop_of, repeat_name
 from mmntrial.capture.routes import Page, api_errors
 from mmntrial.capture.study import load_study
 from mmntrial.engine.calendar import VisitCalendar
@@ -64,13 +66,21 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
     ) -> HTMLResponse:
         try:
             with database.read() as conn:
-                cal = visits.calendar(conn, load_study(conn).protocol, site, subject, today())
+                protocol = load_study(conn).protocol
+                cal = visits.calendar(conn, protocol, site, subject, today())
+                view = dosing.panel_of(conn, protocol, site, subject, today())
+                done = visits.recorded(conn, participant(conn, site, subject)["id"])
         except NotFound as missing:
             raise HTTPException(404, str(missing)) from None
         context = {
             "site": site,
             "subject": subject,
             "calendar": cal,
+            "view": view,
+            "repeat": None
+            if view.panel is None or view.panel.pending is None
+            else repeat_name(view.panel.pending.visit.drop_on),
+            "repeats": sorted((k, v) for k, v in done.items() if drop_of(k) is not None),
             "can_edit": may_use(request, "visit_record", site),
             "error": str(error) if error else None,
             "values": values or {},

@@ -20,6 +20,7 @@ expected. A refused permission is 403, an unknown site 404, never a 5xx.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from mmntrial.capture import (
     accounts,
     assessments_web,
     infusions_web,
+    panel_web,
     participantsweb,
     screening,
     visits_web,
@@ -73,13 +75,19 @@ class ScreeningIn(BaseModel):
 
 
 def create_app(
-    database: Database, secret: str | None = None, key: AllocationList | None = None
+    database: Database,
+    secret: str | None = None,
+    key: AllocationList | None = None,
+    today: Callable[[], date] | None = None,
 ) -> FastAPI:
     """The app for the study in ``database``; ``secret`` signs sessions (drawn if None).
 
     ``key`` is the study's sealed list (the list file with its seed), held in memory
-    only: without it the app randomizes, but shows no arm to anyone.
+    only: without it the app randomizes, but shows no arm to anyone. ``today`` is the
+    app's clock, today's date in UTC unless a test moves it through the months of a
+    trial (never set from the environment: it dates real records).
     """
+    clock = today or _today
     app = FastAPI(
         title="mmntrial capture",
         openapi_url=None,  # served by the route api_openapi, under the permission table
@@ -96,13 +104,14 @@ def create_app(
         same_site="lax",
     )
     _handlers(app)
-    _pages(app, database)
-    participantsweb.add_routes(app, database, _page, _today, participantsweb.Ledgers(database, key))
-    visits_web.add_routes(app, database, _page, _today)
+    _pages(app, database, clock)
+    participantsweb.add_routes(app, database, _page, clock, participantsweb.Ledgers(database, key))
+    visits_web.add_routes(app, database, _page, clock)
     assessments_web.add_routes(app, database, _page)
-    infusions_web.add_routes(app, database, _page, _today)
+    infusions_web.add_routes(app, database, _page, clock)
+    panel_web.add_routes(app, database, _page, clock)
     _admin(app, database)
-    _api(app, database)
+    _api(app, database, clock)
     return app
 
 
@@ -144,7 +153,7 @@ def _problem(error: Any) -> dict[str, str]:
     return {"field": field, "message": f"{field}: got {error.get('input')!r}, expected {expected}"}
 
 
-def _pages(app: FastAPI, database: Database) -> None:
+def _pages(app: FastAPI, database: Database, today: Callable[[], date]) -> None:
     @app.get("/login", name="login_form", response_class=HTMLResponse, include_in_schema=False)
     def login_form(request: Request) -> HTMLResponse:
         return _page(request, "login.html", {"error": None, "username": ""})
@@ -216,7 +225,7 @@ def _pages(app: FastAPI, database: Database) -> None:
         try:
             with database.write() as conn:
                 exclusions = load_study(conn).exclusion_codes()
-                entry = screening.checked_screening(values, exclusions, _today())
+                entry = screening.checked_screening(values, exclusions, today())
                 screening.record(conn, site, entry, signed_in(request).username)
         except CaptureError as error:
             return screening_page(request, site, str(error), values, 422)
@@ -291,7 +300,7 @@ def _admin(app: FastAPI, database: Database) -> None:
         return await change(request, act)
 
 
-def _api(app: FastAPI, database: Database) -> None:
+def _api(app: FastAPI, database: Database, today: Callable[[], date]) -> None:
     @app.get("/api/openapi.json", name="api_openapi")
     def openapi() -> dict[str, Any]:
         """This API's OpenAPI document."""
@@ -324,7 +333,7 @@ def _api(app: FastAPI, database: Database) -> None:
         try:
             with database.write() as conn:
                 exclusions = load_study(conn).exclusion_codes()
-                entry = screening.checked_screening(body.model_dump(), exclusions, _today())
+                entry = screening.checked_screening(body.model_dump(), exclusions, today())
                 record = screening.record(conn, site, entry, signed_in(request).username)
         except CaptureError as error:
             field = field_of(error, "body")

@@ -1,4 +1,5 @@
-"""``mmntrial study``: a new study database (``init``), the list it allocates from (``list``)."""
+"""``mmntrial study``: a new study database (``init``), the list it allocates from (``list``),
+the vial sizes of a site (``vials``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import typer
 
 from mmntrial.capture import allocation
 from mmntrial.capture.passwords import check_password
+from mmntrial.capture.site_vials import checked_vials, parsed_sizes, set_vials
 from mmntrial.capture.study import all_sites, init_study, load_study, site_codes
 from mmntrial.cli.studydb import DbOpt, open_existing, operator, read_password
 from mmntrial.errors import CaptureError
@@ -19,7 +21,7 @@ from mmntrial.storage import Database
 
 app = typer.Typer(
     no_args_is_help=True,
-    help="Start a study for the capture app; load the list it allocates from.",
+    help="Start a study for the capture app; load its list; set a site's vial sizes.",
 )
 
 
@@ -73,3 +75,34 @@ def load_list(
         allocation.open_ledger(database, given, None)
     typer.echo(f"list {given.commitment} loaded: {len(given.rows)} slots")
     typer.echo(f"next: mmntrial serve --db {db} [--key LIST.json for the unblinded views]")
+
+
+@app.command("vials")
+def set_site_vials(
+    db: DbOpt,
+    site: Annotated[str, typer.Option("--site", help="The site whose pharmacy stocks them.")],
+    sizes: Annotated[
+        str, typer.Option("--sizes", help="Vial sizes in grams, comma-separated: 5,10,20.")
+    ],
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            "--tolerance",
+            help="How far a dispensed dose may be from the engine's, in percent of it.",
+        ),
+    ],
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why a site's setting is changed.")
+    ] = None,
+) -> None:
+    """Set the vial sizes a site stocks: the engine panel gives the dose in whole vials."""
+    vials = checked_vials(parsed_sizes(sizes), tolerance)
+    code = checked_identifier("--site", site, CaptureError)
+    with open_existing(db) as database, database.write() as conn:
+        load_study(conn)
+        first = set_vials(conn, code, vials, operator(), reason)
+    shown = ", ".join(f"{size:g}" for size in vials.sizes_g)
+    typer.echo(
+        f"site {code}: vials of {shown} g, tolerance {vials.tolerance_percent:g}% "
+        f"({'set' if first else 'changed'})"
+    )
