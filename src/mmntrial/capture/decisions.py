@@ -31,7 +31,7 @@ from sqlalchemy import Connection, select
 from mmntrial.capture import audit
 from mmntrial.capture.allocation import participant
 from mmntrial.capture.dosing import PanelView
-from mmntrial.capture.screening import FieldError
+from mmntrial.capture.screening import FieldError, StateConflict
 from mmntrial.capture.tables import dose_decisions
 from mmntrial.engine.deviation import override
 from mmntrial.errors import EngineError
@@ -117,10 +117,11 @@ def decide(
 ) -> Decision:
     """Record the decision ``typed`` (``outcome``: accept or override; for an override
     ``given_dose_g``, ``reason`` and optionally ``given_interval_days``) on ``view``'s
-    panel. Refusals are :class:`FieldError` naming the field."""
+    panel. Refusals are :class:`FieldError` naming the field; a decision the engine
+    cannot make yet, or one already made for the date, is a :class:`StateConflict`."""
     row = participant(conn, site, view.subject)
     if view.panel is None:
-        raise FieldError("outcome", f"outcome: {view.problem}")
+        raise StateConflict("outcome", f"outcome: {view.problem}")
     panel = view.panel
     outcome = OUTCOMES.get(typed.get("outcome", ""))
     if outcome is None:
@@ -134,7 +135,7 @@ def decide(
         )
     ).first()
     if taken is not None:
-        raise FieldError(
+        raise StateConflict(
             "outcome",
             f"outcome: the dose of {view.today.isoformat()} was decided already (one decision "
             "per participant and date)",

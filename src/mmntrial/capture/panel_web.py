@@ -25,7 +25,7 @@ from mmntrial.capture.dosing import PanelView
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
 from mmntrial.capture.routes import Page, api_errors, json_body
-from mmntrial.capture.screening import FieldError
+from mmntrial.capture.screening import FieldError, StateConflict
 from mmntrial.capture.study import load_study
 from mmntrial.capture.tables import dose_decisions, participants
 from mmntrial.errors import CaptureError, MeasureError
@@ -128,7 +128,8 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
             "values": typed or {"weight_kg": weight or ""},
             "error": str(error) if error else None,
         }
-        return page(request, "panel.html", context, 422 if error else 200)
+        status = 200 if error is None else 409 if isinstance(error, StateConflict) else 422
+        return page(request, "panel.html", context, status)
 
     base = "/sites/{site}/participants/{subject}"
 

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from mmntrial.capture.assessments import Unconfirmed
 from mmntrial.capture.eligibility import NotFound
+from mmntrial.capture.screening import StateConflict
 from mmntrial.errors import CaptureError
 
 Page = Callable[[Request, str, dict[str, Any], int], HTMLResponse]
@@ -23,7 +24,8 @@ Page = Callable[[Request, str, dict[str, Any], int], HTMLResponse]
 def api_errors(field: str) -> Iterator[None]:
     """An API route's user errors as 4xx answers whose ``detail`` names the field: an
     unknown subject is a 404, a value awaiting confirmation or a refused one a 422
-    (``field`` names the error that names none itself)."""
+    (``field`` names the error that names none itself), and a request the record's
+    state refuses (:class:`StateConflict`) a 409."""
     try:
         yield
     except NotFound as missing:
@@ -34,6 +36,8 @@ def api_errors(field: str) -> Iterator[None]:
             for v in waiting.verdicts
         ]
         raise HTTPException(422, detail) from None
+    except StateConflict as conflict:
+        raise HTTPException(409, [{"field": conflict.field, "message": str(conflict)}]) from None
     except CaptureError as error:
         raise HTTPException(
             422, [{"field": field_of(error, field), "message": str(error)}]

@@ -44,6 +44,11 @@ class FieldError(CaptureError):
         self.field = field
 
 
+class StateConflict(FieldError):
+    """A well-formed request the record's state refuses (409), e.g. a dose decided twice
+    or asked for before the engine can decide: no value typed would make it pass."""
+
+
 @dataclass(frozen=True)
 class Screening:
     """One validated screening: enrolled ones carry consent, excluded ones a reason code."""
