@@ -235,6 +235,8 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
      "--admin a", ("--site", "'AMC,AMC'", "each site code once")),
     ("study-list-missing-slots", "study list --db {tmp}/missing.db --slots {tmp}/none.json",
      ("list", "none.json", "readable")),
+    ("study-export-bad-format", "study export --db {tmp}/missing.db --key {tmp}/list.json "
+     "--out {tmp}/ds --format xlsx", ("--format", "'xlsx'", "parquet, csv")),
     ("db-upgrade-missing", "db upgrade --db {tmp}/missing.db",
      ("database", "missing.db", "does not exist")),
     ("users-add-bad-role", "users add --db {tmp}/missing.db --user u --role boss",

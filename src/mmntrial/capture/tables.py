@@ -23,11 +23,13 @@
   once per participant, visit and measure (revision ``0005``);
 - ``infusions``: the IVIg infusion log: date given, product, lot, route, grams, the
   weight the dose was calculated on and the prescribed interval, at most one a day per
-  participant (revision ``0005``).
+  participant (revision ``0005``);
+- ``demographics``: age (years) and sex of an enrolled screening entry, recorded at
+  eligibility, as the dataset's ``subjects`` table needs them (revision ``0008``).
 
-Nothing is ever deleted: the migrations (revisions ``0003`` to ``0005``) add triggers
-that abort every DELETE. A user is retired and a grant revoked by clearing ``active``,
-an update that the audit trail (:mod:`mmntrial.capture.audit`) records with its
+Nothing is ever deleted: the migrations (revisions ``0003`` to ``0005`` and ``0008``)
+add triggers that abort every DELETE. A user is retired and a grant revoked by clearing
+``active``, an update that the audit trail (:mod:`mmntrial.capture.audit`) records with its
 reason, as every insert and update of these tables.
 """
 
@@ -180,6 +182,16 @@ infusions = Table(
     UniqueConstraint("participant_id", "given_on", name="uq_infusions_participant_given_on"),
 )
 
+demographics = Table(
+    "demographics",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("screening_entry_id", Integer, ForeignKey("screening_log.id"), nullable=False),
+    Column("age_years", Float, nullable=False),
+    Column("sex", Text, nullable=False),
+    UniqueConstraint("screening_entry_id", name="uq_demographics_screening_entry_id"),
+)
+
 #: Every table of the capture app, by name: the audit trail records changes to these.
 TABLES = {
     table.name: table
@@ -196,5 +208,6 @@ TABLES = {
         visits,
         assessments,
         infusions,
+        demographics,
     )
 }
