@@ -71,3 +71,19 @@ def test_demo_runs_engine_power_analysis_and_report(tmp_path: Path) -> None:
     report = tmp_path / "mmntrial-demo" / "report" / "report.html"
     assert report.stat().st_size > 10_000
     assert (tmp_path / "mmntrial-demo" / "dataset" / "dataset.json").exists()
+    # 4. The trial as a study: it opens, its audit trail verifies, the accounts are shown.
+    study = tmp_path / "mmntrial-demo" / "study.db"
+    key = tmp_path / "mmntrial-demo" / "study-list.json"
+    assert "mmntrial serve --db mmntrial-demo/study.db --key mmntrial-demo/study-list.json" in (
+        done.stdout
+    )
+    assert "demo-investigator: investigator at " in done.stdout
+    assert "mmntrial-demo-only" in done.stdout
+    verified = mmntrial("audit", "verify", "--db", str(study))
+    assert verified.returncode == 0, verified.stderr
+    exported = mmntrial(
+        "study", "export", "--db", str(study), "--key", str(key), "--out", str(tmp_path / "x")
+    )
+    assert exported.returncode == 0, exported.stderr
+    subjects = json.loads((tmp_path / "mmntrial-demo" / "report" / "results.json").read_text())
+    assert f"dataset: {subjects['consort']['randomized']} subjects" in exported.stdout

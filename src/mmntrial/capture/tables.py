@@ -28,9 +28,11 @@
   one row per site, that the engine panel rounds to (revision ``0006``);
 - ``dose_decisions``: the investigator's decision on the engine panel for a participant
   and a date: the engine's and the protocol's dose, the dose ordered, accepted or a
-  protocol deviation with its reason, who and when (revision ``0006``).
+  protocol deviation with its reason, who and when (revision ``0006``);
+- ``demographics``: age (years) and sex of an enrolled screening entry, recorded at
+  eligibility, as the dataset's ``subjects`` table needs them (revision ``0008``).
 
-Nothing is ever deleted: the migrations (revisions ``0003`` to ``0006``) add triggers
+Nothing is ever deleted: the migrations (revisions ``0003`` to ``0008``) add triggers
 that abort every DELETE. A user is retired and a grant revoked by clearing ``active``,
 an update that the audit trail (:mod:`mmntrial.capture.audit`) records with its
 reason, as every insert and update of these tables.
@@ -220,6 +222,16 @@ dose_decisions = Table(
     ),
 )
 
+demographics = Table(
+    "demographics",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("screening_entry_id", Integer, ForeignKey("screening_log.id"), nullable=False),
+    Column("age_years", Float, nullable=False),
+    Column("sex", Text, nullable=False),
+    UniqueConstraint("screening_entry_id", name="uq_demographics_screening_entry_id"),
+)
+
 #: Every table of the capture app, by name: the audit trail records changes to these.
 TABLES = {
     table.name: table
@@ -238,5 +250,6 @@ TABLES = {
         infusions,
         site_vials,
         dose_decisions,
+        demographics,
     )
 }

@@ -7,6 +7,11 @@
 3. One simulated trial of the reference design (fixed seed): its dataset written, the
    planned analysis run, and the trial report written into ``mmntrial-demo/``, a folder
    replaced as a whole (checked before anything runs).
+4. The same trial loaded into a study database of the capture app
+   (``mmntrial-demo/study.db``, through the app's own write functions, audited), with
+   its sealed list (``study-list.json``) and one demo account per role, so that
+   ``mmntrial serve`` opens a populated trial. The accounts share one printed password
+   and exist for the demo only.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -21,11 +27,16 @@ from rich.panel import Panel
 from rich.table import Table
 
 from mmntrial.atomic import check_output_folder, replacing_folder
+from mmntrial.capture.permissions import SITE_ROLES, Role
 from mmntrial.cli.analyze import print_headline, run_and_write
 from mmntrial.cli.engine import print_timeline
 from mmntrial.dataset.history_csv import read_histories
 from mmntrial.engine.replay import replay
 from mmntrial.protocol.loader import load_protocol
+
+if TYPE_CHECKING:
+    from mmntrial.dataset.schema import Dataset
+    from mmntrial.protocol.model import Protocol
 
 DEMO_PROTOCOL = "piepers-2007"
 DEMO_POPULATION = "mmn-default"
@@ -35,8 +46,15 @@ DEMO_SEED = 2007
 POWER_TRIALS = 300
 DATASET_DIR = "dataset"
 REPORT_DIR = "report"
-# What the demo folder holds; it is replaced as a whole, so it may hold nothing else.
-DEMO_FILES = frozenset({DATASET_DIR, REPORT_DIR})
+STUDY_DB = "study.db"
+STUDY_KEY = "study-list.json"
+#: The password of every demo account: printed, because the study is a demo's only.
+DEMO_PASSWORD = "mmntrial-demo-only"
+# What the demo folder holds; it is replaced as a whole, so it may hold nothing else
+# (SQLite's -wal and -shm files appear beside the study while it is served).
+DEMO_FILES = frozenset(
+    {DATASET_DIR, REPORT_DIR, STUDY_DB, STUDY_KEY, f"{STUDY_DB}-wal", f"{STUDY_DB}-shm"}
+)
 
 
 def _power_table(console: Console) -> None:
@@ -79,6 +97,39 @@ def _power_table(console: Console) -> None:
     console.print(
         "  At effect 0 the 'power' is the type I error. More: mmntrial simulate, mmntrial sweep.\n"
     )
+
+
+def demo_account(role: Role) -> str:
+    """The demo account holding ``role``."""
+    return f"demo-{role.value.replace('_', '-')}"
+
+
+def _demo_study(dataset: Dataset, protocol: Protocol, folder: Path) -> tuple[str, int]:
+    """Load ``dataset`` into ``folder/study.db`` with its key and the demo accounts;
+    return the site of the site roles and the audit trail's length."""
+    from mmntrial.capture import accounts, audit
+    from mmntrial.capture.dataset_load import load_dataset
+    from mmntrial.capture.permissions import SITE_ROLES
+    from mmntrial.randomization.listfile import save
+    from mmntrial.storage import Database
+
+    admin = demo_account(Role.ADMIN)
+    with Database.open(folder / STUDY_DB) as database:
+        loaded = load_dataset(
+            database, dataset, protocol, admin, DEMO_PASSWORD, datetime.now(UTC).date()
+        )
+        site = str(sorted(dataset.subjects["site"])[0])
+        with database.write() as conn:
+            for role in Role:
+                if role is Role.ADMIN:
+                    continue
+                accounts.add_user(conn, demo_account(role), DEMO_PASSWORD, admin)
+                where = site if role in SITE_ROLES else None
+                accounts.grant(conn, demo_account(role), role.value, where, admin)
+        with database.read() as conn:
+            head = audit.check(conn)
+    save(loaded.key, folder / STUDY_KEY)
+    return site, head.count
 
 
 def demo(
@@ -132,5 +183,24 @@ def demo(
     with replacing_folder(out, owned=DEMO_FILES) as staging:
         write_dataset(trial.dataset, staging / DATASET_DIR, format="parquet")
         results, paths = run_and_write(console, trial.dataset, protocol, staging / REPORT_DIR, True)
+        site, entries = _demo_study(trial.dataset, protocol, staging)
     console.print(f"dataset: {out / DATASET_DIR}", markup=False)
     print_headline(console, protocol, results, paths.moved_to(out / REPORT_DIR))
+
+    console.print(
+        f"\n[bold]4. The trial as a study[/] in the capture app: {len(trial.dataset.subjects)} "
+        f"participants loaded through its forms, audit trail verified ({entries} entries)"
+    )
+    console.print(
+        f"  open it: mmntrial serve --db {out / STUDY_DB} --key {out / STUDY_KEY}",
+        markup=False,
+        soft_wrap=True,  # one line to copy, however narrow the terminal
+    )
+    console.print(
+        f"  then http://127.0.0.1:8000/ as one of these accounts, password "
+        f"{DEMO_PASSWORD!r} (demo only):",
+        markup=False,
+    )
+    for role in Role:
+        where = f" at {site}" if role in SITE_ROLES else ""
+        console.print(f"    {demo_account(role)}: {role.value}{where}", markup=False)

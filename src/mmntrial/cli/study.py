@@ -106,3 +106,36 @@ def set_site_vials(
         f"site {code}: vials of {shown} g, tolerance {vials.tolerance_percent:g}% "
         f"({'set' if first else 'changed'})"
     )
+
+
+@app.command()
+def export(
+    db: DbOpt,
+    out: Annotated[Path, typer.Option("--out", help="The dataset folder (replaced whole).")],
+    key: Annotated[
+        Path,
+        typer.Option(
+            "--key", help="The study's list file (the sealed key): the export is unblinded."
+        ),
+    ],
+    format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+) -> None:
+    """Write the study as a dataset (docs/dataset.md), arms included: data manager only."""
+    from mmntrial.atomic import check_output_folder
+    from mmntrial.capture.dataset_export import export_study, write_checked
+    from mmntrial.dataset.io import DATASET_FILES, FORMATS
+    from mmntrial.randomization.listfile import load
+
+    if format not in FORMATS:
+        raise CaptureError(f"--format: got {format!r}, expected one of {', '.join(FORMATS)}")
+    target = check_output_folder(out, "--out", owned=DATASET_FILES)
+    sealed = load(key)
+    with open_existing(db) as database:
+        dataset, protocol = export_study(database, sealed, operator())
+    written = write_checked(dataset, protocol, target, "csv" if format == "csv" else "parquet")
+    typer.echo(
+        f"dataset: {len(written.subjects)} subjects, {len(written.screening)} screened, "
+        f"written to {target} (validated)"
+    )
+    typer.echo(f"provenance: {written.meta.notes}")
+    typer.echo(f"next: mmntrial analyze {target}")

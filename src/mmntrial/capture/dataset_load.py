@@ -1,0 +1,355 @@
+"""A dataset loaded into a new study database: the inverse of the export.
+
+:func:`load_dataset` writes a (simulated) dataset into a study through the capture
+app's own write functions, as a site would type it, so every record is checked,
+audited and chained like any other; the audit trail names the loader account
+(:data:`LOADER`, a data manager retired once the load is done). It serves the demo (a
+populated study to open) and the round-trip test (simulate, load, export, analyse).
+
+Study days become dates: every subject's day 0 is the same date, chosen so that the
+last record of the dataset falls on ``today``. Arms come from the study's ledger, as
+in a real trial: the loader generates the study's list (the protocol's method and
+strata, the dataset's sites) from the first seed, counting up from ``seed``, whose
+first slots of each stratum hold as many of each arm as the dataset's subjects there,
+then randomizes each subject into a slot of its own arm. Subject ids and kit codes are
+the app's (``SITE-NNN``); :class:`Loaded` maps the dataset's ids to them.
+
+What the app records today is loaded: the screening log (randomized subjects as
+enrolled, exclusions by their protocol code; declined and other outcomes have no place
+yet), age and sex, the eligibility assessment (findings that give the dataset's
+EFNS/PNS category and anti-GM1 status), the randomization, every infusion, the
+scheduled visits with their MRC sums (whole grades) and scalar measures. Grip, repeat
+and unscheduled visits, deteriorations, adverse events, labs, concomitant medications
+and dispositions are not (docs/capture.md, "Not built yet").
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import secrets
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from mmntrial.capture import (
+    accounts,
+    allocation,
+    assessments,
+    demographics,
+    eligibility,
+    infusions,
+    screening,
+    visits,
+)
+from mmntrial.capture.permissions import Role
+from mmntrial.capture.study import init_study, load_study
+from mmntrial.dataset.schema import Dataset
+from mmntrial.errors import CaptureError
+from mmntrial.protocol.model import AllocationMethod, Protocol
+from mmntrial.randomization.design import AllocationDesign, design_from_protocol
+from mmntrial.randomization.lists import AllocationList, generate
+from mmntrial.randomization.slots import slots_of
+from mmntrial.storage import Database
+
+#: The account the audit trail names for every loaded record.
+LOADER = "dataset-loader"
+#: How many list seeds are tried for one whose slots can hold the dataset's arms.
+SEED_TRIES = 5000
+EXCLUSION_PREFIX = "exclusion: "
+CONSENT_VERSION = "loaded"
+LOT = "loaded"
+
+_CLINICAL = {
+    "focal_asymmetric_weakness": True,
+    "affected_nerves": 3,
+    "weakness_months": 24,
+    "objective_sensory_abnormality": False,
+    "predominant_upper_limb": True,
+    "reduced_reflexes": True,
+    "no_cranial_nerves": True,
+    "cramps_fasciculations": False,
+    "immunomodulation_response": True,
+    "upper_motor_neuron_signs": False,
+    "marked_bulbar_involvement": False,
+    "diffuse_symmetric_weakness": False,
+}
+_SEGMENT = {
+    "nerve": "median",
+    "segment": "forearm",
+    "distal_area_mv_ms": 10.0,
+    "distal_amplitude_mv": 5.0,
+    "proximal_amplitude_mv": 2.0,
+    "distal_duration_ms": 5.0,
+    "proximal_duration_ms": 5.5,
+    "distal_amplitude_lln_mv": 4.0,
+    "long_upper_limb_segment": True,
+    "entrapment_site": False,
+    "sensory_conduction_normal": True,
+}
+#: Per category: the proximal CMAP area of the one segment (None: no block studied) and
+#: the supportive criteria besides anti-GM1. A 60% area reduction is a definite block,
+#: 40% over a long upper limb segment a probable one (EFNS/PNS 2010; DOMAIN.md).
+_CATEGORY_FINDINGS: dict[str, tuple[float | None, dict[str, bool]]] = {
+    "definite": (4.0, {"csf_protein": False, "mri_plexus": False, "ivig_improvement": True}),
+    "probable": (6.0, {"csf_protein": True, "mri_plexus": False, "ivig_improvement": True}),
+    "possible": (None, {"csf_protein": True, "mri_plexus": False, "ivig_improvement": True}),
+}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What a load made: the study's sealed list and the app's id of each subject."""
+
+    key: AllocationList
+    subjects: Mapping[str, str]
+    day0: date
+
+
+def _findings(protocol: Protocol, category: str, anti_gm1: str, on: str) -> dict[str, Any]:
+    if category not in _CATEGORY_FINDINGS:
+        raise CaptureError(
+            f"efns_category: got {category!r}, expected one of definite, probable, possible"
+        )
+    proximal, supportive = _CATEGORY_FINDINGS[category]
+    segments = [] if proximal is None else [{**_SEGMENT, "proximal_area_mv_ms": proximal}]
+    return {
+        "assessed_on": on,
+        "exclusions": {item.id: False for item in protocol.eligibility.exclusions},
+        "clinical": dict(_CLINICAL),
+        "supportive": {**supportive, "anti_gm1": anti_gm1 == "positive"},
+        "sensory_conduction_normal": True,
+        "segments": copy.deepcopy(segments),
+    }
+
+
+def _levels(protocol: Protocol, site_codes: list[str]) -> dict[str, list[str]]:
+    return {
+        f: site_codes if f in ("centre", "site") else ["negative", "positive"]
+        for f in protocol.randomization.strata
+    }
+
+
+def _strata(design: AllocationDesign, dataset: Dataset) -> dict[str, list[tuple[str, str]]]:
+    """The dataset's subjects by stratum, each with its arm, in the subjects table's order."""
+    by_stratum: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for row in dataset.subjects.itertuples(index=False):
+        findings = {"supportive": {"anti_gm1": row.anti_gm1_status == "positive"}}
+        values = {
+            f.name: allocation.FACTOR_SOURCES[f.name](str(row.site), findings)
+            for f in design.factors
+        }
+        by_stratum[design.stratum_of(values)].append((str(row.subject_id), str(row.arm)))
+    return by_stratum
+
+
+def _matching_list(
+    design: AllocationDesign, dataset: Dataset, seed: int
+) -> tuple[AllocationList, list[str]]:
+    """A list whose first slots hold the dataset's arms; the subjects in allocation order."""
+    by_stratum = _strata(design, dataset)
+    size = max(len(s) for s in by_stratum.values())
+    block = max(design.block_sizes or (1,))
+    size = math.ceil(size / block) * block
+    for tried in range(seed, seed + SEED_TRIES):
+        key = generate(design, size, tried)
+        order: list[str] = []
+        for stratum, subjects in by_stratum.items():
+            waiting: dict[str, list[str]] = defaultdict(list)
+            for subject, arm in subjects:
+                waiting[arm].append(subject)
+            for slot in key.slots(stratum)[: len(subjects)]:
+                if not waiting[str(slot.arm)]:
+                    break
+                order.append(waiting[str(slot.arm)].pop(0))
+        if len(order) == len(dataset.subjects):
+            return key, order
+    raise CaptureError(
+        f"seed: got {seed}, and none of the {SEED_TRIES} lists from it holds the dataset's "
+        "arms in the first slots of each stratum; try another seed"
+    )
+
+
+def _mrc_grades(total: float, muscles: tuple[str, ...]) -> dict[str, str]:
+    """Whole grades per ``mrc.<side>.<muscle>`` that add up to ``total``."""
+    entries = [(side, m) for side in ("left", "right") for m in muscles]
+    if not total.is_integer() or not 0 <= total <= 5 * len(entries):
+        raise CaptureError(
+            f"mrc_sum: got {total:g}, expected a whole sum from 0 to {5 * len(entries)} "
+            "(the loader types whole grades)"
+        )
+    deficit = 5 * len(entries) - int(total)
+    typed = {}
+    for side, muscle in entries:
+        taken = min(5, deficit)
+        deficit -= taken
+        typed[f"mrc.{side}.{muscle}"] = str(5 - taken)
+    return typed
+
+
+def _load_subject(
+    conn: Connection,
+    protocol: Protocol,
+    dataset: Dataset,
+    ledger: Any,
+    subject: str,
+    day0: date,
+    today: date,
+) -> str:
+    row = dataset.subjects.set_index("subject_id").loc[subject]
+    site = str(row["site"])
+    screened = dataset.screening[dataset.screening["subject_id"] == subject].iloc[0]
+    on = day0 + timedelta(days=int(screened["screening_day"]))
+    entry = screening.record(
+        conn,
+        site,
+        screening.checked_screening(
+            {
+                "screening_id": str(screened["screening_id"]),
+                "screened_on": on.isoformat(),
+                "outcome": "enrolled",
+                "consent_version": CONSENT_VERSION,
+                "consent_date": on.isoformat(),
+            },
+            {},
+            today,
+        ),
+        LOADER,
+    )
+    person = demographics.checked_demographics({"age_years": row["age_years"], "sex": row["sex"]})
+    demographics.record(conn, site, entry, person, LOADER, None)
+    data = _findings(
+        protocol, str(row["efns_category"]), str(row["anti_gm1_status"]), on.isoformat()
+    )
+    assessed = eligibility.checked_assessment(data, protocol, on, today)
+    if assessed.diagnosis.category.value != row["efns_category"]:
+        raise CaptureError(
+            f"subject {subject}: got category {assessed.diagnosis.category.value} from the "
+            f"loader's findings, expected {row['efns_category']}"
+        )
+    eligibility.record(conn, entry, assessed, LOADER, None)
+    made = allocation.randomize(conn, ledger, site, entry, LOADER, day0).subject
+    given = dataset.infusions[dataset.infusions["subject_id"] == subject].sort_values("day")
+    for inf in given.to_dict("records"):
+        typed = {
+            "given_on": (day0 + timedelta(days=int(inf["day"]))).isoformat(),
+            "product": str(inf["product"]),
+            "lot": LOT,
+            "route": str(inf["route"]),
+            "dose_g": repr(float(inf["dose_g"])),
+            "weight_kg": repr(float(inf["weight_kg"])),
+            "interval_days": str(int(inf["interval_days"])),
+            "confirm_weight": "on",
+        }
+        infusions.record(conn, site, made, typed, LOADER, today)
+    _load_visits(conn, protocol, dataset, site, subject, made, day0, today)
+    return made
+
+
+def _load_visits(
+    conn: Connection,
+    protocol: Protocol,
+    dataset: Dataset,
+    site: str,
+    subject: str,
+    made: str,
+    day0: date,
+    today: date,
+) -> None:
+    scheduled = {v.name for v in protocol.schedule.visits}
+    table = dataset.assessments
+    rows = table[(table["subject_id"] == subject) & table["visit"].isin(scheduled)]
+    for name, values in rows.groupby("visit", sort=False):
+        day = int(values["day"].iloc[0])
+        on = (day0 + timedelta(days=day)).isoformat()
+        visits.record(
+            conn, protocol, site, made, {"visit": str(name), "visited_on": on}, LOADER, today
+        )
+        form = assessments.visit_form(protocol, str(name))
+        typed: dict[str, str] = {}
+        for measure, value in zip(values["measure"], values["value"], strict=True):
+            if measure == assessments.MRC and form.muscles is not None:
+                typed.update(_mrc_grades(float(value), form.muscles.muscles))
+            elif measure in form.scalars:
+                typed[f"value.{measure}"] = repr(float(value))
+                typed[f"confirm.{measure}"] = "on"
+        if typed:
+            assessments.record(conn, protocol, site, made, str(name), typed, LOADER)
+
+
+def _load_exclusions(
+    conn: Connection, protocol: Protocol, dataset: Dataset, day0: date, today: date
+) -> None:
+    codes = {item.id for item in protocol.eligibility.exclusions}
+    excluded = dataset.screening[dataset.screening["outcome"] == "excluded"]
+    for row in excluded.to_dict("records"):
+        code = str(row["reason"]).removeprefix(EXCLUSION_PREFIX)
+        if code not in codes:
+            continue  # a reason the log cannot code: not loaded
+        on = day0 + timedelta(days=int(row["screening_day"]))
+        typed = {
+            "screening_id": str(row["screening_id"]),
+            "screened_on": on.isoformat(),
+            "outcome": "excluded",
+            "exclusion_code": code,
+        }
+        screening.record(
+            conn,
+            str(row["site"]),
+            screening.checked_screening(typed, {c: c for c in codes}, today),
+            LOADER,
+        )
+
+
+def last_day(dataset: Dataset) -> int:
+    """The latest study day of any record the loader writes."""
+    days = [0, *dataset.infusions["day"], *dataset.assessments["day"]]
+    return int(max(days))
+
+
+def load_dataset(
+    database: Database,
+    dataset: Dataset,
+    protocol: Protocol,
+    admin: str,
+    password: str,
+    today: date,
+    seed: int = 1,
+) -> Loaded:
+    """Start a study in the empty ``database`` and load ``dataset`` into it (module doc).
+
+    ``protocol`` is the dataset's (a built-in one: the study stores it by name);
+    ``admin`` (with ``password``) is the study's first administrator; ``today`` the date
+    the last record falls on; ``seed`` where the search for the list starts.
+    """
+    if protocol.randomization.method is AllocationMethod.MINIMIZATION:
+        raise CaptureError(
+            "dataset: got a minimization protocol, expected a list method: the loader picks "
+            "a list whose slots hold the dataset's arms, and minimization decides arms at "
+            "allocation"
+        )
+    site_codes = sorted({str(s) for s in dataset.subjects["site"]} | set(dataset.screening["site"]))
+    design = design_from_protocol(
+        protocol.arms, protocol.randomization, _levels(protocol, site_codes)
+    )
+    key, order = _matching_list(design, dataset, seed)
+    day0 = today - timedelta(days=last_day(dataset))
+    made: dict[str, str] = {}
+    with database.write() as conn:
+        init_study(conn, dataset.meta.protocol, site_codes, admin, password)
+        accounts.add_user(conn, LOADER, secrets.token_urlsafe(24), admin)
+        accounts.grant(conn, LOADER, Role.DATA_MANAGER, None, admin)
+        allocation.check_list(slots_of(key), protocol, site_codes)
+        allocation.store_list(conn, slots_of(key), LOADER)
+    ledger = allocation.open_ledger(database, slots_of(key), key)
+    with database.write() as conn:
+        study = load_study(conn).protocol
+        _load_exclusions(conn, study, dataset, day0, today)
+        for subject in order:
+            made[subject] = _load_subject(conn, study, dataset, ledger, subject, day0, today)
+        accounts.retire(conn, LOADER, admin, "the dataset is loaded")
+    return Loaded(key, made, day0)

@@ -1,0 +1,183 @@
+"""The study as a dataset: load a simulated trial, export it, analyse both.
+
+The round trip is judged by the analysis: a small seeded simulated trial is loaded
+through the capture app's write functions, exported, and the planned analysis of the
+export must give the results of the simulated dataset as far as the app records it
+(:func:`recordable`: what has no place in the app yet is taken out of the simulated
+dataset the same way the export leaves it out).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from mmntrial.analysis.plan import run_plan
+from mmntrial.capture import allocation, audit
+from mmntrial.capture.dataset_export import export_study
+from mmntrial.capture.dataset_load import LOADER, Loaded, load_dataset
+from mmntrial.dataset.schema import Dataset, empty_table
+from mmntrial.errors import CaptureError
+from mmntrial.protocol.loader import load_protocol
+from mmntrial.protocol.model import Protocol
+from mmntrial.randomization.listfile import save
+from mmntrial.randomization.slots import slots_of
+from mmntrial.simulate.population import load_population
+from mmntrial.simulate.provenance import protocol_hash
+from mmntrial.simulate.trials.one_trial import simulate_one_trial
+from mmntrial.storage import Database
+from tests.capture.conftest import PASSWORD, WHO
+from tests.capture.trial_setup import enrol_eligible, study_list
+from tests.cli.running import run_main
+from tests.storage.postgres import raw
+
+TODAY = date(2026, 12, 1)
+#: Dataset tables the capture app does not record yet: exported empty.
+NOT_RECORDED = ("deteriorations", "adverse_events", "labs", "conmeds")
+CAPTURE = Path(__file__).resolve().parents[2] / "src" / "mmntrial" / "capture"
+
+
+@pytest.fixture(scope="module")
+def piepers() -> Protocol:
+    return load_protocol("piepers-2007")
+
+
+@pytest.fixture(scope="module")
+def simulated(piepers: Protocol) -> Dataset:
+    return simulate_one_trial(
+        piepers, load_population("mmn-default"), effect=0.5, seed=14, n_per_arm=4
+    )
+
+
+@pytest.fixture
+def loaded(tmp_path: Path, simulated: Dataset, piepers: Protocol) -> tuple[Path, Loaded]:
+    path = tmp_path / "study.db"
+    with Database.open(path) as database:
+        made = load_dataset(database, simulated, piepers, "admin", PASSWORD, TODAY)
+    return path, made
+
+
+def recordable(dataset: Dataset, protocol: Protocol, subjects: dict[str, str]) -> Dataset:
+    """``dataset`` as far as the capture app records it, with the app's subject ids."""
+    codes = {item.id for item in protocol.eligibility.exclusions}
+    scheduled = [v.name for v in protocol.schedule.visits]
+    screening = dataset.screening[
+        (dataset.screening["outcome"] == "randomized")
+        | dataset.screening["reason"].isin([f"exclusion: {c}" for c in codes])
+    ]
+    assessments = dataset.assessments[
+        dataset.assessments["visit"].isin(scheduled)
+        & (dataset.assessments["measure"] != "grip_kpa")
+    ]
+    infusions = dataset.infusions.assign(action=None, level=pd.NA)
+    last = pd.concat([infusions[["subject_id", "day"]], assessments[["subject_id", "day"]]])
+    last_day = last.groupby("subject_id")["day"].max().clip(lower=0)
+    done = set(assessments.loc[assessments["visit"] == scheduled[-1], "subject_id"])
+    dispositions = pd.DataFrame(
+        {
+            "subject_id": dataset.subjects["subject_id"],
+            "status": [
+                "completed" if s in done else "ongoing" for s in dataset.subjects["subject_id"]
+            ],
+            "day": [int(last_day[s]) for s in dataset.subjects["subject_id"]],
+            "reason": None,
+        }
+    )
+    frames = {
+        "screening": screening.assign(subject_id=screening["subject_id"].map(subjects)),
+        "subjects": dataset.subjects,
+        "infusions": infusions,
+        "assessments": assessments,
+        "dispositions": dispositions,
+        **{name: empty_table(name) for name in NOT_RECORDED},
+    }
+    renamed = {
+        name: frame.assign(subject_id=frame["subject_id"].map(subjects))
+        if name != "screening"
+        else frame
+        for name, frame in frames.items()
+    }
+    return Dataset.from_frames(dataset.meta, renamed, protocol)
+
+
+def _by_subject(frame: pd.DataFrame) -> pd.DataFrame:
+    keys = [c for c in ("subject_id", "day", "measure") if c in frame.columns]
+    return frame.sort_values(keys).reset_index(drop=True)
+
+
+def test_the_round_trip_gives_the_simulated_trials_results(
+    loaded: tuple[Path, Loaded], simulated: Dataset, piepers: Protocol
+) -> None:
+    path, made = loaded
+    with Database.open(path) as database:
+        exported, _ = export_study(database, made.key, "data manager")
+        with database.read() as conn:
+            audit.check(conn)
+    expected = recordable(simulated, piepers, dict(made.subjects))
+    # The data themselves, subject by subject (kit codes are the study list's own).
+    for name in ("subjects", "infusions", "assessments", "dispositions"):
+        got, want = _by_subject(exported.table(name)), _by_subject(expected.table(name))
+        if name == "subjects":
+            got, want = got.drop(columns="kit_code"), want.drop(columns="kit_code")
+        assert_frame_equal(got, want, check_dtype=False)
+    # The analysis is the judge: every test result and the CONSORT counts.
+    ours, theirs = run_plan(exported, piepers), run_plan(expected, piepers)
+    assert_frame_equal(ours.to_frame(), theirs.to_frame(), rtol=1e-9)
+    assert ours.consort == theirs.consort
+    assert not math.isnan(ours.primary.p_value)
+
+
+def test_the_loader_writes_as_a_named_account_that_it_retires(loaded: tuple[Path, Loaded]) -> None:
+    path, _ = loaded
+    who = {w for (w,) in raw(path, "SELECT DISTINCT who FROM chain_entries WHERE chain = 'audit'")}
+    assert LOADER in who
+    assert raw(path, f"SELECT active FROM users WHERE username = '{LOADER}'") == [(0,)]
+
+
+def test_export_command_writes_a_dataset_that_analyze_runs_on(
+    loaded: tuple[Path, Loaded], tmp_path: Path
+) -> None:
+    path, made = loaded
+    key = save(made.key, tmp_path / "list.json")
+    out = tmp_path / "export"
+    code, output = run_main(
+        ["study", "export", "--db", str(path), "--key", str(key), "--out", str(out),
+         "--format", "csv"]
+    )  # fmt: skip
+    assert code == 0, output
+    meta = json.loads((out / "dataset.json").read_text(encoding="utf-8"))
+    assert meta["source"] == "captured"
+    assert meta["protocol_sha256"] == protocol_hash(load_protocol("piepers-2007"))
+    head = raw(path, "SELECT count(*) FROM chain_entries WHERE chain = 'audit'")[0][0]
+    assert meta["provenance"]["audit_entries"] == head
+    for name in NOT_RECORDED:
+        assert (out / f"{name}.csv").read_text(encoding="utf-8").count("\n") == 1
+    code, output = run_main(["analyze", str(out), "--out", str(tmp_path / "report"), "--no-pdf"])
+    assert code == 0, output
+
+
+def test_export_names_a_subject_without_age_and_sex(study: str | Path) -> None:
+    with Database.open(study) as database:
+        with database.write() as conn:
+            key = study_list(conn)
+            entry = enrol_eligible(conn, "AMC", "S1")
+        ledger = allocation.open_ledger(database, slots_of(key), key)
+        with database.write() as conn:
+            allocation.randomize(conn, ledger, "AMC", entry, WHO, TODAY)
+        with pytest.raises(CaptureError, match=r"subject AMC-001: got no age and sex"):
+            export_study(database, key, "data manager")
+
+
+def test_no_web_module_serves_the_unblinded_export() -> None:
+    # The export is unblinded by design: a command of the data manager, never a route.
+    for module in CAPTURE.glob("*.py"):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert "mmntrial.capture.dataset_export" not in imported, module.name
