@@ -23,9 +23,21 @@
   once per participant, visit and measure (revision ``0005``);
 - ``infusions``: the IVIg infusion log: date given, product, lot, route, grams, the
   weight the dose was calculated on and the prescribed interval, at most one a day per
-  participant (revision ``0005``).
+  participant (revision ``0005``);
+- ``assessments.side``: "left" or "right" for grip, one row per hand with its best
+  trial, "" for the other measures (revision ``0007``);
+- ``adverse_events``: an adverse event of a participant (identifier ``AE-NNN`` per
+  participant, CTCAE term, onset and resolution dates, grade 1-5, serious, relatedness,
+  action taken, outcome); the one owner of an AE record (revision ``0007``);
+- ``labs``: a laboratory value (neutrophils, wbc, alt, ast, igg) in the dataset's unit,
+  with its CTCAE grade, once per participant, sample date and test (revision ``0007``);
+- ``conmeds``: a concomitant medication with its start and end dates and the protocol's
+  category (allowed, prohibited, warning; revision ``0007``);
+- ``dispositions``: how a participant left the study (completed, withdrawn,
+  lost_to_follow_up, died), the last date on study and the reason; none means ongoing
+  (revision ``0007``).
 
-Nothing is ever deleted: the migrations (revisions ``0003`` to ``0005``) add triggers
+Nothing is ever deleted: the migrations (revisions ``0003`` to ``0007``) add triggers
 that abort every DELETE. A user is retired and a grant revoked by clearing ``active``,
 an update that the audit trail (:mod:`mmntrial.capture.audit`) records with its
 reason, as every insert and update of these tables.
@@ -158,8 +170,15 @@ assessments = Table(
     Column("measure", Text, nullable=False),
     Column("value", Float, nullable=True),
     Column("detail_json", Text, nullable=False),
+    # "left"/"right" for a measure taken per hand (grip), "" otherwise (revision 0007):
+    # not NULL, so that the unique constraint still holds one MRC sum per visit.
+    Column("side", Text, nullable=False, server_default=""),
     UniqueConstraint(
-        "participant_id", "visit", "measure", name="uq_assessments_participant_visit_measure"
+        "participant_id",
+        "visit",
+        "measure",
+        "side",
+        name="uq_assessments_participant_visit_measure_side",
     ),
 )
 
@@ -180,6 +199,62 @@ infusions = Table(
     UniqueConstraint("participant_id", "given_on", name="uq_infusions_participant_given_on"),
 )
 
+adverse_events = Table(
+    "adverse_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("ae_id", Text, nullable=False),
+    Column("term", Text, nullable=False),
+    Column("onset_on", Text, nullable=False),
+    Column("resolved_on", Text, nullable=True),
+    Column("grade", Integer, nullable=False),
+    Column("serious", Boolean, nullable=False),
+    Column("related_to", Text, nullable=False),
+    Column("action_taken", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    UniqueConstraint("participant_id", "ae_id", name="uq_adverse_events_participant_ae"),
+)
+
+labs = Table(
+    "labs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("sampled_on", Text, nullable=False),
+    Column("test", Text, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("unit", Text, nullable=False),
+    Column("grade", Integer, nullable=True),
+    # The plausibility message of a value confirmed as unusual ("" otherwise).
+    Column("note", Text, nullable=False),
+    UniqueConstraint(
+        "participant_id", "sampled_on", "test", name="uq_labs_participant_sampled_test"
+    ),
+)
+
+conmeds = Table(
+    "conmeds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("medication", Text, nullable=False),
+    Column("started_on", Text, nullable=False),
+    Column("ended_on", Text, nullable=True),
+    Column("category", Text, nullable=False),
+)
+
+dispositions = Table(
+    "dispositions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("last_on", Text, nullable=False),
+    Column("reason", Text, nullable=True),
+    UniqueConstraint("participant_id", name="uq_dispositions_participant_id"),
+)
+
 #: Every table of the capture app, by name: the audit trail records changes to these.
 TABLES = {
     table.name: table
@@ -196,5 +271,9 @@ TABLES = {
         visits,
         assessments,
         infusions,
+        adverse_events,
+        labs,
+        conmeds,
+        dispositions,
     )
 }
