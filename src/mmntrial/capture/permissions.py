@@ -99,6 +99,8 @@ PERMISSIONS: dict[str, Rule] = {
         SITE_READERS, summary="a visit's assessment form (MRC, scales)", per_site=True
     ),
     "assessment_save": Rule(SITE_WRITERS, summary="save a visit's assessment form", per_site=True),
+    "grip_page": Rule(SITE_READERS, summary="a visit's grip form", per_site=True),
+    "grip_save": Rule(SITE_WRITERS, summary="save a visit's grip form", per_site=True),
     "infusions_page": Rule(
         SITE_READERS, summary="a participant's IVIg infusion log", per_site=True
     ),
@@ -136,6 +138,8 @@ PERMISSIONS: dict[str, Rule] = {
     "api_assessment_save": Rule(
         SITE_WRITERS, summary="save a visit's assessment form (JSON)", per_site=True
     ),
+    "api_grip": Rule(SITE_READERS, summary="a visit's grip, per hand (JSON)", per_site=True),
+    "api_grip_save": Rule(SITE_WRITERS, summary="save a visit's grip form (JSON)", per_site=True),
     "api_infusions": Rule(
         SITE_READERS, summary="a participant's IVIg infusion log (JSON)", per_site=True
     ),

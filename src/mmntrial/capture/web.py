@@ -36,6 +36,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from mmntrial.capture import (
     accounts,
     assessments_web,
+    grip_web,
     infusions_web,
     participantsweb,
     screening,
@@ -97,6 +98,7 @@ def create_app(
     participantsweb.add_routes(app, database, _page, _today, participantsweb.Ledgers(database, key))
     visits_web.add_routes(app, database, _page, _today)
     assessments_web.add_routes(app, database, _page)
+    grip_web.add_routes(app, database, _page)
     infusions_web.add_routes(app, database, _page, _today)
     _admin(app, database)
     _api(app, database)

@@ -32,7 +32,7 @@ OLD_UNIQUE = "uq_assessments_participant_visit_measure"
 NEW_UNIQUE = "uq_assessments_participant_visit_measure_side"
 
 
-def _participant(table: str) -> list[sa.SchemaItem]:
+def _participant(table: str) -> list[sa.Column[int] | sa.Constraint]:
     return [
         sa.Column("id", sa.Integer, autoincrement=True),
         sa.Column("participant_id", sa.Integer, nullable=False),
