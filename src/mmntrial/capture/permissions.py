@@ -67,6 +67,34 @@ class Rule:
 
 PUBLIC = Rule(frozenset(), public=True)
 
+#: The kinds of record of :mod:`mmntrial.capture.records_web`: route stem, one, many.
+RECORDS = (("adverse_events", "an adverse event", "adverse events"),)
+
+
+def _record_pages() -> dict[str, Rule]:
+    rules = {}
+    for name, one, many in RECORDS:
+        rules[f"{name}_page"] = Rule(SITE_READERS, summary=f"a participant's {many}", per_site=True)
+        rules[f"{name}_add"] = Rule(SITE_WRITERS, summary=f"record {one}", per_site=True)
+        rules[f"{name}_change"] = Rule(
+            SITE_WRITERS, summary=f"change {one}, with a reason", per_site=True
+        )
+    return rules
+
+
+def _record_api() -> dict[str, Rule]:
+    rules = {}
+    for name, one, many in RECORDS:
+        rules[f"api_{name}"] = Rule(
+            SITE_READERS, summary=f"a participant's {many} (JSON)", per_site=True
+        )
+        rules[f"api_{name}_add"] = Rule(SITE_WRITERS, summary=f"record {one} (JSON)", per_site=True)
+        rules[f"api_{name}_change"] = Rule(
+            SITE_WRITERS, summary=f"change {one}, with a reason (JSON)", per_site=True
+        )
+    return rules
+
+
 PERMISSIONS: dict[str, Rule] = {
     "login_form": Rule(frozenset(), public=True, summary="the sign-in page"),
     "login": Rule(frozenset(), public=True, summary="sign in"),
@@ -105,6 +133,7 @@ PERMISSIONS: dict[str, Rule] = {
         SITE_READERS, summary="a participant's IVIg infusion log", per_site=True
     ),
     "infusion_add": Rule(SITE_WRITERS, summary="log an IVIg infusion", per_site=True),
+    **_record_pages(),
     "users_page": Rule(ADMINS, summary="accounts and roles"),
     "user_add": Rule(ADMINS, summary="add an account"),
     "user_retire": Rule(ADMINS, summary="retire an account"),
@@ -144,6 +173,7 @@ PERMISSIONS: dict[str, Rule] = {
         SITE_READERS, summary="a participant's IVIg infusion log (JSON)", per_site=True
     ),
     "api_infusion_add": Rule(SITE_WRITERS, summary="log an IVIg infusion (JSON)", per_site=True),
+    **_record_api(),
     "api_overdue": Rule(SITE_READERS, summary="a site's overdue visits (JSON)", per_site=True),
 }
 

@@ -39,6 +39,7 @@ from mmntrial.capture import (
     grip_web,
     infusions_web,
     participantsweb,
+    records_web,
     screening,
     visits_web,
 )
@@ -100,6 +101,7 @@ def create_app(
     assessments_web.add_routes(app, database, _page)
     grip_web.add_routes(app, database, _page)
     infusions_web.add_routes(app, database, _page, _today)
+    records_web.add_all_routes(app, database, _page, _today)
     _admin(app, database)
     _api(app, database)
     return app
