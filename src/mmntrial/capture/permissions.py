@@ -68,7 +68,12 @@ class Rule:
 PUBLIC = Rule(frozenset(), public=True)
 
 #: The kinds of record of :mod:`mmntrial.capture.records_web`: route stem, one, many.
-RECORDS = (("adverse_events", "an adverse event", "adverse events"),)
+RECORDS = (
+    ("adverse_events", "an adverse event", "adverse events"),
+    ("labs", "a lab value", "lab values"),
+    ("conmeds", "a concomitant medication", "concomitant medications"),
+    ("dispositions", "the end of study (disposition)", "disposition"),
+)
 
 
 def _record_pages() -> dict[str, Rule]:

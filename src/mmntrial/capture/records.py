@@ -33,6 +33,8 @@ from mmntrial.errors import EngineError
 #: Names and labels are short, not notes; a note is a paragraph.
 MAX_LABEL, MAX_NOTE = 100, 1000
 YES, NO = ("yes", "true", "1", "on"), ("no", "false", "0")
+#: What a confirm box sends when ticked (a form's "on", the API's "true").
+CONFIRMED = ("on", "true", "1")
 
 
 class Kind(StrEnum):
@@ -58,6 +60,9 @@ class Field:
     choices: tuple[str, ...] = ()
     low: int = 0
     high: int = 0
+    #: Whether a change that does not type this field keeps its saved value (False for a
+    #: value computed from others unless typed, such as a lab's grade).
+    kept: bool = True
 
     def expected(self) -> str:
         """What the field takes, in words, for its messages."""
@@ -99,7 +104,8 @@ class RecordForm:
     stored columns the rules compute, shown but never typed. ``one_each`` allows one
     record per participant. ``numbered`` is a column and its format (``("ae_id",
     "AE-{:03d}")``): the identifier of a new record, numbered per participant (rows are
-    never deleted, so the count gives the next number).
+    never deleted, so the count gives the next number). ``unique`` are columns no two
+    records of a participant share (the last one is named when refused).
     """
 
     name: str
@@ -111,6 +117,7 @@ class RecordForm:
     derived: tuple[str, ...] = ()
     one_each: bool = False
     numbered: tuple[str, str] | None = None
+    unique: tuple[str, ...] = ()
 
 
 def _date(f: Field, text: str, raw: str | None, dates: Dates) -> date:
@@ -195,6 +202,29 @@ def as_typed(form: RecordForm, row: Mapping[str, Any]) -> dict[str, str]:
     return typed
 
 
+def _refuse_twin(
+    conn: Connection, form: RecordForm, participant_id: int, values: dict[str, Any], record: int
+) -> None:
+    if not form.unique:
+        return
+    table = form.table
+    twin = conn.execute(
+        select(table.c.id).where(
+            table.c.participant_id == participant_id,
+            table.c.id != record,
+            *(table.c[c] == values[c] for c in form.unique),
+        )
+    ).first()
+    if twin is not None:
+        named = form.unique[-1]
+        same = ", ".join(f"{c} {values[c]}" for c in form.unique)
+        raise FieldError(
+            named,
+            f"{named}: got {values[named]!r}, expected one not recorded already ({same} is "
+            f"record {twin.id}: change that one, with a reason)",
+        )
+
+
 def _dates(row: Mapping[str, Any], today: date) -> Dates:
     return Dates(date.fromisoformat(row["randomized_on"]), today)
 
@@ -220,6 +250,7 @@ def add(
             f"{first}: {subject} has a record of {form.title.lower()} already, expected a "
             "change of it (with a reason) rather than a second one",
         )
+    _refuse_twin(conn, form, row["id"], values, 0)
     if form.numbered is not None:
         column, pattern = form.numbered
         values = {column: pattern.format(len(taken) + 1), **values}
@@ -250,8 +281,10 @@ def change(
         raise NotFound(
             f"record: got {record!r}, expected a record of {form.title.lower()} of {subject}"
         )
-    merged = {**as_typed(form, dict(saved)), **typed}
-    values = read(form, merged, _dates(row, today))
+    kept = {f.name for f in form.fields if f.kept}
+    before = {k: v for k, v in as_typed(form, dict(saved)).items() if k in kept}
+    values = read(form, {**before, **typed}, _dates(row, today))
+    _refuse_twin(conn, form, row["id"], values, record)
     audit.update(conn, table, record, values, who, typed.get("reason"))
     return {
         "id": record,

@@ -19,7 +19,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from mmntrial.capture import adverse_events, records
+from mmntrial.capture import adverse_events, conmeds, dispositions, labs, records
 from mmntrial.capture.assessments import Unconfirmed
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
@@ -131,7 +131,7 @@ def add_routes(
 
 
 #: The kinds of record with these routes.
-FORMS = (adverse_events.FORM,)
+FORMS = (adverse_events.FORM, labs.FORM, conmeds.FORM, dispositions.FORM)
 
 
 def add_all_routes(app: FastAPI, database: Database, page: Page, today: Callable[[], date]) -> None:
