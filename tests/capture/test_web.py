@@ -267,6 +267,7 @@ def test_the_api_has_an_openapi_document(study: str | Path) -> None:
         "/api/sites/{site}/overdue",
         "/api/sites/{site}/participants/{subject}/visits/{visit}/assessment",
         "/api/sites/{site}/participants/{subject}/infusions",
+        "/api/sites/{site}/participants/{subject}/infusions/{given_on}",
         "/api/sites/{site}/participants/{subject}/visits/{visit}/grip",
         "/api/sites/{site}/participants/{subject}/adverse-events",
         "/api/sites/{site}/participants/{subject}/adverse-events/{record}",

@@ -138,6 +138,9 @@ PERMISSIONS: dict[str, Rule] = {
         SITE_READERS, summary="a participant's IVIg infusion log", per_site=True
     ),
     "infusion_add": Rule(SITE_WRITERS, summary="log an IVIg infusion", per_site=True),
+    "infusion_correct": Rule(
+        SITE_WRITERS, summary="correct a logged IVIg infusion, with a reason", per_site=True
+    ),
     **_record_pages(),
     "users_page": Rule(ADMINS, summary="accounts and roles"),
     "user_add": Rule(ADMINS, summary="add an account"),
@@ -178,6 +181,9 @@ PERMISSIONS: dict[str, Rule] = {
         SITE_READERS, summary="a participant's IVIg infusion log (JSON)", per_site=True
     ),
     "api_infusion_add": Rule(SITE_WRITERS, summary="log an IVIg infusion (JSON)", per_site=True),
+    "api_infusion_correct": Rule(
+        SITE_WRITERS, summary="correct a logged IVIg infusion, with a reason (JSON)", per_site=True
+    ),
     **_record_api(),
     "api_overdue": Rule(SITE_READERS, summary="a site's overdue visits (JSON)", per_site=True),
 }
