@@ -112,3 +112,5 @@ def test_an_unknown_participant_or_record_is_a_404(client: TestClient) -> None:
     missing = client.post(f"{API}/999", json={"grade": "1", "reason": "typo"})
     assert missing.status_code == 404
     assert missing.json()["detail"][0]["message"].startswith("record: got 999")
+    huge = client.post(f"{API}/{2**63}", json={"grade": "1", "reason": "typo"})
+    assert huge.status_code == 404

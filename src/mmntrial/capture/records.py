@@ -32,6 +32,8 @@ from mmntrial.errors import EngineError
 
 #: Names and labels are short, not notes; a note is a paragraph.
 MAX_LABEL, MAX_NOTE = 100, 1000
+#: The largest id an INTEGER column holds on every database (PostgreSQL's 32 bits).
+MAX_ID = 2**31 - 1
 YES, NO = ("yes", "true", "1", "on"), ("no", "false", "0")
 #: What a confirm box sends when ticked (a form's "on", the API's "true").
 CONFIRMED = ("on", "true", "1")
@@ -276,6 +278,9 @@ def change(
         conn.execute(select(table).where(table.c.id == record, table.c.participant_id == row["id"]))
         .mappings()
         .first()
+        # An id beyond the column's integers is no record (PostgreSQL would refuse the query).
+        if 0 < record <= MAX_ID
+        else None
     )
     if saved is None:
         raise NotFound(
