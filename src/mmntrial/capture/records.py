@@ -15,6 +15,7 @@ Dates are calendar dates (YYYY-MM-DD), on or before today and within ten years o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -74,7 +75,7 @@ class Field:
             Kind.NOTE: f"1 to {MAX_NOTE} characters",
             Kind.CHOICE: "one of " + ", ".join(self.choices),
             Kind.INTEGER: f"a whole number from {self.low} to {self.high}",
-            Kind.NUMBER: "a number",
+            Kind.NUMBER: "a finite number",
             Kind.YES_NO: "yes or no",
         }[self.kind]
 
@@ -164,6 +165,8 @@ def _value(f: Field, text: str, raw: str | None, dates: Dates) -> Any:
         number = float(text)
     except ValueError:
         raise refused from None
+    if not math.isfinite(number):
+        raise refused
     if f.kind is Kind.INTEGER:
         if not number.is_integer() or not f.low <= number <= f.high:
             raise refused
