@@ -109,3 +109,58 @@ def test_an_unusual_weight_and_a_second_infusion_a_day(client: TestClient) -> No
     assert again.status_code == 422
     assert "one infusion a day" in again.json()["detail"][0]["message"]
     assert client.get("/api/sites/AMC/participants/NOBODY/infusions").status_code == 404
+
+
+def test_a_correction_needs_a_reason_and_keeps_old_and_new_in_the_trail(
+    client: TestClient, study: str | Path
+) -> None:
+    assert client.post(API, json=GIVEN).status_code == 201
+    one = f"{API}/2026-11-10"
+    unexplained = client.post(one, json={"lot": "LE12A346"})
+    assert unexplained.status_code == 422
+    assert unexplained.json()["detail"][0]["field"] == "reason"
+    bad = client.post(one, json={"dose_g": "400", "reason": "typo"})
+    assert bad.json()["detail"][0]["field"] == "dose_g"
+    fixed = client.post(one, json={"lot": "LE12A346", "reason": "lot misread from the vial"})
+    assert fixed.status_code == 200, fixed.text
+    assert (fixed.json()["lot"], fixed.json()["dose_g"]) == ("LE12A346", 140.0)
+    token = client.headers["X-CSRF-Token"]
+    shown = client.get(f"{PAGE}?correct=2026-11-10").text
+    assert 'name="reason"' in shown
+    assert 'value="LE12A346"' in shown
+    moved = client.post(
+        f"{PAGE}/2026-11-10",
+        data={
+            **GIVEN,
+            "lot": "LE12A346",
+            "given_on": "2026-11-11",
+            "reason": "date",
+            "csrf_token": token,
+        },
+    )
+    assert moved.status_code == 303, moved.text
+    assert [i["given_on"] for i in client.get(API).json()] == ["2026-11-11"]
+    assert client.post(f"{API}/2026-11-10", json={"reason": "x"}).status_code == 404
+    with Database.open(study) as db, db.read() as conn:
+        audit.check(conn)
+        trail = [s.entry for s in chain.read(conn, audit.CHAIN)]
+    updates = [e.content for e in trail if e.content["table"] == "infusions" and e.kind == "update"]
+    assert [(u["changes"], u["reason"]) for u in updates] == [
+        ({"lot": ["LE12A345", "LE12A346"]}, "lot misread from the vial"),
+        ({"given_on": ["2026-11-10", "2026-11-11"]}, "date"),
+    ]
+
+
+def test_a_correction_onto_another_infusion_day_is_refused(client: TestClient) -> None:
+    assert client.post(API, json=GIVEN).status_code == 201
+    assert client.post(API, json={**GIVEN, "given_on": "2026-11-24"}).status_code == 201
+    clash = client.post(f"{API}/2026-11-24", json={"given_on": "2026-11-10", "reason": "date"})
+    assert clash.status_code == 422
+    assert "one infusion a day" in clash.json()["detail"][0]["message"]
+    heavy = client.post(
+        API, json={**GIVEN, "given_on": "2026-11-01", "weight_kg": "190", "confirm_weight": "true"}
+    )
+    assert heavy.status_code == 201
+    # The weight confirmed when logged stays confirmed while another field is corrected.
+    lot = client.post(f"{API}/2026-11-01", json={"lot": "B2", "reason": "lot"})
+    assert lot.status_code == 200, lot.text

@@ -120,7 +120,8 @@ def test_grip_rows_per_hand_are_read_by_their_series_keys(trial: Trial) -> None:
     with trial.db.write() as conn:
         participant_id = conn.exec_driver_sql("SELECT id FROM participants").scalar_one()
         for side, value in (("left", 61.0), ("right", 58.0)):
-            row = {"participant_id": participant_id, "visit": "M0", "measure": f"grip_kpa:{side}"}
+            row = {"participant_id": participant_id, "visit": "M0", "measure": "grip_kpa",
+                   "side": side}  # fmt: skip
             audit.insert(
                 conn,
                 audit.TABLES["assessments"],

@@ -6,9 +6,9 @@ infusion (the run-in, then a taper step), sees a drop bring a confirmation visit
 the repeat, and accepts the engine's restore. Every step goes through the pages; the
 server (tests/capture/clock_server.py) reads its date from a file this test writes.
 
-Seeded, not typed: the study, its list and the investigator (the command line's work),
-and the grip per hand at each visit (the grip form has no page yet: rows as it will
-store them). The baseline infusions are logged through the infusion page.
+Seeded, not typed: the study, its list and the investigator (the command line's work).
+The baseline infusions are logged through the infusion page, and the grip per hand
+(three trials, the best kept) through the visit's grip form.
 
 ``MMNTRIAL_SCREENSHOTS=docs/images`` also writes the README's screenshots there
 (palette PNG): ``MMNTRIAL_SCREENSHOTS=docs/images uv run pytest -k journey``.
@@ -30,7 +30,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, sync_playwright
 
-from mmntrial.capture import accounts, audit
+from mmntrial.capture import accounts
 from mmntrial.capture.study import init_study
 from mmntrial.storage import Database
 from tests.capture.conftest import PASSWORD
@@ -92,16 +92,14 @@ class Journey:
         self.grip(name)
 
     def grip(self, visit: str) -> None:
-        with Database.open(self.db) as db, db.write() as conn:
-            participant = conn.exec_driver_sql("SELECT id FROM participants").scalar_one()
-            for side in ("left", "right"):
-                row = {"participant_id": participant, "visit": visit, "measure": f"grip_kpa:{side}"}
-                audit.insert(
-                    conn,
-                    audit.TABLES["assessments"],
-                    {**row, "value": 60.0, "detail_json": "{}"},
-                    "seeded",
-                )
+        """Fill ``visit``'s grip form: three trials per hand on the Martin vigorimeter."""
+        self.go(f"{SUBJECT}/visits/{visit}/grip")
+        self.page.select_option("select[name=instrument]", "martin_vigorimeter")
+        self.page.fill("input[name=unit]", "kPa")
+        for side in ("left", "right"):
+            for n, reading in enumerate(("58", "60", "59"), start=1):
+                self.page.fill(f"input[name='grip.{side}.trial{n}']", reading)
+        self.submit("form[action$='/grip']")
 
     def accept_and_give(self, day: int, expected: str) -> None:
         """Accept the panel's dose on ``day`` and log it through the pre-filled form."""

@@ -269,6 +269,16 @@ def test_the_api_has_an_openapi_document(study: str | Path) -> None:
         "/api/sites/{site}/participants/{subject}/infusions",
         "/api/sites/{site}/participants/{subject}/panel",
         "/api/sites/{site}/participants/{subject}/decision",
+        "/api/sites/{site}/participants/{subject}/infusions/{given_on}",
+        "/api/sites/{site}/participants/{subject}/visits/{visit}/grip",
+        "/api/sites/{site}/participants/{subject}/adverse-events",
+        "/api/sites/{site}/participants/{subject}/adverse-events/{record}",
+        "/api/sites/{site}/participants/{subject}/labs",
+        "/api/sites/{site}/participants/{subject}/labs/{record}",
+        "/api/sites/{site}/participants/{subject}/conmeds",
+        "/api/sites/{site}/participants/{subject}/conmeds/{record}",
+        "/api/sites/{site}/participants/{subject}/disposition",
+        "/api/sites/{site}/participants/{subject}/disposition/{record}",
     }
 
 

@@ -177,6 +177,7 @@ def record(
                     assessments.c.participant_id == row["id"],
                     assessments.c.visit == name,
                     assessments.c.measure == measure,
+                    assessments.c.side == "",
                 )
             )
             .scalars()
@@ -191,10 +192,13 @@ def record(
 
 
 def stored(conn: Connection, participant_id: int, name: str) -> dict[str, dict[str, Any]]:
-    """The values saved for a participant's visit, by measure."""
+    """The values saved for a participant's visit, by measure (grip's hands excluded:
+    :mod:`mmntrial.capture.grip` reads those)."""
     rows = conn.execute(
         select(assessments).where(
-            assessments.c.participant_id == participant_id, assessments.c.visit == name
+            assessments.c.participant_id == participant_id,
+            assessments.c.visit == name,
+            assessments.c.side == "",
         )
     ).mappings()
     return {

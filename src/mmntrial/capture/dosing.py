@@ -8,7 +8,7 @@ in study days from the randomization date:
   product and route;
 - each visit's assessments on the date the visit was recorded as done, by the series
   keys the engine reads: ``mrc_sum``, a scale's name (``gnds_upper``), and a sided
-  measure per hand (a row whose measure is ``grip_kpa:left``). An MRC sum left
+  measure per hand (a grip row with side ``left`` is ``grip_kpa:left``). An MRC sum left
   incomplete (no value) is not a value.
 
 The engine never reads a value on a guess. An assessment whose visit has no recorded
@@ -38,6 +38,7 @@ from mmntrial.capture.visits import recorded
 from mmntrial.engine.calendar import study_day
 from mmntrial.engine.panel import Panel, engine_panel
 from mmntrial.errors import MmntrialError
+from mmntrial.measures.catalogue import series_key
 from mmntrial.measures.history import Assessment, PatientHistory
 from mmntrial.measures.ivig import Infusion
 from mmntrial.measures.vials import SiteVials
@@ -75,21 +76,22 @@ def _assessments(
 ) -> tuple[tuple[Assessment, ...], list[str]]:
     dates = recorded(conn, participant_id)
     rows = conn.execute(
-        select(assessments.c.visit, assessments.c.measure, assessments.c.value)
+        select(assessments.c.visit, assessments.c.measure, assessments.c.side, assessments.c.value)
         .where(assessments.c.participant_id == participant_id)
         .order_by(assessments.c.id)
     ).all()
     unread: list[str] = []
     by_day: dict[int, dict[str, set[float]]] = defaultdict(lambda: defaultdict(set))
     undated: set[str] = set()
-    for visit, measure, value in rows:
+    for visit, measure, side, value in rows:
         if value is None or math.isnan(value):
             continue  # an incomplete MRC sum: nothing measured to read
         on = dates.get(visit)
         if on is None:
             undated.add(visit)
             continue
-        by_day[study_day(day0, on)][measure].add(float(value))
+        # side "" is a measure not taken per hand (the engine's key is its name).
+        by_day[study_day(day0, on)][series_key(measure, side)].add(float(value))
     unread += [
         f"Not read: the assessment of visit {visit} has no date: record the date the visit "
         "was done."

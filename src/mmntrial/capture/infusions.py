@@ -9,6 +9,10 @@ years before day 0 to today, at most one infusion a day; the grams by
 by :func:`~mmntrial.measures.ivig.check_interval_days`; the weight by the plausibility
 verdict (:func:`mmntrial.measures.plausibility.judge`): impossible weights are refused,
 unusual ones saved only once confirmed (``confirm_weight``). Every row is audited.
+
+A logged infusion is corrected (:func:`correct`) with a reason: the fields typed replace
+the saved ones, the whole infusion is checked again, and the audit trail keeps the old
+and the new value of each field changed.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy import Connection, select
 from mmntrial.capture import audit
 from mmntrial.capture.allocation import participant
 from mmntrial.capture.assessments import Unconfirmed
+from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.screening import FieldError
 from mmntrial.capture.tables import infusions
 from mmntrial.engine.calendar import study_day
@@ -145,19 +150,66 @@ def record(
     """Check and add an infusion to the log of ``subject``; one a day at most."""
     row = participant(conn, site, subject)
     infusion = checked_infusion(typed, date.fromisoformat(row["randomized_on"]), today)
+    _refuse_second_that_day(conn, row["id"], infusion.given_on, 0)
+    audit.insert(conn, infusions, {"participant_id": row["id"], **infusion.values()}, who)
+    return infusion
+
+
+def _refuse_second_that_day(conn: Connection, participant_id: int, on: date, own: int) -> None:
     taken = conn.execute(
         select(infusions.c.id).where(
-            infusions.c.participant_id == row["id"],
-            infusions.c.given_on == infusion.given_on.isoformat(),
+            infusions.c.participant_id == participant_id,
+            infusions.c.given_on == on.isoformat(),
+            infusions.c.id != own,
         )
     ).first()
     if taken is not None:
         raise FieldError(
             "given_on",
-            f"given_on: got {infusion.given_on.isoformat()}, expected a date without an "
+            f"given_on: got {on.isoformat()}, expected a date without an "
             "infusion logged already (one infusion a day)",
         )
-    audit.insert(conn, infusions, {"participant_id": row["id"], **infusion.values()}, who)
+
+
+#: The typed fields of an infusion, as the form and the API name them.
+FIELDS = ("given_on", "product", "lot", "route", "dose_g", "weight_kg", "interval_days")
+
+
+def correct(
+    conn: Connection,
+    site: str,
+    subject: str,
+    given_on: str,
+    typed: Mapping[str, str],
+    who: str,
+    today: date,
+) -> Infusion:
+    """Correct the infusion of ``subject`` logged on ``given_on`` with ``typed["reason"]``.
+
+    Fields not typed keep their saved values; a weight confirmed when it was logged
+    stays confirmed unless it is typed again.
+    """
+    row = participant(conn, site, subject)
+    saved = (
+        conn.execute(
+            select(infusions).where(
+                infusions.c.participant_id == row["id"], infusions.c.given_on == given_on
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if saved is None:
+        raise NotFound(
+            f"given_on: got {given_on!r}, expected the date of an infusion logged for {subject}"
+        )
+    merged = {field: str(saved[field]) for field in FIELDS}
+    if saved["weight_note"] and "weight_kg" not in typed:
+        merged["confirm_weight"] = "true"
+    merged.update(typed)
+    infusion = checked_infusion(merged, date.fromisoformat(row["randomized_on"]), today)
+    _refuse_second_that_day(conn, row["id"], infusion.given_on, saved["id"])
+    audit.update(conn, infusions, saved["id"], infusion.values(), who, typed.get("reason"))
     return infusion
 
 

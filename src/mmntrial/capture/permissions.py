@@ -67,6 +67,39 @@ class Rule:
 
 PUBLIC = Rule(frozenset(), public=True)
 
+#: The kinds of record of :mod:`mmntrial.capture.records_web`: route stem, one, many.
+RECORDS = (
+    ("adverse_events", "an adverse event", "adverse events"),
+    ("labs", "a lab value", "lab values"),
+    ("conmeds", "a concomitant medication", "concomitant medications"),
+    ("dispositions", "the end of study (disposition)", "disposition"),
+)
+
+
+def _record_pages() -> dict[str, Rule]:
+    rules = {}
+    for name, one, many in RECORDS:
+        rules[f"{name}_page"] = Rule(SITE_READERS, summary=f"a participant's {many}", per_site=True)
+        rules[f"{name}_add"] = Rule(SITE_WRITERS, summary=f"record {one}", per_site=True)
+        rules[f"{name}_change"] = Rule(
+            SITE_WRITERS, summary=f"change {one}, with a reason", per_site=True
+        )
+    return rules
+
+
+def _record_api() -> dict[str, Rule]:
+    rules = {}
+    for name, one, many in RECORDS:
+        rules[f"api_{name}"] = Rule(
+            SITE_READERS, summary=f"a participant's {many} (JSON)", per_site=True
+        )
+        rules[f"api_{name}_add"] = Rule(SITE_WRITERS, summary=f"record {one} (JSON)", per_site=True)
+        rules[f"api_{name}_change"] = Rule(
+            SITE_WRITERS, summary=f"change {one}, with a reason (JSON)", per_site=True
+        )
+    return rules
+
+
 PERMISSIONS: dict[str, Rule] = {
     "login_form": Rule(frozenset(), public=True, summary="the sign-in page"),
     "login": Rule(frozenset(), public=True, summary="sign in"),
@@ -99,6 +132,8 @@ PERMISSIONS: dict[str, Rule] = {
         SITE_READERS, summary="a visit's assessment form (MRC, scales)", per_site=True
     ),
     "assessment_save": Rule(SITE_WRITERS, summary="save a visit's assessment form", per_site=True),
+    "grip_page": Rule(SITE_READERS, summary="a visit's grip form", per_site=True),
+    "grip_save": Rule(SITE_WRITERS, summary="save a visit's grip form", per_site=True),
     "infusions_page": Rule(
         SITE_READERS, summary="a participant's IVIg infusion log", per_site=True
     ),
@@ -110,6 +145,10 @@ PERMISSIONS: dict[str, Rule] = {
         INVESTIGATORS, summary="accept or override the engine panel's dose", per_site=True
     ),
     "deviations_page": Rule(SITE_READERS, summary="a site's protocol deviations", per_site=True),
+    "infusion_correct": Rule(
+        SITE_WRITERS, summary="correct a logged IVIg infusion, with a reason", per_site=True
+    ),
+    **_record_pages(),
     "users_page": Rule(ADMINS, summary="accounts and roles"),
     "user_add": Rule(ADMINS, summary="add an account"),
     "user_retire": Rule(ADMINS, summary="retire an account"),
@@ -143,10 +182,16 @@ PERMISSIONS: dict[str, Rule] = {
     "api_assessment_save": Rule(
         SITE_WRITERS, summary="save a visit's assessment form (JSON)", per_site=True
     ),
+    "api_grip": Rule(SITE_READERS, summary="a visit's grip, per hand (JSON)", per_site=True),
+    "api_grip_save": Rule(SITE_WRITERS, summary="save a visit's grip form (JSON)", per_site=True),
     "api_infusions": Rule(
         SITE_READERS, summary="a participant's IVIg infusion log (JSON)", per_site=True
     ),
     "api_infusion_add": Rule(SITE_WRITERS, summary="log an IVIg infusion (JSON)", per_site=True),
+    "api_infusion_correct": Rule(
+        SITE_WRITERS, summary="correct a logged IVIg infusion, with a reason (JSON)", per_site=True
+    ),
+    **_record_api(),
     "api_overdue": Rule(SITE_READERS, summary="a site's overdue visits (JSON)", per_site=True),
     "api_panel": Rule(
         SITE_READERS, summary="a participant's engine panel and decisions (JSON)", per_site=True

@@ -29,6 +29,18 @@
 - ``dose_decisions``: the investigator's decision on the engine panel for a participant
   and a date: the engine's and the protocol's dose, the dose ordered, accepted or a
   protocol deviation with its reason, who and when (revision ``0006``);
+- ``assessments.side``: "left" or "right" for grip, one row per hand with its best
+  trial, "" for the other measures (revision ``0007``);
+- ``adverse_events``: an adverse event of a participant (identifier ``AE-NNN`` per
+  participant, CTCAE term, onset and resolution dates, grade 1-5, serious, relatedness,
+  action taken, outcome); the one owner of an AE record (revision ``0007``);
+- ``labs``: a laboratory value (neutrophils, wbc, alt, ast, igg) in the dataset's unit,
+  with its CTCAE grade, once per participant, sample date and test (revision ``0007``);
+- ``conmeds``: a concomitant medication with its start and end dates and the protocol's
+  category (allowed, prohibited, warning; revision ``0007``);
+- ``dispositions``: how a participant left the study (completed, withdrawn,
+  lost_to_follow_up, died), the last date on study and the reason; none means ongoing
+  (revision ``0007``);
 - ``demographics``: age (years) and sex of an enrolled screening entry, recorded at
   eligibility, as the dataset's ``subjects`` table needs them (revision ``0008``).
 
@@ -165,8 +177,15 @@ assessments = Table(
     Column("measure", Text, nullable=False),
     Column("value", Float, nullable=True),
     Column("detail_json", Text, nullable=False),
+    # "left"/"right" for a measure taken per hand (grip), "" otherwise (revision 0007):
+    # not NULL, so that the unique constraint still holds one MRC sum per visit.
+    Column("side", Text, nullable=False, server_default=""),
     UniqueConstraint(
-        "participant_id", "visit", "measure", name="uq_assessments_participant_visit_measure"
+        "participant_id",
+        "visit",
+        "measure",
+        "side",
+        name="uq_assessments_participant_visit_measure_side",
     ),
 )
 
@@ -222,6 +241,62 @@ dose_decisions = Table(
     ),
 )
 
+adverse_events = Table(
+    "adverse_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("ae_id", Text, nullable=False),
+    Column("term", Text, nullable=False),
+    Column("onset_on", Text, nullable=False),
+    Column("resolved_on", Text, nullable=True),
+    Column("grade", Integer, nullable=False),
+    Column("serious", Boolean, nullable=False),
+    Column("related_to", Text, nullable=False),
+    Column("action_taken", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    UniqueConstraint("participant_id", "ae_id", name="uq_adverse_events_participant_ae"),
+)
+
+labs = Table(
+    "labs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("sampled_on", Text, nullable=False),
+    Column("test", Text, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("unit", Text, nullable=False),
+    Column("grade", Integer, nullable=True),
+    # The plausibility message of a value confirmed as unusual ("" otherwise).
+    Column("note", Text, nullable=False),
+    UniqueConstraint(
+        "participant_id", "sampled_on", "test", name="uq_labs_participant_sampled_test"
+    ),
+)
+
+conmeds = Table(
+    "conmeds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("medication", Text, nullable=False),
+    Column("started_on", Text, nullable=False),
+    Column("ended_on", Text, nullable=True),
+    Column("category", Text, nullable=False),
+)
+
+dispositions = Table(
+    "dispositions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("last_on", Text, nullable=False),
+    Column("reason", Text, nullable=True),
+    UniqueConstraint("participant_id", name="uq_dispositions_participant_id"),
+)
+
 demographics = Table(
     "demographics",
     metadata,
@@ -250,6 +325,10 @@ TABLES = {
         infusions,
         site_vials,
         dose_decisions,
+        adverse_events,
+        labs,
+        conmeds,
+        dispositions,
         demographics,
     )
 }

@@ -39,9 +39,11 @@ from starlette.middleware.sessions import SessionMiddleware
 from mmntrial.capture import (
     accounts,
     assessments_web,
+    grip_web,
     infusions_web,
     panel_web,
     participantsweb,
+    records_web,
     screening,
     visits_web,
 )
@@ -108,8 +110,10 @@ def create_app(
     participantsweb.add_routes(app, database, _page, clock, participantsweb.Ledgers(database, key))
     visits_web.add_routes(app, database, _page, clock)
     assessments_web.add_routes(app, database, _page)
+    grip_web.add_routes(app, database, _page)
     infusions_web.add_routes(app, database, _page, clock)
     panel_web.add_routes(app, database, _page, clock)
+    records_web.add_all_routes(app, database, _page, clock)
     _admin(app, database)
     _api(app, database, clock)
     return app

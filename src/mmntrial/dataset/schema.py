@@ -29,6 +29,7 @@ from mmntrial.measures.ivig import (
     MAX_WEIGHT_KG,
     MIN_WEIGHT_KG,
 )
+from mmntrial.measures.labs import LAB_UNITS
 from mmntrial.measures.limits import MAX_AGE_YEARS, MIN_AGE_YEARS, STUDY_DAY_LIMIT
 
 if TYPE_CHECKING:
@@ -43,13 +44,6 @@ DType = Literal["str", "int", "float", "bool"]
 # the catalogue owns names, units and sides, so a new measure is added there only.
 MEASURE_UNITS: dict[str, str] = {name: spec.unit for name, spec in MEASURES.items()}
 SIDED_MEASURES = frozenset(name for name, spec in MEASURES.items() if spec.bilateral)
-LAB_UNITS: dict[str, str] = {
-    "neutrophils": "10^9/L",
-    "wbc": "10^9/L",
-    "alt": "U/L",
-    "ast": "U/L",
-    "igg": "g/L",
-}
 SCREENING_OUTCOMES = ("randomized", "excluded", "declined")
 EFNS_CATEGORIES = ("definite", "probable", "possible")
 GM1_STATUSES = ("positive", "negative", "unknown")

@@ -1,7 +1,7 @@
 """The capture app: age and sex of an enrolled patient, recorded at eligibility.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 
 The dataset's ``subjects`` table needs each subject's age and sex at randomization
 (docs/dataset.md); no other capture record holds them. One row per enrolled screening
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -1,0 +1,95 @@
+"""Lab values in the app: units, computed CTCAE grades, confirmation, changes, audit."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.capture.forms_client import PARTICIPANT, nurse_client, trail_of
+
+PAGE = PARTICIPANT + "/labs"
+API = "/api" + PAGE
+LAB = {"sampled_on": "2026-11-30", "test": "neutrophils", "value": "1.2"}
+
+
+@pytest.fixture
+def client(study: str | Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    with nurse_client(study, monkeypatch) as made:
+        yield made
+
+
+def test_a_count_is_graded_and_an_enzyme_keeps_its_entered_grade(
+    client: TestClient, study: str | Path
+) -> None:
+    added = client.post(API, json=LAB)
+    assert added.status_code == 201, added.text
+    assert (added.json()["unit"], added.json()["grade"]) == ("10^9/L", 2)  # CTCAE v5.0 [S50]
+    alt = {"sampled_on": "2026-11-30", "test": "alt", "value": "95", "unit": "U/L", "grade": "1"}
+    token = client.headers["X-CSRF-Token"]
+    assert client.post(PAGE, data={**alt, "csrf_token": token}).status_code == 303
+    igg = client.post(API, json={"sampled_on": "2026-11-30", "test": "igg", "value": "12"})
+    assert igg.json()["grade"] is None
+    record = added.json()["id"]
+    fixed = client.post(f"{API}/{record}", json={"value": "2.4", "reason": "decimal slip"})
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["grade"] == 0
+    listed = client.get(API).json()
+    assert [(r["test"], r["value"], r["grade"]) for r in listed] == [
+        ("neutrophils", 2.4, 0),
+        ("alt", 95.0, 1),
+        ("igg", 12.0, None),
+    ]
+    assert "neutrophils" in client.get(PAGE).text
+    (update,) = [e for e in trail_of(study, "labs") if e.kind == "update"]
+    assert update.content["changes"] == {"grade": [2, 0], "value": [1.2, 2.4]}
+    assert update.content["reason"] == "decimal slip"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "expected"),
+    [
+        ({"sampled_on": ""}, "sampled_on", "sampled_on: got '', expected a date as YYYY-MM-DD"),
+        ({"sampled_on": "2000-01-01"}, "sampled_on", "sampled_on: "),
+        ({"test": "crp"}, "test", "test: got 'crp', expected one of neutrophils, wbc"),
+        ({"value": "low"}, "value", "value: got 'low', expected a finite number"),
+        ({"value": "nan"}, "value", "value: got 'nan', expected a finite number"),
+        ({"value": "-1"}, "value", "value: neutrophils: got -1.0, expected a finite value"),
+        ({"unit": "cells/uL"}, "unit", "unit: got 'cells/uL', expected '10^9/L' for neutrophils"),
+        ({"grade": "3"}, "grade", "grade: got 3, expected 2: CTCAE v5.0 grades neutrophils"),
+        ({"grade": "5"}, "grade", "grade: got '5', expected a whole number from 0 to 4"),
+    ],
+)
+def test_a_bad_value_is_refused_naming_its_field(
+    client: TestClient, change: dict[str, str], field: str, expected: str
+) -> None:
+    api = client.post(API, json={**LAB, **change})
+    assert api.status_code == 422
+    (problem,) = api.json()["detail"]
+    assert problem["field"] == field
+    assert problem["message"].startswith(expected), problem
+    page = client.post(PAGE, data={**LAB, **change, "csrf_token": client.headers["X-CSRF-Token"]})
+    assert page.status_code == 422
+    assert expected in html.unescape(page.text)
+    assert client.get(API).json() == []
+
+
+def test_an_unusual_value_waits_for_confirmation_and_a_second_sample_is_refused(
+    client: TestClient,
+) -> None:
+    low = {**LAB, "value": "0.3"}
+    waiting = client.post(API, json=low)
+    assert waiting.status_code == 422
+    assert waiting.json()["detail"][0]["needs_confirmation"] is True
+    page = client.post(PAGE, data={**low, "csrf_token": client.headers["X-CSRF-Token"]})
+    assert 'name="confirm.value"' in page.text
+    assert client.get(API).json() == []
+    saved = client.post(API, json={**low, "confirm.value": "true"})
+    assert (saved.json()["grade"], saved.json()["note"].endswith("(confirmed)")) == (4, True)
+    again = client.post(API, json=LAB)
+    assert again.status_code == 422
+    assert again.json()["detail"][0]["field"] == "sampled_on"
+    assert "expected one not recorded already" in again.json()["detail"][0]["message"]
