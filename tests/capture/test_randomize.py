@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from httpx import Response
 
 from mmntrial.capture import audit
 from mmntrial.capture.allocation import check_list, strata_of
+from mmntrial.capture.eligibility import checked_assessment
+from mmntrial.capture.eligibility import record as eligibility_record
 from mmntrial.capture.permissions import Role
 from mmntrial.capture.study import load_study
 from mmntrial.capture.web import SESSION_COOKIE, create_app
@@ -24,7 +27,14 @@ from mmntrial.randomization.slots import slots_of
 from mmntrial.randomization.store import allocations, unblindings
 from mmntrial.storage import Database, chain
 from tests.capture.conftest import SITES, user_for
-from tests.capture.trial_setup import TODAY, assessment, enrol, enrol_eligible, with_list
+from tests.capture.trial_setup import (
+    SCREENED,
+    TODAY,
+    assessment,
+    enrol,
+    enrol_eligible,
+    with_list,
+)
 from tests.capture.web_client import sign_in
 
 BLINDED = [r for r in Role if r not in (Role.PHARMACIST, Role.DSMB_STATISTICIAN)]
@@ -263,3 +273,29 @@ def test_an_unblinding_without_a_reason_names_the_reason_field(study: str | Path
     [problem] = answer.json()["detail"]
     assert problem["field"] == "reason"
     assert problem["message"].startswith("reason: got ")
+
+
+def test_randomization_refuses_a_patient_without_age_and_sex(study: str | Path) -> None:
+    # An assessment saved before the form asked for age and sex: the export needs them,
+    # so the patient is not randomized until they are recorded.
+    with_list(study)
+    with Database.open(study) as db, db.write() as conn:
+        entry = enrol(conn, "AMC", "SCR-OLD")
+        checked = checked_assessment(
+            assessment(), load_study(conn).protocol, date.fromisoformat(SCREENED), TODAY
+        )
+        eligibility_record(conn, entry, checked, "investigator_amc", None)
+    with keyed_client(study, None) as client:
+        token = sign_in(client, "investigator_amc")
+        api = _post(client, f"/api/sites/AMC/screening/{entry}/randomize", token)
+        page = client.post(f"/sites/AMC/screening/{entry}/randomize", data={"csrf_token": token})
+        shown = client.get(f"/sites/AMC/screening/{entry}/eligibility").text
+    assert api.status_code == 422
+    [problem] = api.json()["detail"]
+    assert problem["field"] == "age_years"
+    assert "expected the age and sex recorded with the eligibility assessment" in problem["message"]
+    assert page.status_code == 422
+    assert "age_years: got none" in page.text
+    assert "Age and sex not recorded" in shown
+    with Database.open(study) as db, db.read() as conn:
+        assert conn.execute(allocations.select()).first() is None
