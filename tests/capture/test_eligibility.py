@@ -121,6 +121,7 @@ def test_the_form_leaves_an_unanswered_exclusion_unanswered() -> None:
 
 def _form(**extra: str) -> dict[str, str]:
     form = {"assessed_on": "2026-11-25", "sensory_conduction_normal": "on"}
+    form |= {"age_years": "52", "sex": "F"}
     form |= {f"exclusions.{i}": "no" for i in EXCLUSION_IDS}
     form |= {f"clinical.{k}": "on" for k, v in CLINICAL.items() if v is True}
     form |= {"clinical.affected_nerves": "3", "clinical.weakness_months": "14"}
@@ -204,3 +205,71 @@ def test_an_entry_id_beyond_any_row_id_is_not_found(study: str | Path) -> None:
     assert page.status_code == 404
     assert (answer.status_code, randomized.status_code) == (404, 404)
     assert f"screening entry: got {huge}" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "shown"),
+    [
+        ("age_years", "", "age_years: got &#39;&#39;"),
+        ("age_years", "121", "age_years: got &#39;121&#39;"),
+        ("age_years", "nan", "age_years: got &#39;nan&#39;"),
+        ("sex", "X", "sex: got &#39;X&#39;, expected F or M"),
+        ("sex", None, "sex: got None, expected F or M"),
+    ],
+)
+def test_the_page_refuses_a_bad_age_or_sex_naming_it(
+    study: str | Path,
+    monkeypatch: pytest.MonkeyPatch,
+    field: str,
+    value: str | None,
+    shown: str,
+) -> None:
+    monkeypatch.setattr("mmntrial.capture.web._today", lambda: TODAY)
+    with Database.open(study) as db, db.write() as conn:
+        entry = enrol(conn, SITES[0], "SCR-1")
+    path = f"/sites/AMC/screening/{entry}/eligibility"
+    with app_client(study) as (client, database):
+        token = sign_in(client, "investigator_amc")
+        form = _form(csrf_token=token)
+        if value is None:
+            del form[field]
+        else:
+            form[field] = value
+        answer = client.post(path, data=form)
+        with database.read() as conn:
+            assert eligibility.stored(conn, entry) is None  # nothing half-saved
+    assert answer.status_code == 422
+    assert shown in answer.text
+
+
+def test_the_api_records_age_and_sex_with_the_assessment_audited(
+    study: str | Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mmntrial.capture.web._today", lambda: TODAY)
+    with Database.open(study) as db, db.write() as conn:
+        entry = enrol(conn, SITES[0], "SCR-1")
+    path = f"/api/sites/AMC/screening/{entry}/eligibility"
+    with app_client(study) as (client, database):
+        headers = {"X-CSRF-Token": sign_in(client, "investigator_amc")}
+        bad = client.post(path, json=assessment(age_years=True), headers=headers)
+        no_sex = client.post(path, json=assessment(sex=None), headers=headers)
+        saved = client.post(path, json=assessment(age_years=61.5, sex="M"), headers=headers)
+        older = assessment(age_years=62, sex="M", reason="birth date corrected")
+        changed = client.post(path, json=older, headers=headers)
+        read = client.get(path).json()
+        page = client.get(path.removeprefix("/api")).text
+        with database.read() as conn:
+            audit.check(conn)
+            trail = [s.entry.content for s in chain.read(conn, audit.CHAIN)]
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["field"] == "age_years"
+    assert no_sex.status_code == 422
+    assert no_sex.json()["detail"][0]["field"] == "sex"
+    assert (saved.status_code, changed.status_code) == (201, 201)
+    assert (read["age_years"], read["sex"]) == (62.0, "M")
+    assert "Age 62 years, sex M" in page
+    recorded = [c for c in trail if c["table"] == "demographics"]
+    assert [(c["changes"].get("age_years"), c["reason"]) for c in recorded] == [
+        ([None, 61.5], None),
+        ([61.5, 62.0], "birth date corrected"),
+    ]

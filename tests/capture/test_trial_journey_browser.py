@@ -171,6 +171,8 @@ def _enrol_and_randomize(j: Journey) -> None:
     page.click("button:has-text('Save')")
     page.click("a:has-text('eligibility')")
     page.fill("input[name=assessed_on]", DAY0.isoformat())
+    page.fill("input[name=age_years]", "52")
+    page.check("input[name=sex][value=F]")
     for code in EXCLUSION_IDS:
         page.check(f"input[name='exclusions.{code}'][value=no]")
     for name, value in CLINICAL.items():
@@ -191,6 +193,7 @@ def _enrol_and_randomize(j: Journey) -> None:
             page.fill(selector, str(value))
     j.submit("form[action$='/eligibility']")
     assert page.locator("#verdict").inner_text() == "Eligible"
+    assert page.locator("#demographics").inner_text() == "Age 52 years, sex F"
     page.click("#randomize")
     assert page.url == j.base + "/sites/AMC/participants"
     page.click("a:has-text('AMC-001')")

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from mmntrial.capture import allocation, eligibility, screening
+from mmntrial.capture import allocation, demographics, eligibility, screening
 from mmntrial.capture.study import load_study
 from mmntrial.randomization.design import design_from_protocol
 from mmntrial.randomization.lists import AllocationList, generate
@@ -66,6 +66,8 @@ def assessment(**change: Any) -> dict[str, Any]:
         },
         "sensory_conduction_normal": True,
         "segments": [dict(DEFINITE_SEGMENT)],
+        "age_years": 52,
+        "sex": "F",
     }
     data = copy.deepcopy(data)
     data.update(change)
@@ -89,13 +91,13 @@ def enrol(conn: Any, site: str, screening_id: str) -> int:
 
 
 def enrol_eligible(conn: Any, site: str, screening_id: str) -> int:
-    """An enrolled screening entry assessed eligible; its id."""
+    """An enrolled screening entry assessed eligible, age and sex recorded; its id."""
     entry = enrol(conn, site, screening_id)
     protocol = load_study(conn).protocol
-    checked = eligibility.checked_assessment(
-        assessment(), protocol, date.fromisoformat(SCREENED), TODAY
-    )
+    data = assessment()
+    checked = eligibility.checked_assessment(data, protocol, date.fromisoformat(SCREENED), TODAY)
     eligibility.record(conn, entry, checked, WHO, None)
+    demographics.record(conn, site, entry, demographics.checked_demographics(data), WHO, None)
     return entry
 
 

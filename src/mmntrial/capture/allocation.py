@@ -9,7 +9,8 @@ key (the list file with its seed) is never stored in the database: the server is
 it at start (``mmntrial serve --key``) and holds it in memory, for the unblinded
 pharmacist's view and for emergency unblinding.
 
-:func:`randomize` turns an eligible, enrolled screening entry into a participant:
+:func:`randomize` turns an eligible, enrolled screening entry with its age and sex
+recorded into a participant:
 subject id ``SITE-NNN``, the site, the randomization date (day 0, today in UTC) and the
 kit code of the slot the ledger gives, in ONE write transaction with the ledger's entry
 and the audit entry, so that an acknowledged randomization has all three and a refused
@@ -26,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from mmntrial.capture import audit
+from mmntrial.capture import audit, demographics
 from mmntrial.capture.accounts import site_id
 from mmntrial.capture.eligibility import NotFound, enrolled_entry, stored
 from mmntrial.capture.tables import allocation_lists, emergency_unblindings, participants, sites
@@ -171,6 +172,7 @@ def randomize(
         raise CaptureError(
             f"screening entry: got {entry} with {state}, expected a patient assessed eligible"
         )
+    demographics.required(conn, entry)
     where = site_id(conn, site)
     count = conn.execute(
         select(func.count()).select_from(participants).where(participants.c.site_id == where)

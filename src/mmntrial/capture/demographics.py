@@ -2,8 +2,9 @@
 
 The dataset's ``subjects`` table (docs/dataset.md) needs each subject's age at
 randomization and sex, which no other capture record holds. They are recorded once per
-enrolled screening entry (table ``demographics``, revision ``0008``), before
-randomization, since eligibility is assessed then; audited like every capture record,
+enrolled screening entry (table ``demographics``, revision ``0008``) with the
+eligibility assessment (its page and API ask for them), and randomization refuses a
+patient without them (:func:`required`); audited like every capture record,
 a change needs a reason. :func:`checked_demographics` names the field, the value
 received and what was expected.
 """
@@ -80,6 +81,31 @@ def record(
         return audit.insert(conn, demographics, values, who)
     audit.update(conn, demographics, int(saved), given.values(), who, reason)
     return int(saved)
+
+
+def stored(conn: Connection, entry: int) -> Demographics | None:
+    """Age and sex of screening entry ``entry``, or None when not recorded."""
+    row = conn.execute(
+        select(demographics).where(demographics.c.screening_entry_id == entry)
+    ).first()
+    return Demographics(float(row.age_years), row.sex) if row is not None else None
+
+
+def required(conn: Connection, entry: int) -> Demographics:
+    """Age and sex of ``entry``; a :class:`FieldError` naming ``age_years`` without them.
+
+    Randomization asks for them: the dataset export cannot describe a subject without
+    (an assessment saved before the form asked for them has none).
+    """
+    found = stored(conn, entry)
+    if found is None:
+        raise FieldError(
+            "age_years",
+            f"age_years: got none for screening entry {entry}, expected the age and sex "
+            "recorded with the eligibility assessment (the dataset export needs them): "
+            "save the assessment again with them",
+        )
+    return found
 
 
 def all_demographics(conn: Connection) -> dict[int, Demographics]:

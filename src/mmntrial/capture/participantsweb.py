@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from mmntrial.capture import allocation, eligibility
+from mmntrial.capture import allocation, demographics, eligibility
 from mmntrial.capture.allocation import AlreadyParticipant
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
@@ -78,6 +78,8 @@ class AssessmentIn(BaseModel):
     supportive: Any = None
     sensory_conduction_normal: Any = None
     segments: Any = []
+    age_years: Any = None
+    sex: Any = None
     reason: str | None = None
 
 
@@ -120,6 +122,7 @@ def add_routes(
             study = load_study(conn)
             screened = eligibility.enrolled_entry(conn, site, entry)
             saved = eligibility.stored(conn, entry)
+            person = demographics.stored(conn, entry)
             done = [
                 p for p in allocation.site_participants(conn, site) if p.screening_entry_id == entry
             ]
@@ -131,6 +134,8 @@ def add_routes(
             "entry": entry,
             "screened": screened,
             "saved": saved,
+            "person": person,
+            "sexes": demographics.SEXES,
             "saved_exclusions": json.loads(saved["exclusions_json"]) if saved else {},
             "diagnosis": diagnosis,
             "admitted": study.protocol.eligibility.efns_categories,
@@ -171,9 +176,10 @@ def add_routes(
                 checked = eligibility.checked_assessment(
                     data, study.protocol, date.fromisoformat(screened["screened_on"]), today()
                 )
-                eligibility.record(
-                    conn, entry, checked, signed_in(request).username, form.get("reason")
-                )
+                person = demographics.checked_demographics(form)
+                who, reason = signed_in(request).username, form.get("reason")
+                eligibility.record(conn, entry, checked, who, reason)
+                demographics.record(conn, site, entry, person, who, reason)
         except NotFound as error:
             raise HTTPException(404, str(error)) from None
         except CaptureError as error:
@@ -281,13 +287,15 @@ def add_routes(
 
     @app.get(api + "/screening/{entry}/eligibility", name="api_eligibility")
     def api_eligibility(site: str, entry: int) -> dict[str, Any]:
-        """The stored eligibility assessment of an enrolled patient, with its category."""
+        """The stored eligibility assessment of an enrolled patient, with its category,
+        age and sex."""
         with database.read() as conn:
             try:
                 eligibility.enrolled_entry(conn, site, entry)
             except NotFound as error:
                 raise _api_error(error) from None
             saved = eligibility.stored(conn, entry)
+            person = demographics.stored(conn, entry)
         if saved is None:
             raise HTTPException(
                 404, [{"field": "entry", "message": f"entry: got {entry}, not assessed yet"}]
@@ -300,13 +308,17 @@ def add_routes(
             "exclusions": json.loads(saved["exclusions_json"]),
             "eligible": saved["eligible"],
             "findings": findings,
+            # None for an assessment saved before the form asked for them.
+            "age_years": person.age_years if person else None,
+            "sex": person.sex if person else None,
         }
 
     @app.post(api + "/screening/{entry}/eligibility", name="api_eligibility_save", status_code=201)
     def api_eligibility_save(
         request: Request, site: str, entry: int, body: AssessmentIn
     ) -> dict[str, Any]:
-        """Assess an enrolled patient: the category is computed, eligibility decided."""
+        """Assess an enrolled patient (with age and sex): the category is computed,
+        eligibility decided."""
         try:
             with database.write() as conn:
                 study = load_study(conn)
@@ -317,7 +329,10 @@ def add_routes(
                     date.fromisoformat(screened["screened_on"]),
                     today(),
                 )
-                eligibility.record(conn, entry, checked, signed_in(request).username, body.reason)
+                person = demographics.checked_demographics(body.model_dump())
+                who = signed_in(request).username
+                eligibility.record(conn, entry, checked, who, body.reason)
+                demographics.record(conn, site, entry, person, who, body.reason)
         except CaptureError as error:
             raise _api_error(error) from None
         return {
@@ -329,7 +344,8 @@ def add_routes(
 
     @app.post(api + "/screening/{entry}/randomize", name="api_randomize", status_code=201)
     def api_randomize(request: Request, site: str, entry: int) -> dict[str, Any]:
-        """Randomize an eligible patient: subject id, day 0 and kit code (never the arm)."""
+        """Randomize an eligible patient with age and sex recorded: subject id, day 0 and
+        kit code (never the arm)."""
         try:
             return do_randomize(request, site, entry).shown()
         except CaptureError as error:
