@@ -1,9 +1,10 @@
 """One participant through the trial in Debian's Chromium, the server's clock moving.
 
 An investigator screens a patient, assesses eligibility, randomizes, logs the baseline
-infusions, fills three monthly visits and a fourth, accepts the engine's doses at each
-infusion (the run-in, then a taper step), sees a drop bring a confirmation visit, fills
-the repeat, and accepts the engine's restore. Every step goes through the pages; the
+infusions, fills three monthly visits and a fourth (the MRC sum shown as the grades are
+typed, before saving), accepts the engine's doses at each infusion (the run-in, then a
+taper step), sees a drop bring a confirmation visit, fills the repeat, and accepts the
+engine's restore. Every step goes through the pages; the
 server (tests/capture/clock_server.py) reads its date from a file this test writes.
 
 Seeded, not typed: the study, its list and the investigator (the command line's work).
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from mmntrial.capture import accounts
 from mmntrial.capture.study import init_study
@@ -84,9 +85,18 @@ class Journey:
             self.page.fill("form[action$='/visits']:not(#record-repeat) input[name=visited_on]", on)
             self.submit("form[action$='/visits']:not(#record-repeat)")
         self.go(f"{SUBJECT}/visits/{name}/assessment")
+        # The sum, the grades missing and a refused grade show as typed (htmx asks the
+        # server), before any save: the page showed a sum of 0 when it opened.
+        first = f"input[name='mrc.left.{MUSCLES[0]}']"
+        self.page.fill(first, "7")
+        expect(self.page.locator("#mrc-refused")).to_contain_text(f"mrc.left.{MUSCLES[0]}")
+        self.page.fill(first, grade)
+        expect(self.page.locator("#mrc-sum")).to_contain_text(f"entered: {grade} of 100")
+        expect(self.page.locator("#mrc-missing")).to_contain_text(f"{MUSCLES[1]} (left)")
         for side in ("left", "right"):
             for muscle in MUSCLES:
                 self.page.fill(f"input[name='mrc.{side}.{muscle}']", grade)
+        expect(self.page.locator("#mrc-sum")).to_contain_text(f"(MRC sum {20 * int(grade)})")
         self.page.fill("input[name='value.gnds_upper']", "2")
         self.submit("form[action$='/assessment']")
         self.grip(name)

@@ -1,7 +1,11 @@
 """The routes of a visit's assessment form: MRC grades and the other scalar scales.
 
 A page (plain re-render: the sum and the missing grades are shown after each submit,
-no script needed) and the JSON API beside it, each named in the permission table.
+no script needed) and the JSON API beside it, each named in the permission table. With
+htmx loaded, the page also posts its grades as they are typed to a fragment route that
+answers the sum, the grades missing and the grades refused (read by
+:func:`mmntrial.capture.assessments.read_mrc`, so the arithmetic has one owner and no
+script does any) and saves nothing.
 Refused values answer 422 naming each field; values that need confirmation answer 422
 with the message and a confirm box, and are saved only once confirmed. No answer here
 holds an arm.
@@ -73,6 +77,35 @@ def add_routes(app: FastAPI, database: Database, page: Page) -> None:
     @app.get(path, name="assessment_page", response_class=HTMLResponse, include_in_schema=False)
     def show_assessment(request: Request, site: str, subject: str, visit: str) -> HTMLResponse:
         return form_view(request, site, subject, visit)
+
+    @app.post(
+        path + "/mrc-sum",
+        name="assessment_mrc_sum",
+        response_class=HTMLResponse,
+        include_in_schema=False,
+    )
+    async def mrc_sum(request: Request, site: str, subject: str, visit: str) -> HTMLResponse:
+        typed = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+        return await run_in_threadpool(_mrc_sum_now, request, site, subject, visit, typed)
+
+    def _mrc_sum_now(
+        request: Request, site: str, subject: str, visit: str, typed: dict[str, str]
+    ) -> HTMLResponse:
+        try:
+            with database.read() as conn:  # a read: this answer saves nothing
+                protocol = load_study(conn).protocol
+                participant(conn, site, subject)
+                form = assessments.visit_form(protocol, visit)
+        except NotFound as missing:
+            raise HTTPException(404, str(missing)) from None
+        except CaptureError as unknown:
+            raise HTTPException(404, str(unknown)) from None
+        mrc = assessments.read_mrc(form, protocol, typed)
+        if mrc is None:
+            raise HTTPException(404, f"visit: got {visit!r}, expected a visit with MRC grades")
+        # 200 even when a grade is refused: htmx swaps in only a 2xx answer, and the
+        # refusal is what the user must see as they type.
+        return page(request, "mrc_sum.html", {"mrc": mrc, "live": True}, 200)
 
     @app.post(path, name="assessment_save", include_in_schema=False)
     async def save_assessment(request: Request, site: str, subject: str, visit: str) -> Response:

@@ -105,6 +105,7 @@ PERMISSIONS: dict[str, Rule] = {
     "login": Rule(frozenset(), public=True, summary="sign in"),
     "logout": Rule(EVERYONE, summary="sign out"),
     "home": Rule(EVERYONE, summary="the study and my sites"),
+    "static_htmx": Rule(EVERYONE, summary="the pages' script (htmx, served by the app)"),
     "screening_page": Rule(SITE_READERS, summary="a site's screening log", per_site=True),
     "screening_add": Rule(SITE_WRITERS, summary="screen a patient at a site", per_site=True),
     "eligibility_page": Rule(
@@ -132,6 +133,9 @@ PERMISSIONS: dict[str, Rule] = {
         SITE_READERS, summary="a visit's assessment form (MRC, scales)", per_site=True
     ),
     "assessment_save": Rule(SITE_WRITERS, summary="save a visit's assessment form", per_site=True),
+    "assessment_mrc_sum": Rule(
+        SITE_WRITERS, summary="the MRC sum of the grades typed (saves nothing)", per_site=True
+    ),
     "grip_page": Rule(SITE_READERS, summary="a visit's grip form", per_site=True),
     "grip_save": Rule(SITE_WRITERS, summary="save a visit's grip form", per_site=True),
     "infusions_page": Rule(

@@ -45,6 +45,7 @@ from mmntrial.capture import (
     participantsweb,
     records_web,
     screening,
+    static_web,
     visits_web,
 )
 from mmntrial.capture.guard import NotSignedIn, csrf_token, guard, may_use, signed_in
@@ -57,6 +58,7 @@ from mmntrial.randomization.lists import AllocationList
 from mmntrial.storage import Database
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+TEMPLATES.env.globals["htmx_path"] = static_web.HTMX_PATH
 SESSION_COOKIE = "mmntrial_session"
 SESSION_HOURS = 12
 
@@ -114,6 +116,7 @@ def create_app(
     infusions_web.add_routes(app, database, _page, clock)
     panel_web.add_routes(app, database, _page, clock)
     records_web.add_all_routes(app, database, _page, clock)
+    static_web.add_routes(app)
     _admin(app, database)
     _api(app, database, clock)
     return app
