@@ -29,6 +29,8 @@ from mmntrial.protocol.loader import load_protocol
 from mmntrial.protocol.model import Protocol
 from mmntrial.randomization.listfile import save
 from mmntrial.randomization.slots import slots_of
+from mmntrial.safety.grading import grade
+from mmntrial.safety.tables import ctcae_v5
 from mmntrial.simulate.population import load_population
 from mmntrial.simulate.provenance import protocol_hash
 from mmntrial.simulate.trials.one_trial import simulate_one_trial
@@ -40,7 +42,7 @@ from tests.storage.postgres import raw
 
 TODAY = date(2026, 12, 1)
 #: Dataset tables the capture app does not record yet: exported empty.
-NOT_RECORDED = ("deteriorations", "adverse_events", "labs", "conmeds")
+NOT_RECORDED = ("deteriorations",)
 CAPTURE = Path(__file__).resolve().parents[2] / "src" / "mmntrial" / "capture"
 
 
@@ -65,38 +67,34 @@ def loaded(tmp_path: Path, simulated: Dataset, piepers: Protocol) -> tuple[Path,
 
 
 def recordable(dataset: Dataset, protocol: Protocol, subjects: dict[str, str]) -> Dataset:
-    """``dataset`` as far as the capture app records it, with the app's subject ids."""
+    """``dataset`` as far as the capture app records it, with the app's subject ids.
+
+    What the app cannot record (docs/capture.md): screening outcomes other than
+    randomized and coded exclusions, unscheduled visits, the engine's actions and levels
+    of the infusions and the deteriorations; adverse events get the app's numbers, and
+    the labs CTCAE grades by fixed edges the app's computed grade.
+    """
     codes = {item.id for item in protocol.eligibility.exclusions}
     scheduled = [v.name for v in protocol.schedule.visits]
     screening = dataset.screening[
         (dataset.screening["outcome"] == "randomized")
         | dataset.screening["reason"].isin([f"exclusion: {c}" for c in codes])
     ]
-    assessments = dataset.assessments[
-        dataset.assessments["visit"].isin(scheduled)
-        & (dataset.assessments["measure"] != "grip_kpa")
-    ]
+    assessments = dataset.assessments[dataset.assessments["visit"].isin([*scheduled, "repeat"])]
     infusions = dataset.infusions.assign(action=None, level=pd.NA)
-    last = pd.concat([infusions[["subject_id", "day"]], assessments[["subject_id", "day"]]])
-    last_day = last.groupby("subject_id")["day"].max().clip(lower=0)
-    done = set(assessments.loc[assessments["visit"] == scheduled[-1], "subject_id"])
-    dispositions = pd.DataFrame(
-        {
-            "subject_id": dataset.subjects["subject_id"],
-            "status": [
-                "completed" if s in done else "ongoing" for s in dataset.subjects["subject_id"]
-            ],
-            "day": [int(last_day[s]) for s in dataset.subjects["subject_id"]],
-            "reason": None,
-        }
-    )
+    events = dataset.adverse_events
+    labs_rows = zip(dataset.labs["test"], dataset.labs["value"], dataset.labs["grade"], strict=True)
+    numbered = events.groupby("subject_id").cumcount() + 1
     frames = {
         "screening": screening.assign(subject_id=screening["subject_id"].map(subjects)),
         "subjects": dataset.subjects,
         "infusions": infusions,
         "assessments": assessments,
-        "dispositions": dispositions,
-        **{name: empty_table(name) for name in NOT_RECORDED},
+        "adverse_events": events.assign(ae_id=[f"AE-{n:03d}" for n in numbered]),
+        "labs": dataset.labs.assign(grade=[_graded(t, v, g) for t, v, g in labs_rows]),
+        "conmeds": dataset.conmeds,
+        "dispositions": dataset.dispositions,
+        "deteriorations": empty_table("deteriorations"),
     }
     renamed = {
         name: frame.assign(subject_id=frame["subject_id"].map(subjects))
@@ -107,8 +105,17 @@ def recordable(dataset: Dataset, protocol: Protocol, subjects: dict[str, str]) -
     return Dataset.from_frames(dataset.meta, renamed, protocol)
 
 
+def _graded(test: str, value: float, graded: object) -> object:
+    # The app computes the CTCAE grade of the tests it grades by fixed edges (0: normal).
+    return (grade(test, value) or 0) if test in ctcae_v5().labs else graded
+
+
 def _by_subject(frame: pd.DataFrame) -> pd.DataFrame:
-    keys = [c for c in ("subject_id", "day", "measure") if c in frame.columns]
+    keys = [
+        c
+        for c in ("subject_id", "day", "measure", "side", "test", "ae_id", "medication")
+        if c in frame.columns
+    ]
     return frame.sort_values(keys).reset_index(drop=True)
 
 
@@ -122,7 +129,15 @@ def test_the_round_trip_gives_the_simulated_trials_results(
             audit.check(conn)
     expected = recordable(simulated, piepers, dict(made.subjects))
     # The data themselves, subject by subject (kit codes are the study list's own).
-    for name in ("subjects", "infusions", "assessments", "dispositions"):
+    for name in (
+        "subjects",
+        "infusions",
+        "assessments",
+        "adverse_events",
+        "labs",
+        "conmeds",
+        "dispositions",
+    ):
         got, want = _by_subject(exported.table(name)), _by_subject(expected.table(name))
         if name == "subjects":
             got, want = got.drop(columns="kit_code"), want.drop(columns="kit_code")

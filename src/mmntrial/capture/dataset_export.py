@@ -20,13 +20,16 @@ capture tables that hold it, so a table the app records later is added in one pl
   infusion before day 0 and the protocol's baseline intensity from the infusion log.
 - ``infusions``: the infusion log; ``action`` and ``level`` are null (the engine's
   decisions are not stored yet).
-- ``assessments``: the visit forms, each on the day its visit was recorded as done;
-  an MRC sum with grades missing has no value and is left out.
-- ``dispositions``: from the calendar: ``completed`` when the schedule's last visit was
-  done, else ``ongoing``; the day is the last day with a record (visit or infusion,
-  day 0 at least).
-- ``deteriorations``, ``adverse_events``, ``labs``, ``conmeds``: empty (with their
-  columns); the app does not record them yet.
+- ``assessments``: the visit forms, each on the day its visit was recorded as done
+  (every repeat visit, ``repeat-YYYY-MM-DD``, is the dataset's ``repeat``); grip is one
+  row per hand with its ``side``, other measures have none; an MRC sum with grades
+  missing has no value and is left out.
+- ``adverse_events``, ``labs``, ``conmeds``: their tables, dates as study days.
+- ``dispositions``: the participant's disposition record (status, last date on study,
+  reason); without one, from the calendar: ``completed`` when the schedule's last visit
+  was done, else ``ongoing``, on the last day with a record (visit or infusion, day 0
+  at least).
+- ``deteriorations``: empty (with its columns).
 
 Anything the schema needs that the records lack (a subject without age and sex, without
 the protocol's baseline infusions, a form of a visit without its date) is a
@@ -55,9 +58,13 @@ from mmntrial.capture.repeats import dataset_visit
 from mmntrial.capture.screening import Outcome
 from mmntrial.capture.study import Study, load_study
 from mmntrial.capture.tables import (
+    adverse_events,
     assessments,
+    conmeds,
+    dispositions,
     eligibility,
     infusions,
+    labs,
     participants,
     screening_log,
     sites,
@@ -94,6 +101,10 @@ class Cut:
     def day(self, participant: int, on: str) -> int:
         """The study day of the date ``on`` (YYYY-MM-DD) for ``participant``."""
         return (date.fromisoformat(on) - self.day0[participant]).days
+
+    def maybe_day(self, participant: int, on: str | None) -> int | None:
+        """The study day of ``on``, None for no date (an event still going on)."""
+        return None if on is None else self.day(participant, on)
 
 
 def read_cut(conn: Connection, study: Study, arms: Mapping[str, str], cutoff: date) -> Cut:
@@ -275,7 +286,7 @@ def assessments_table(conn: Connection, cut: Cut) -> pd.DataFrame:
                 "visit": dataset_visit(name),  # every repeat-YYYY-MM-DD is a 'repeat'
                 "day": days[pid, name],
                 "measure": r["measure"],
-                "side": None,
+                "side": r["side"] or None,  # "" is a measure not taken per hand
                 "value": r["value"],
                 "unit": measure_spec(r["measure"]).unit,
             }
@@ -283,13 +294,78 @@ def assessments_table(conn: Connection, cut: Cut) -> pd.DataFrame:
     return _frame("assessments", rows)
 
 
+def adverse_events_table(conn: Connection, cut: Cut) -> pd.DataFrame:
+    """The ``adverse_events`` table (see the module doc)."""
+    stored = conn.execute(select(adverse_events).order_by(adverse_events.c.id)).mappings()
+    rows = [
+        {
+            "subject_id": cut.subjects[r["participant_id"]],
+            "ae_id": r["ae_id"],
+            "term": r["term"],
+            "day_onset": cut.day(r["participant_id"], r["onset_on"]),
+            "day_resolved": cut.maybe_day(r["participant_id"], r["resolved_on"]),
+            "grade": r["grade"],
+            "serious": bool(r["serious"]),
+            "related_to": r["related_to"],
+            "action_taken": r["action_taken"],
+        }
+        for r in stored
+    ]
+    return _frame("adverse_events", rows)
+
+
+def labs_table(conn: Connection, cut: Cut) -> pd.DataFrame:
+    """The ``labs`` table (see the module doc)."""
+    stored = conn.execute(select(labs).order_by(labs.c.id)).mappings()
+    rows = [
+        {
+            "subject_id": cut.subjects[r["participant_id"]],
+            "day": cut.day(r["participant_id"], r["sampled_on"]),
+            "test": r["test"],
+            "value": r["value"],
+            "unit": r["unit"],
+            "grade": r["grade"],
+        }
+        for r in stored
+    ]
+    return _frame("labs", rows)
+
+
+def conmeds_table(conn: Connection, cut: Cut) -> pd.DataFrame:
+    """The ``conmeds`` table (see the module doc)."""
+    stored = conn.execute(select(conmeds).order_by(conmeds.c.id)).mappings()
+    rows = [
+        {
+            "subject_id": cut.subjects[r["participant_id"]],
+            "medication": r["medication"],
+            "start_day": cut.day(r["participant_id"], r["started_on"]),
+            "end_day": cut.maybe_day(r["participant_id"], r["ended_on"]),
+            "category": r["category"],
+        }
+        for r in stored
+    ]
+    return _frame("conmeds", rows)
+
+
 def dispositions_table(conn: Connection, cut: Cut) -> pd.DataFrame:
     """The ``dispositions`` table (see the module doc)."""
     last_visit = cut.study.protocol.schedule.visits[-1].name
     days = _visit_days(conn, cut)
     given = _infusions_of(conn, cut)
+    stored = {r["participant_id"]: r for r in conn.execute(select(dispositions)).mappings()}
     rows = []
     for pid, subject in cut.subjects.items():
+        if pid in stored:
+            left = stored[pid]
+            rows.append(
+                {
+                    "subject_id": subject,
+                    "status": left["status"],
+                    "day": cut.day(pid, left["last_on"]),
+                    "reason": left["reason"],
+                }
+            )
+            continue
         recorded = [d for (p, _), d in days.items() if p == pid]
         recorded += [i["day"] for i in given[pid]]
         done = (pid, last_visit) in days
@@ -319,9 +395,9 @@ TABLE_EXPORTS: dict[str, Callable[[Connection, Cut], pd.DataFrame]] = {
     "infusions": infusions_table,
     "assessments": assessments_table,
     "deteriorations": _not_recorded("deteriorations"),
-    "adverse_events": _not_recorded("adverse_events"),
-    "labs": _not_recorded("labs"),
-    "conmeds": _not_recorded("conmeds"),
+    "adverse_events": adverse_events_table,
+    "labs": labs_table,
+    "conmeds": conmeds_table,
     "dispositions": dispositions_table,
 }
 
