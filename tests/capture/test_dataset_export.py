@@ -23,7 +23,7 @@ from mmntrial.analysis.plan import run_plan
 from mmntrial.capture import allocation, audit
 from mmntrial.capture.dataset_export import export_study
 from mmntrial.capture.dataset_load import LOADER, Loaded, load_dataset
-from mmntrial.dataset.schema import Dataset, empty_table
+from mmntrial.dataset.schema import Dataset
 from mmntrial.errors import CaptureError
 from mmntrial.protocol.loader import load_protocol
 from mmntrial.protocol.model import Protocol
@@ -41,8 +41,6 @@ from tests.cli.running import run_main
 from tests.storage.postgres import raw
 
 TODAY = date(2026, 12, 1)
-#: Dataset tables the capture app does not record yet: exported empty.
-NOT_RECORDED = ("deteriorations",)
 CAPTURE = Path(__file__).resolve().parents[2] / "src" / "mmntrial" / "capture"
 
 
@@ -70,8 +68,8 @@ def recordable(dataset: Dataset, protocol: Protocol, subjects: dict[str, str]) -
     """``dataset`` as far as the capture app records it, with the app's subject ids.
 
     What the app cannot record (docs/capture.md): screening outcomes other than
-    randomized and coded exclusions, unscheduled visits, the engine's actions and levels
-    of the infusions and the deteriorations; adverse events get the app's numbers, and
+    randomized and coded exclusions and unscheduled visits; adverse events get the app's
+    numbers, and
     the labs CTCAE grades by fixed edges the app's computed grade.
     """
     codes = {item.id for item in protocol.eligibility.exclusions}
@@ -81,20 +79,19 @@ def recordable(dataset: Dataset, protocol: Protocol, subjects: dict[str, str]) -
         | dataset.screening["reason"].isin([f"exclusion: {c}" for c in codes])
     ]
     assessments = dataset.assessments[dataset.assessments["visit"].isin([*scheduled, "repeat"])]
-    infusions = dataset.infusions.assign(action=None, level=pd.NA)
     events = dataset.adverse_events
     labs_rows = zip(dataset.labs["test"], dataset.labs["value"], dataset.labs["grade"], strict=True)
     numbered = events.groupby("subject_id").cumcount() + 1
     frames = {
         "screening": screening.assign(subject_id=screening["subject_id"].map(subjects)),
         "subjects": dataset.subjects,
-        "infusions": infusions,
+        "infusions": dataset.infusions,
         "assessments": assessments,
         "adverse_events": events.assign(ae_id=[f"AE-{n:03d}" for n in numbered]),
         "labs": dataset.labs.assign(grade=[_graded(t, v, g) for t, v, g in labs_rows]),
         "conmeds": dataset.conmeds,
         "dispositions": dataset.dispositions,
-        "deteriorations": empty_table("deteriorations"),
+        "deteriorations": dataset.deteriorations,
     }
     renamed = {
         name: frame.assign(subject_id=frame["subject_id"].map(subjects))
@@ -113,7 +110,16 @@ def _graded(test: str, value: float, graded: object) -> object:
 def _by_subject(frame: pd.DataFrame) -> pd.DataFrame:
     keys = [
         c
-        for c in ("subject_id", "day", "measure", "side", "test", "ae_id", "medication")
+        for c in (
+            "subject_id",
+            "day",
+            "day_confirmed",
+            "measure",
+            "side",
+            "test",
+            "ae_id",
+            "medication",
+        )
         if c in frame.columns
     ]
     return frame.sort_values(keys).reset_index(drop=True)
@@ -137,6 +143,7 @@ def test_the_round_trip_gives_the_simulated_trials_results(
         "labs",
         "conmeds",
         "dispositions",
+        "deteriorations",
     ):
         got, want = _by_subject(exported.table(name)), _by_subject(expected.table(name))
         if name == "subjects":
@@ -172,8 +179,6 @@ def test_export_command_writes_a_dataset_that_analyze_runs_on(
     assert meta["protocol_sha256"] == protocol_hash(load_protocol("piepers-2007"))
     head = raw(path, "SELECT count(*) FROM chain_entries WHERE chain = 'audit'")[0][0]
     assert meta["provenance"]["audit_entries"] == head
-    for name in NOT_RECORDED:
-        assert (out / f"{name}.csv").read_text(encoding="utf-8").count("\n") == 1
     code, output = run_main(["analyze", str(out), "--out", str(tmp_path / "report"), "--no-pdf"])
     assert code == 0, output
 

@@ -18,8 +18,9 @@ capture tables that hold it, so a table the app records later is added in one pl
   category and anti-GM1 status (the eligibility findings: the supportive criterion
   ``anti_gm1``, so positive or negative), weight, dose and interval of the last
   infusion before day 0 and the protocol's baseline intensity from the infusion log.
-- ``infusions``: the infusion log; ``action`` and ``level`` are null (the engine's
-  decisions are not stored yet).
+- ``infusions``: the infusion log; ``action`` and ``level`` of each infusion from day
+  0 are the engine's, from its replay of the captured records (below); a baseline
+  infusion has none, nor one given after a withdrawal (the engine recommends none).
 - ``assessments``: the visit forms, each on the day its visit was recorded as done
   (every repeat visit, ``repeat-YYYY-MM-DD``, is the dataset's ``repeat``); grip is one
   row per hand with its ``side``, other measures have none; an MRC sum with grades
@@ -29,7 +30,14 @@ capture tables that hold it, so a table the app records later is added in one pl
   reason); without one, from the calendar: ``completed`` when the schedule's last visit
   was done, else ``ongoing``, on the last day with a record (visit or infusion, day 0
   at least).
-- ``deteriorations``: empty (with its columns).
+- ``deteriorations``: the episodes the engine confirmed in that replay.
+
+The replay (:func:`mmntrial.engine.replay.replay`) reads each participant's records as
+the engine panel does (:func:`mmntrial.capture.dosing.patient_history`: undated and
+contradictory values are not read), withdrawn on the day of a disposition other than
+completed, so the export carries what the engine judged from the records, every
+infusion included, not only those decided on the panel (``dose_decisions`` holds the
+panel's decisions, none for an infusion logged without one).
 
 Anything the schema needs that the records lack (a subject without age and sex, without
 the protocol's baseline infusions, a form of a visit without its date) is a
@@ -41,7 +49,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -54,6 +62,7 @@ from mmntrial.atomic import replacing_folder
 from mmntrial.capture import audit
 from mmntrial.capture.allocation import FACTOR_SOURCES, check_key, current_list, open_ledger
 from mmntrial.capture.demographics import all_demographics
+from mmntrial.capture.dosing import patient_history
 from mmntrial.capture.repeats import dataset_visit
 from mmntrial.capture.screening import Outcome
 from mmntrial.capture.study import Study, load_study
@@ -71,7 +80,9 @@ from mmntrial.capture.tables import (
     visits,
 )
 from mmntrial.dataset.io import DATASET_FILES, Format, read_dataset, write_dataset
-from mmntrial.dataset.schema import Dataset, DatasetMeta, empty_table
+from mmntrial.dataset.schema import STAYED_STATUSES, Dataset, DatasetMeta, empty_table
+from mmntrial.engine.replay import Replay, replay
+from mmntrial.engine.states import Action
 from mmntrial.errors import CaptureError, MeasureError
 from mmntrial.measures.catalogue import measure_spec
 from mmntrial.measures.ivig import Infusion, baseline_intensity
@@ -97,6 +108,8 @@ class Cut:
     entries: Mapping[int, int]
     arms: Mapping[str, str]
     cutoff: date
+    #: The engine's replay of the records, once computed (:func:`engine_replay`).
+    replayed: dict[str, Replay] = field(default_factory=dict)
 
     def day(self, participant: int, on: str) -> int:
         """The study day of the date ``on`` (YYYY-MM-DD) for ``participant``."""
@@ -241,8 +254,35 @@ def subjects_table(conn: Connection, cut: Cut) -> pd.DataFrame:
     return _frame("subjects", rows)
 
 
+def engine_replay(conn: Connection, cut: Cut) -> Replay:
+    """The engine's replay of every participant's records (module doc), computed once
+    per export."""
+    if "all" not in cut.replayed:
+        codes = dict(conn.execute(select(participants.c.id, sites.c.code).join(sites)).all())
+        left = {r["participant_id"]: r for r in conn.execute(select(dispositions)).mappings()}
+        histories = []
+        for pid, subject in cut.subjects.items():
+            history = patient_history(conn, codes[pid], subject).history
+            if pid in left and left[pid]["status"] not in STAYED_STATUSES:
+                history = replace(
+                    history,
+                    withdrawal_day=cut.day(pid, left[pid]["last_on"]),
+                    withdrawal_reason=left[pid]["reason"] or "",
+                )
+            histories.append(history)
+        cut.replayed["all"] = replay(cut.study.protocol, histories)
+    return cut.replayed["all"]
+
+
 def infusions_table(conn: Connection, cut: Cut) -> pd.DataFrame:
     """The ``infusions`` table (see the module doc)."""
+    # An infusion logged after a withdrawal is one the engine recommends none for
+    # (Action.NONE): the dataset has no action for it, so it carries none.
+    decided = {
+        (record.subject, record.day): (record.action.label, record.level)
+        for record in (engine_replay(conn, cut).all_decisions() if cut.subjects else [])
+        if record.action is not Action.NONE
+    }
     rows = [
         {
             "subject_id": cut.subjects[pid],
@@ -252,8 +292,8 @@ def infusions_table(conn: Connection, cut: Cut) -> pd.DataFrame:
             "interval_days": i["interval_days"],
             "product": i["product"],
             "route": i["route"],
-            "action": None,
-            "level": None,
+            "action": decided.get((cut.subjects[pid], i["day"]), (None, None))[0],
+            "level": decided.get((cut.subjects[pid], i["day"]), (None, None))[1],
         }
         for pid, given in _infusions_of(conn, cut).items()
         for i in given
@@ -380,12 +420,17 @@ def dispositions_table(conn: Connection, cut: Cut) -> pd.DataFrame:
     return _frame("dispositions", rows)
 
 
-def _not_recorded(name: str) -> Callable[[Connection, Cut], pd.DataFrame]:
-    def table(_conn: Connection, _cut: Cut) -> pd.DataFrame:
-        return empty_table(name)
-
-    table.__doc__ = f"The ``{name}`` table: empty, the app does not record it yet."
-    return table
+def deteriorations_table(conn: Connection, cut: Cut) -> pd.DataFrame:
+    """The ``deteriorations`` table (see the module doc)."""
+    if not cut.subjects:
+        return empty_table("deteriorations")
+    judged = engine_replay(conn, cut)
+    rows = [
+        episode.row(subject)
+        for subject, found in zip(judged.subjects, judged.episodes, strict=True)
+        for episode in found
+    ]
+    return _frame("deteriorations", rows)
 
 
 #: The export of each dataset table, in schema order.
@@ -394,7 +439,7 @@ TABLE_EXPORTS: dict[str, Callable[[Connection, Cut], pd.DataFrame]] = {
     "subjects": subjects_table,
     "infusions": infusions_table,
     "assessments": assessments_table,
-    "deteriorations": _not_recorded("deteriorations"),
+    "deteriorations": deteriorations_table,
     "adverse_events": adverse_events_table,
     "labs": labs_table,
     "conmeds": conmeds_table,
