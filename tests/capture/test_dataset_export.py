@@ -156,6 +156,42 @@ def test_the_round_trip_gives_the_simulated_trials_results(
     assert not math.isnan(ours.primary.p_value)
 
 
+def test_a_withdrawal_and_a_conmed_come_back_and_later_infusions_have_no_action(
+    tmp_path: Path, piepers: Protocol
+) -> None:
+    small = simulate_one_trial(
+        piepers, load_population("mmn-default"), effect=0.5, seed=3, n_per_arm=2
+    )
+    subject = str(small.subjects["subject_id"].iloc[0])
+    withdrawn_on = 100
+    leaves = small.dispositions["subject_id"] == subject
+    dispositions = small.dispositions.copy()
+    dispositions.loc[leaves, ["status", "day", "reason"]] = ["withdrawn", withdrawn_on, "moved"]
+    conmed = {"subject_id": subject, "medication": "prednisone", "start_day": 20,
+              "end_day": None, "category": "prohibited"}  # fmt: skip
+    frames = {
+        **{name: small.table(name) for name in ("screening", "subjects", "infusions")},
+        **{name: small.table(name) for name in ("assessments", "deteriorations")},
+        **{name: small.table(name) for name in ("adverse_events", "labs")},
+        "conmeds": pd.DataFrame([conmed]),
+        "dispositions": dispositions,
+    }
+    dataset = Dataset.from_frames(small.meta, frames, piepers)
+    with Database.open(tmp_path / "study.db") as database:
+        made = load_dataset(database, dataset, piepers, "admin", PASSWORD, TODAY)
+        exported, _ = export_study(database, made.key, "data manager")
+    ours = made.subjects[subject]
+    left = exported.dispositions.set_index("subject_id").loc[ours]
+    assert (left["status"], left["day"], left["reason"]) == ("withdrawn", withdrawn_on, "moved")
+    assert exported.conmeds.to_dict("records") == [{**conmed, "subject_id": ours}]
+    given = exported.infusions[exported.infusions["subject_id"] == ours]
+    after = given[given["day"] > withdrawn_on]
+    assert len(after) > 0
+    assert after["action"].isna().all()
+    assert after["level"].isna().all()
+    assert given.loc[given["day"].between(0, withdrawn_on), "action"].notna().all()
+
+
 def test_the_loader_writes_as_a_named_account_that_it_retires(loaded: tuple[Path, Loaded]) -> None:
     path, _ = loaded
     who = {w for (w,) in raw(path, "SELECT DISTINCT who FROM chain_entries WHERE chain = 'audit'")}
