@@ -23,12 +23,14 @@ from mmntrial.analysis.plan import run_plan
 from mmntrial.capture import allocation, audit
 from mmntrial.capture.dataset_export import export_study
 from mmntrial.capture.dataset_load import LOADER, Loaded, load_dataset
-from mmntrial.dataset.schema import Dataset, empty_table
+from mmntrial.dataset.schema import Dataset
 from mmntrial.errors import CaptureError
 from mmntrial.protocol.loader import load_protocol
 from mmntrial.protocol.model import Protocol
 from mmntrial.randomization.listfile import save
 from mmntrial.randomization.slots import slots_of
+from mmntrial.safety.grading import grade
+from mmntrial.safety.tables import ctcae_v5
 from mmntrial.simulate.population import load_population
 from mmntrial.simulate.provenance import protocol_hash
 from mmntrial.simulate.trials.one_trial import simulate_one_trial
@@ -39,8 +41,6 @@ from tests.cli.running import run_main
 from tests.storage.postgres import raw
 
 TODAY = date(2026, 12, 1)
-#: Dataset tables the capture app does not record yet: exported empty.
-NOT_RECORDED = ("deteriorations", "adverse_events", "labs", "conmeds")
 CAPTURE = Path(__file__).resolve().parents[2] / "src" / "mmntrial" / "capture"
 
 
@@ -65,38 +65,33 @@ def loaded(tmp_path: Path, simulated: Dataset, piepers: Protocol) -> tuple[Path,
 
 
 def recordable(dataset: Dataset, protocol: Protocol, subjects: dict[str, str]) -> Dataset:
-    """``dataset`` as far as the capture app records it, with the app's subject ids."""
+    """``dataset`` as far as the capture app records it, with the app's subject ids.
+
+    What the app cannot record (docs/capture.md): screening outcomes other than
+    randomized and coded exclusions and unscheduled visits; adverse events get the app's
+    numbers, and
+    the labs CTCAE grades by fixed edges the app's computed grade.
+    """
     codes = {item.id for item in protocol.eligibility.exclusions}
     scheduled = [v.name for v in protocol.schedule.visits]
     screening = dataset.screening[
         (dataset.screening["outcome"] == "randomized")
         | dataset.screening["reason"].isin([f"exclusion: {c}" for c in codes])
     ]
-    assessments = dataset.assessments[
-        dataset.assessments["visit"].isin(scheduled)
-        & (dataset.assessments["measure"] != "grip_kpa")
-    ]
-    infusions = dataset.infusions.assign(action=None, level=pd.NA)
-    last = pd.concat([infusions[["subject_id", "day"]], assessments[["subject_id", "day"]]])
-    last_day = last.groupby("subject_id")["day"].max().clip(lower=0)
-    done = set(assessments.loc[assessments["visit"] == scheduled[-1], "subject_id"])
-    dispositions = pd.DataFrame(
-        {
-            "subject_id": dataset.subjects["subject_id"],
-            "status": [
-                "completed" if s in done else "ongoing" for s in dataset.subjects["subject_id"]
-            ],
-            "day": [int(last_day[s]) for s in dataset.subjects["subject_id"]],
-            "reason": None,
-        }
-    )
+    assessments = dataset.assessments[dataset.assessments["visit"].isin([*scheduled, "repeat"])]
+    events = dataset.adverse_events
+    labs_rows = zip(dataset.labs["test"], dataset.labs["value"], dataset.labs["grade"], strict=True)
+    numbered = events.groupby("subject_id").cumcount() + 1
     frames = {
         "screening": screening.assign(subject_id=screening["subject_id"].map(subjects)),
         "subjects": dataset.subjects,
-        "infusions": infusions,
+        "infusions": dataset.infusions,
         "assessments": assessments,
-        "dispositions": dispositions,
-        **{name: empty_table(name) for name in NOT_RECORDED},
+        "adverse_events": events.assign(ae_id=[f"AE-{n:03d}" for n in numbered]),
+        "labs": dataset.labs.assign(grade=[_graded(t, v, g) for t, v, g in labs_rows]),
+        "conmeds": dataset.conmeds,
+        "dispositions": dataset.dispositions,
+        "deteriorations": dataset.deteriorations,
     }
     renamed = {
         name: frame.assign(subject_id=frame["subject_id"].map(subjects))
@@ -107,8 +102,26 @@ def recordable(dataset: Dataset, protocol: Protocol, subjects: dict[str, str]) -
     return Dataset.from_frames(dataset.meta, renamed, protocol)
 
 
+def _graded(test: str, value: float, graded: object) -> object:
+    # The app computes the CTCAE grade of the tests it grades by fixed edges (0: normal).
+    return (grade(test, value) or 0) if test in ctcae_v5().labs else graded
+
+
 def _by_subject(frame: pd.DataFrame) -> pd.DataFrame:
-    keys = [c for c in ("subject_id", "day", "measure") if c in frame.columns]
+    keys = [
+        c
+        for c in (
+            "subject_id",
+            "day",
+            "day_confirmed",
+            "measure",
+            "side",
+            "test",
+            "ae_id",
+            "medication",
+        )
+        if c in frame.columns
+    ]
     return frame.sort_values(keys).reset_index(drop=True)
 
 
@@ -122,7 +135,16 @@ def test_the_round_trip_gives_the_simulated_trials_results(
             audit.check(conn)
     expected = recordable(simulated, piepers, dict(made.subjects))
     # The data themselves, subject by subject (kit codes are the study list's own).
-    for name in ("subjects", "infusions", "assessments", "dispositions"):
+    for name in (
+        "subjects",
+        "infusions",
+        "assessments",
+        "adverse_events",
+        "labs",
+        "conmeds",
+        "dispositions",
+        "deteriorations",
+    ):
         got, want = _by_subject(exported.table(name)), _by_subject(expected.table(name))
         if name == "subjects":
             got, want = got.drop(columns="kit_code"), want.drop(columns="kit_code")
@@ -132,6 +154,42 @@ def test_the_round_trip_gives_the_simulated_trials_results(
     assert_frame_equal(ours.to_frame(), theirs.to_frame(), rtol=1e-9)
     assert ours.consort == theirs.consort
     assert not math.isnan(ours.primary.p_value)
+
+
+def test_a_withdrawal_and_a_conmed_come_back_and_later_infusions_have_no_action(
+    tmp_path: Path, piepers: Protocol
+) -> None:
+    small = simulate_one_trial(
+        piepers, load_population("mmn-default"), effect=0.5, seed=3, n_per_arm=2
+    )
+    subject = str(small.subjects["subject_id"].iloc[0])
+    withdrawn_on = 100
+    leaves = small.dispositions["subject_id"] == subject
+    dispositions = small.dispositions.copy()
+    dispositions.loc[leaves, ["status", "day", "reason"]] = ["withdrawn", withdrawn_on, "moved"]
+    conmed = {"subject_id": subject, "medication": "prednisone", "start_day": 20,
+              "end_day": None, "category": "prohibited"}  # fmt: skip
+    frames = {
+        **{name: small.table(name) for name in ("screening", "subjects", "infusions")},
+        **{name: small.table(name) for name in ("assessments", "deteriorations")},
+        **{name: small.table(name) for name in ("adverse_events", "labs")},
+        "conmeds": pd.DataFrame([conmed]),
+        "dispositions": dispositions,
+    }
+    dataset = Dataset.from_frames(small.meta, frames, piepers)
+    with Database.open(tmp_path / "study.db") as database:
+        made = load_dataset(database, dataset, piepers, "admin", PASSWORD, TODAY)
+        exported, _ = export_study(database, made.key, "data manager")
+    ours = made.subjects[subject]
+    left = exported.dispositions.set_index("subject_id").loc[ours]
+    assert (left["status"], left["day"], left["reason"]) == ("withdrawn", withdrawn_on, "moved")
+    assert exported.conmeds.to_dict("records") == [{**conmed, "subject_id": ours}]
+    given = exported.infusions[exported.infusions["subject_id"] == ours]
+    after = given[given["day"] > withdrawn_on]
+    assert len(after) > 0
+    assert after["action"].isna().all()
+    assert after["level"].isna().all()
+    assert given.loc[given["day"].between(0, withdrawn_on), "action"].notna().all()
 
 
 def test_the_loader_writes_as_a_named_account_that_it_retires(loaded: tuple[Path, Loaded]) -> None:
@@ -157,8 +215,6 @@ def test_export_command_writes_a_dataset_that_analyze_runs_on(
     assert meta["protocol_sha256"] == protocol_hash(load_protocol("piepers-2007"))
     head = raw(path, "SELECT count(*) FROM chain_entries WHERE chain = 'audit'")[0][0]
     assert meta["provenance"]["audit_entries"] == head
-    for name in NOT_RECORDED:
-        assert (out / f"{name}.csv").read_text(encoding="utf-8").count("\n") == 1
     code, output = run_main(["analyze", str(out), "--out", str(tmp_path / "report"), "--no-pdf"])
     assert code == 0, output
 

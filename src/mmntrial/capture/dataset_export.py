@@ -18,15 +18,26 @@ capture tables that hold it, so a table the app records later is added in one pl
   category and anti-GM1 status (the eligibility findings: the supportive criterion
   ``anti_gm1``, so positive or negative), weight, dose and interval of the last
   infusion before day 0 and the protocol's baseline intensity from the infusion log.
-- ``infusions``: the infusion log; ``action`` and ``level`` are null (the engine's
-  decisions are not stored yet).
-- ``assessments``: the visit forms, each on the day its visit was recorded as done;
-  an MRC sum with grades missing has no value and is left out.
-- ``dispositions``: from the calendar: ``completed`` when the schedule's last visit was
-  done, else ``ongoing``; the day is the last day with a record (visit or infusion,
-  day 0 at least).
-- ``deteriorations``, ``adverse_events``, ``labs``, ``conmeds``: empty (with their
-  columns); the app does not record them yet.
+- ``infusions``: the infusion log; ``action`` and ``level`` of each infusion from day
+  0 are the engine's, from its replay of the captured records (below); a baseline
+  infusion has none, nor one given after a withdrawal (the engine recommends none).
+- ``assessments``: the visit forms, each on the day its visit was recorded as done
+  (every repeat visit, ``repeat-YYYY-MM-DD``, is the dataset's ``repeat``); grip is one
+  row per hand with its ``side``, other measures have none; an MRC sum with grades
+  missing has no value and is left out.
+- ``adverse_events``, ``labs``, ``conmeds``: their tables, dates as study days.
+- ``dispositions``: the participant's disposition record (status, last date on study,
+  reason); without one, from the calendar: ``completed`` when the schedule's last visit
+  was done, else ``ongoing``, on the last day with a record (visit or infusion, day 0
+  at least).
+- ``deteriorations``: the episodes the engine confirmed in that replay.
+
+The replay (:func:`mmntrial.engine.replay.replay`) reads each participant's records as
+the engine panel does (:func:`mmntrial.capture.dosing.patient_history`: undated and
+contradictory values are not read), withdrawn on the day of a disposition other than
+completed, so the export carries what the engine judged from the records, every
+infusion included, not only those decided on the panel (``dose_decisions`` holds the
+panel's decisions, none for an infusion logged without one).
 
 Anything the schema needs that the records lack (a subject without age and sex, without
 the protocol's baseline infusions, a form of a visit without its date) is a
@@ -38,7 +49,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -51,20 +62,27 @@ from mmntrial.atomic import replacing_folder
 from mmntrial.capture import audit
 from mmntrial.capture.allocation import FACTOR_SOURCES, check_key, current_list, open_ledger
 from mmntrial.capture.demographics import all_demographics
+from mmntrial.capture.dosing import patient_history
 from mmntrial.capture.repeats import dataset_visit
 from mmntrial.capture.screening import Outcome
 from mmntrial.capture.study import Study, load_study
 from mmntrial.capture.tables import (
+    adverse_events,
     assessments,
+    conmeds,
+    dispositions,
     eligibility,
     infusions,
+    labs,
     participants,
     screening_log,
     sites,
     visits,
 )
 from mmntrial.dataset.io import DATASET_FILES, Format, read_dataset, write_dataset
-from mmntrial.dataset.schema import Dataset, DatasetMeta, empty_table
+from mmntrial.dataset.schema import STAYED_STATUSES, Dataset, DatasetMeta, empty_table
+from mmntrial.engine.replay import Replay, replay
+from mmntrial.engine.states import Action
 from mmntrial.errors import CaptureError, MeasureError
 from mmntrial.measures.catalogue import measure_spec
 from mmntrial.measures.ivig import Infusion, baseline_intensity
@@ -90,10 +108,16 @@ class Cut:
     entries: Mapping[int, int]
     arms: Mapping[str, str]
     cutoff: date
+    #: The engine's replay of the records, once computed (:func:`engine_replay`).
+    replayed: dict[str, Replay] = field(default_factory=dict)
 
     def day(self, participant: int, on: str) -> int:
         """The study day of the date ``on`` (YYYY-MM-DD) for ``participant``."""
         return (date.fromisoformat(on) - self.day0[participant]).days
+
+    def maybe_day(self, participant: int, on: str | None) -> int | None:
+        """The study day of ``on``, None for no date (an event still going on)."""
+        return None if on is None else self.day(participant, on)
 
 
 def read_cut(conn: Connection, study: Study, arms: Mapping[str, str], cutoff: date) -> Cut:
@@ -230,8 +254,35 @@ def subjects_table(conn: Connection, cut: Cut) -> pd.DataFrame:
     return _frame("subjects", rows)
 
 
+def engine_replay(conn: Connection, cut: Cut) -> Replay:
+    """The engine's replay of every participant's records (module doc), computed once
+    per export."""
+    if "all" not in cut.replayed:
+        codes = dict(conn.execute(select(participants.c.id, sites.c.code).join(sites)).all())
+        left = {r["participant_id"]: r for r in conn.execute(select(dispositions)).mappings()}
+        histories = []
+        for pid, subject in cut.subjects.items():
+            history = patient_history(conn, codes[pid], subject).history
+            if pid in left and left[pid]["status"] not in STAYED_STATUSES:
+                history = replace(
+                    history,
+                    withdrawal_day=cut.day(pid, left[pid]["last_on"]),
+                    withdrawal_reason=left[pid]["reason"] or "",
+                )
+            histories.append(history)
+        cut.replayed["all"] = replay(cut.study.protocol, histories)
+    return cut.replayed["all"]
+
+
 def infusions_table(conn: Connection, cut: Cut) -> pd.DataFrame:
     """The ``infusions`` table (see the module doc)."""
+    # An infusion logged after a withdrawal is one the engine recommends none for
+    # (Action.NONE): the dataset has no action for it, so it carries none.
+    decided = {
+        (record.subject, record.day): (record.action.label, record.level)
+        for record in (engine_replay(conn, cut).all_decisions() if cut.subjects else [])
+        if record.action is not Action.NONE
+    }
     rows = [
         {
             "subject_id": cut.subjects[pid],
@@ -241,8 +292,8 @@ def infusions_table(conn: Connection, cut: Cut) -> pd.DataFrame:
             "interval_days": i["interval_days"],
             "product": i["product"],
             "route": i["route"],
-            "action": None,
-            "level": None,
+            "action": decided.get((cut.subjects[pid], i["day"]), (None, None))[0],
+            "level": decided.get((cut.subjects[pid], i["day"]), (None, None))[1],
         }
         for pid, given in _infusions_of(conn, cut).items()
         for i in given
@@ -275,7 +326,7 @@ def assessments_table(conn: Connection, cut: Cut) -> pd.DataFrame:
                 "visit": dataset_visit(name),  # every repeat-YYYY-MM-DD is a 'repeat'
                 "day": days[pid, name],
                 "measure": r["measure"],
-                "side": None,
+                "side": r["side"] or None,  # "" is a measure not taken per hand
                 "value": r["value"],
                 "unit": measure_spec(r["measure"]).unit,
             }
@@ -283,13 +334,78 @@ def assessments_table(conn: Connection, cut: Cut) -> pd.DataFrame:
     return _frame("assessments", rows)
 
 
+def adverse_events_table(conn: Connection, cut: Cut) -> pd.DataFrame:
+    """The ``adverse_events`` table (see the module doc)."""
+    stored = conn.execute(select(adverse_events).order_by(adverse_events.c.id)).mappings()
+    rows = [
+        {
+            "subject_id": cut.subjects[r["participant_id"]],
+            "ae_id": r["ae_id"],
+            "term": r["term"],
+            "day_onset": cut.day(r["participant_id"], r["onset_on"]),
+            "day_resolved": cut.maybe_day(r["participant_id"], r["resolved_on"]),
+            "grade": r["grade"],
+            "serious": bool(r["serious"]),
+            "related_to": r["related_to"],
+            "action_taken": r["action_taken"],
+        }
+        for r in stored
+    ]
+    return _frame("adverse_events", rows)
+
+
+def labs_table(conn: Connection, cut: Cut) -> pd.DataFrame:
+    """The ``labs`` table (see the module doc)."""
+    stored = conn.execute(select(labs).order_by(labs.c.id)).mappings()
+    rows = [
+        {
+            "subject_id": cut.subjects[r["participant_id"]],
+            "day": cut.day(r["participant_id"], r["sampled_on"]),
+            "test": r["test"],
+            "value": r["value"],
+            "unit": r["unit"],
+            "grade": r["grade"],
+        }
+        for r in stored
+    ]
+    return _frame("labs", rows)
+
+
+def conmeds_table(conn: Connection, cut: Cut) -> pd.DataFrame:
+    """The ``conmeds`` table (see the module doc)."""
+    stored = conn.execute(select(conmeds).order_by(conmeds.c.id)).mappings()
+    rows = [
+        {
+            "subject_id": cut.subjects[r["participant_id"]],
+            "medication": r["medication"],
+            "start_day": cut.day(r["participant_id"], r["started_on"]),
+            "end_day": cut.maybe_day(r["participant_id"], r["ended_on"]),
+            "category": r["category"],
+        }
+        for r in stored
+    ]
+    return _frame("conmeds", rows)
+
+
 def dispositions_table(conn: Connection, cut: Cut) -> pd.DataFrame:
     """The ``dispositions`` table (see the module doc)."""
     last_visit = cut.study.protocol.schedule.visits[-1].name
     days = _visit_days(conn, cut)
     given = _infusions_of(conn, cut)
+    stored = {r["participant_id"]: r for r in conn.execute(select(dispositions)).mappings()}
     rows = []
     for pid, subject in cut.subjects.items():
+        if pid in stored:
+            left = stored[pid]
+            rows.append(
+                {
+                    "subject_id": subject,
+                    "status": left["status"],
+                    "day": cut.day(pid, left["last_on"]),
+                    "reason": left["reason"],
+                }
+            )
+            continue
         recorded = [d for (p, _), d in days.items() if p == pid]
         recorded += [i["day"] for i in given[pid]]
         done = (pid, last_visit) in days
@@ -304,12 +420,17 @@ def dispositions_table(conn: Connection, cut: Cut) -> pd.DataFrame:
     return _frame("dispositions", rows)
 
 
-def _not_recorded(name: str) -> Callable[[Connection, Cut], pd.DataFrame]:
-    def table(_conn: Connection, _cut: Cut) -> pd.DataFrame:
-        return empty_table(name)
-
-    table.__doc__ = f"The ``{name}`` table: empty, the app does not record it yet."
-    return table
+def deteriorations_table(conn: Connection, cut: Cut) -> pd.DataFrame:
+    """The ``deteriorations`` table (see the module doc)."""
+    if not cut.subjects:
+        return empty_table("deteriorations")
+    judged = engine_replay(conn, cut)
+    rows = [
+        episode.row(subject)
+        for subject, found in zip(judged.subjects, judged.episodes, strict=True)
+        for episode in found
+    ]
+    return _frame("deteriorations", rows)
 
 
 #: The export of each dataset table, in schema order.
@@ -318,10 +439,10 @@ TABLE_EXPORTS: dict[str, Callable[[Connection, Cut], pd.DataFrame]] = {
     "subjects": subjects_table,
     "infusions": infusions_table,
     "assessments": assessments_table,
-    "deteriorations": _not_recorded("deteriorations"),
-    "adverse_events": _not_recorded("adverse_events"),
-    "labs": _not_recorded("labs"),
-    "conmeds": _not_recorded("conmeds"),
+    "deteriorations": deteriorations_table,
+    "adverse_events": adverse_events_table,
+    "labs": labs_table,
+    "conmeds": conmeds_table,
     "dispositions": dispositions_table,
 }
 

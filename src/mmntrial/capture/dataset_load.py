@@ -14,13 +14,18 @@ first slots of each stratum hold as many of each arm as the dataset's subjects t
 then randomizes each subject into a slot of its own arm. Subject ids and kit codes are
 the app's (``SITE-NNN``); :class:`Loaded` maps the dataset's ids to them.
 
-What the app records today is loaded: the screening log (randomized subjects as
-enrolled, exclusions by their protocol code; declined and other outcomes have no place
-yet), age and sex, the eligibility assessment (findings that give the dataset's
-EFNS/PNS category and anti-GM1 status), the randomization, every infusion, the
-scheduled visits with their MRC sums (whole grades) and scalar measures. Grip, repeat
-and unscheduled visits, deteriorations, adverse events, labs, concomitant medications
-and dispositions are not (docs/capture.md, "Not built yet").
+What the app records is loaded: the screening log (randomized subjects as enrolled,
+exclusions by their protocol code; declined and other outcomes have no place), age and
+sex, the eligibility assessment (findings that give the dataset's EFNS/PNS category and
+anti-GM1 status), the randomization, every infusion, the scheduled visits and the
+repeat visits (each named by the latest assessment before it, the drop it repeats) with
+their MRC sums (whole grades), scalar measures and grip per hand (one trial, the value),
+then adverse events (numbered ``AE-NNN`` by the app in the dataset's order; the outcome
+follows from grade and resolution: fatal, recovered, or not recovered), labs (a grade
+CTCAE computes is computed, not typed), concomitant medications, and every disposition
+but ``ongoing`` (no record). Not loaded: unscheduled visits (the app has none), the
+engine's infusion actions and levels and the deteriorations (the export derives them
+from the records).
 """
 
 from __future__ import annotations
@@ -34,26 +39,36 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Connection
 
 from mmntrial.capture import (
     accounts,
+    adverse_events,
     allocation,
     assessments,
+    conmeds,
     demographics,
+    dispositions,
     eligibility,
+    grip,
     infusions,
+    labs,
+    records,
     screening,
     visits,
 )
 from mmntrial.capture.permissions import Role
+from mmntrial.capture.repeats import REPEAT, repeat_name
 from mmntrial.capture.study import init_study, load_study
-from mmntrial.dataset.schema import Dataset
+from mmntrial.dataset.schema import ONGOING, Dataset
 from mmntrial.errors import CaptureError
+from mmntrial.measures.grip import GripInstrument
 from mmntrial.protocol.model import AllocationMethod, Protocol
 from mmntrial.randomization.design import AllocationDesign, design_from_protocol
 from mmntrial.randomization.lists import AllocationList, generate
 from mmntrial.randomization.slots import slots_of
+from mmntrial.safety.tables import ctcae_v5
 from mmntrial.storage import Database
 
 #: The account the audit trail names for every loaded record.
@@ -247,7 +262,33 @@ def _load_subject(
         }
         infusions.record(conn, site, made, typed, LOADER, today)
     _load_visits(conn, protocol, dataset, site, subject, made, day0, today)
+    _load_records(conn, dataset, site, subject, made, day0, today)
     return made
+
+
+def _visit_names(rows: Any, scheduled: set[str], day0: date) -> dict[int, str]:
+    """The app's visit name of each visit day: a scheduled visit's own name, a repeat's
+    ``repeat-YYYY-MM-DD`` of the latest assessment before it (the drop it repeats)."""
+    names: dict[int, str] = {}
+    for day, visit in sorted(set(zip(rows["day"], rows["visit"], strict=True))):
+        if visit in scheduled:
+            names[int(day)] = str(visit)
+        elif visit == REPEAT:
+            earlier = [d for d in names if d < day]
+            drop = max(earlier) if earlier else int(day) - 1
+            names[int(day)] = repeat_name(day0 + timedelta(days=drop))
+    return names
+
+
+def _grip_typed(measure: str, side: str, value: float) -> dict[str, str]:
+    instrument = next(i for i in GripInstrument if i.measure == measure)
+    trial = grip.trial_field(side, 1)
+    return {
+        "instrument": instrument.value,
+        "unit": instrument.unit,
+        trial: repr(value),
+        f"confirm.{trial}": "on",
+    }
 
 
 def _load_visits(
@@ -262,23 +303,98 @@ def _load_visits(
 ) -> None:
     scheduled = {v.name for v in protocol.schedule.visits}
     table = dataset.assessments
-    rows = table[(table["subject_id"] == subject) & table["visit"].isin(scheduled)]
-    for name, values in rows.groupby("visit", sort=False):
+    rows = table[(table["subject_id"] == subject) & table["visit"].isin([*scheduled, REPEAT])]
+    names = _visit_names(rows, scheduled, day0)
+    for _, values in rows.groupby("day", sort=True):
         day = int(values["day"].iloc[0])
+        name = names[day]
         on = (day0 + timedelta(days=day)).isoformat()
-        visits.record(
-            conn, protocol, site, made, {"visit": str(name), "visited_on": on}, LOADER, today
-        )
-        form = assessments.visit_form(protocol, str(name))
+        visits.record(conn, protocol, site, made, {"visit": name, "visited_on": on}, LOADER, today)
+        form = assessments.visit_form(protocol, name)
         typed: dict[str, str] = {}
-        for measure, value in zip(values["measure"], values["value"], strict=True):
-            if measure == assessments.MRC and form.muscles is not None:
+        gripped: dict[str, dict[str, str]] = defaultdict(dict)
+        for measure, side, value in zip(
+            values["measure"], values["side"], values["value"], strict=True
+        ):
+            if measure in grip.GRIP_MEASURES:
+                gripped[str(measure)].update(_grip_typed(str(measure), str(side), float(value)))
+            elif measure == assessments.MRC and form.muscles is not None:
                 typed.update(_mrc_grades(float(value), form.muscles.muscles))
             elif measure in form.scalars:
                 typed[f"value.{measure}"] = repr(float(value))
                 typed[f"confirm.{measure}"] = "on"
         if typed:
-            assessments.record(conn, protocol, site, made, str(name), typed, LOADER)
+            assessments.record(conn, protocol, site, made, name, typed, LOADER)
+        for hands in gripped.values():
+            grip.record(conn, protocol, site, made, name, hands, LOADER)
+
+
+def _rows(frame: Any, subject: str) -> list[dict[str, Any]]:
+    return list(frame[frame["subject_id"] == subject].to_dict("records"))
+
+
+def _on(day0: date, day: Any) -> str:
+    """The date of a study day, "" for none (an event still going on)."""
+    if day is None or (isinstance(day, float) and math.isnan(day)) or day is pd.NA:
+        return ""
+    return (day0 + timedelta(days=int(day))).isoformat()
+
+
+def _ae_outcome(grade: int, resolved: str) -> str:
+    # The dataset has no outcome: it follows from the grade (5 is death) and resolution.
+    if grade == adverse_events.FATAL_GRADE:
+        return "fatal"
+    return "recovered" if resolved else "not_recovered"
+
+
+def _load_records(
+    conn: Connection, dataset: Dataset, site: str, subject: str, made: str, day0: date, today: date
+) -> None:
+    """The subject's adverse events, labs, conmeds and disposition, through their forms."""
+    for ae in _rows(dataset.adverse_events, subject):
+        resolved = _on(day0, ae["day_resolved"])
+        typed = {
+            "term": str(ae["term"]),
+            "onset_on": _on(day0, ae["day_onset"]),
+            "resolved_on": resolved,
+            "grade": str(int(ae["grade"])),
+            "serious": "yes" if ae["serious"] else "no",
+            "related_to": str(ae["related_to"]),
+            "action_taken": str(ae["action_taken"]),
+            "outcome": _ae_outcome(int(ae["grade"]), resolved),
+        }
+        records.add(conn, adverse_events.FORM, site, made, typed, LOADER, today)
+    computed = ctcae_v5().labs
+    for lab in _rows(dataset.labs, subject):
+        graded = lab["grade"]
+        typed = {
+            "sampled_on": _on(day0, lab["day"]),
+            "test": str(lab["test"]),
+            "value": repr(float(lab["value"])),
+            "unit": str(lab["unit"]),
+            # A grade CTCAE computes from the value is the app's own: not typed.
+            "grade": "" if lab["test"] in computed or pd.isna(graded) else str(int(graded)),
+            "confirm.value": "on",
+        }
+        records.add(conn, labs.FORM, site, made, typed, LOADER, today)
+    for med in _rows(dataset.conmeds, subject):
+        typed = {
+            "medication": str(med["medication"]),
+            "started_on": _on(day0, med["start_day"]),
+            "ended_on": _on(day0, med["end_day"]),
+            "category": str(med["category"]),
+        }
+        records.add(conn, conmeds.FORM, site, made, typed, LOADER, today)
+    for left in _rows(dataset.dispositions, subject):
+        if left["status"] == ONGOING:
+            continue  # ongoing is no record: the participant has not left
+        reason = left["reason"]
+        typed = {
+            "status": str(left["status"]),
+            "last_on": _on(day0, left["day"]),
+            "reason": "" if reason is None or pd.isna(reason) else str(reason),
+        }
+        records.add(conn, dispositions.FORM, site, made, typed, LOADER, today)
 
 
 def _load_exclusions(
@@ -307,7 +423,17 @@ def _load_exclusions(
 
 def last_day(dataset: Dataset) -> int:
     """The latest study day of any record the loader writes."""
-    days = [0, *dataset.infusions["day"], *dataset.assessments["day"]]
+    days = [
+        0,
+        *dataset.infusions["day"],
+        *dataset.assessments["day"],
+        *dataset.adverse_events["day_onset"],
+        *dataset.adverse_events["day_resolved"].dropna(),
+        *dataset.labs["day"],
+        *dataset.conmeds["start_day"],
+        *dataset.conmeds["end_day"].dropna(),
+        *dataset.dispositions["day"],
+    ]
     return int(max(days))
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mmntrial.engine import core
+from mmntrial.engine.episodes import Episode, episodes
 from mmntrial.engine.rules import compile_rules
 from mmntrial.engine.states import Action, TaperState
 from mmntrial.errors import HistoryError, MeasureError
@@ -87,12 +88,14 @@ class Replay:
 
     ``last_days`` is, per patient, the last study day the history covers (its latest
     infusion, assessment or withdrawal): nothing is known about the days after it.
+    ``episodes`` are, per patient, the deterioration episodes the engine confirmed.
     """
 
     subjects: tuple[str, ...]
     decisions: tuple[tuple[DecisionRecord, ...], ...]
     final: core.EngineState
     last_days: tuple[int, ...]
+    episodes: tuple[tuple[Episode, ...], ...]
 
     def all_decisions(self) -> list[DecisionRecord]:
         """Every decision, patient by patient, in day order."""
@@ -163,23 +166,31 @@ def replay(protocol: Protocol, histories: Sequence[PatientHistory]) -> Replay:
 
     state = core.start(protocol, intensity, interval)
     records: list[list[DecisionRecord]] = [[] for _ in histories]
+    confirmed: list[list[Episode]] = [[] for _ in histories]
     for k in range(width):
         today = day[:, k]
+        before = state
         state = core.observe(protocol, state, today, values[:, k], kind[:, k] == _ASSESSMENT)
+        found = episodes(rules, today, before, state)
         state = core.withdraw(state, today, kind[:, k] == _WITHDRAWAL)
         due = kind[:, k] == _INFUSION
         if due.any():
+            before = state
             state, decision = core.decide(protocol, state, today, weight[:, k], due)
+            found += episodes(rules, today, before, state)
             for row in np.flatnonzero(due).tolist():
                 subject = histories[row].subject
                 records[row].append(
                     _record(protocol, subject, state, decision, row, weight[row, k])
                 )
+        for episode in found:
+            confirmed[episode.patient].append(episode)
     return Replay(
         subjects=tuple(h.subject for h in histories),
         decisions=tuple(tuple(r) for r in records),
         final=state,
         last_days=tuple(_last_day(h) for h in histories),
+        episodes=tuple(tuple(e) for e in confirmed),
     )
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 import mmntrial
 from mmntrial.dataset.schema import LAB_UNITS, MEASURE_UNITS, Dataset, DatasetMeta
 from mmntrial.engine import core
+from mmntrial.engine.episodes import episodes
 from mmntrial.engine.rules import compile_rules
 from mmntrial.engine.states import Action
 from mmntrial.measures.catalogue import measure_spec
@@ -95,33 +96,8 @@ class _Recorder:
 
     def engine_change(self, day: Floats, before: core.EngineState, after: core.EngineState) -> None:
         # Every confirmed episode: taper failures and episodes at the full baseline dose.
-        episodes = (after.deteriorations > before.deteriorations) | (
-            after.baseline_episodes > before.baseline_episodes
-        )
-        for p in np.flatnonzero(episodes).tolist():
-            pending = before.pending_day[p]
-            fired = after.evaluation.fired[p] if after.evaluation_day[p] == day[p] else None
-            if fired is None or not fired.any():
-                fired = before.pending_fired[p]
-            names = sorted(self._criterion_name(after, p, int(c)) for c in np.flatnonzero(fired))
-            self.deteriorations.append(
-                {
-                    "subject_id": self.ids[p],
-                    "day_detected": int(day[p] if np.isnan(pending) else pending),
-                    "day_confirmed": int(day[p]),
-                    "criteria": ",".join(dict.fromkeys(names)),
-                    "severe": bool(after.rescue_due[p] and not before.rescue_due[p]),
-                    "level_before": int(before.level[p]),
-                    "level_after": int(after.level[p]),
-                    "at_baseline": bool(after.baseline_episodes[p] > before.baseline_episodes[p]),
-                }
-            )
-
-    def _criterion_name(self, state: core.EngineState, p: int, c: int) -> str:
-        measure = self.rules.criteria[c].measure
-        if measure_spec(measure).bilateral:
-            return f"{measure}:{('left', 'right')[int(state.evaluation.side[p, c])]}"
-        return measure
+        for episode in episodes(self.rules, day, before, after):
+            self.deteriorations.append(episode.row(self.ids[episode.patient]))
 
     def withdrawal(self, rows: Ints, day: Floats) -> None:
         for p in rows.tolist():
