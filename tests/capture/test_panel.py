@@ -333,3 +333,17 @@ def test_a_drop_brings_a_confirmation_visit_whose_repeat_the_engine_reads(trial:
     assert "Deterioration confirmed on day 126" in restore["explanation"]
     accepted = trial.client.post(DECIDE, json={"outcome": "accept"}).json()
     assert (accepted["action"], accepted["ordered_dose_g"]) == ("restore", 40.0)
+
+
+def test_a_withdrawn_participant_gets_no_dose_from_the_engine(trial: Trial) -> None:
+    """The end of study is read with the records: after a withdrawal the panel gives no
+    dose, and there is none to accept (the engine never doses a withdrawn patient)."""
+    assert trial.client.get(PANEL).json()["dose_g"] == 40.0
+    left = {"status": "withdrawn", "last_on": TODAY.isoformat(), "reason": "moved abroad"}
+    done = trial.client.post("/api" + SUBJECT + "/disposition", json=left)
+    assert done.status_code == 201, done.text
+    panel = trial.client.get(PANEL).json()
+    assert (panel["action"], panel["dose_g"]) == ("none", None), panel
+    refused = trial.client.post(DECIDE, json={"outcome": "accept"})
+    assert refused.status_code == 422
+    assert "recommends no dose" in refused.json()["detail"][0]["message"]

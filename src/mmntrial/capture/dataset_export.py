@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,7 @@ from mmntrial.capture.tables import (
     visits,
 )
 from mmntrial.dataset.io import DATASET_FILES, Format, read_dataset, write_dataset
-from mmntrial.dataset.schema import STAYED_STATUSES, Dataset, DatasetMeta, empty_table
+from mmntrial.dataset.schema import Dataset, DatasetMeta, empty_table
 from mmntrial.engine.replay import Replay, replay
 from mmntrial.engine.states import Action
 from mmntrial.errors import CaptureError, MeasureError
@@ -259,17 +259,10 @@ def engine_replay(conn: Connection, cut: Cut) -> Replay:
     per export."""
     if "all" not in cut.replayed:
         codes = dict(conn.execute(select(participants.c.id, sites.c.code).join(sites)).all())
-        left = {r["participant_id"]: r for r in conn.execute(select(dispositions)).mappings()}
-        histories = []
-        for pid, subject in cut.subjects.items():
-            history = patient_history(conn, codes[pid], subject).history
-            if pid in left and left[pid]["status"] not in STAYED_STATUSES:
-                history = replace(
-                    history,
-                    withdrawal_day=cut.day(pid, left[pid]["last_on"]),
-                    withdrawal_reason=left[pid]["reason"] or "",
-                )
-            histories.append(history)
+        histories = [
+            patient_history(conn, codes[pid], subject).history
+            for pid, subject in cut.subjects.items()
+        ]
         cut.replayed["all"] = replay(cut.study.protocol, histories)
     return cut.replayed["all"]
 

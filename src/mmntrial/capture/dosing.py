@@ -9,7 +9,9 @@ in study days from the randomization date:
 - each visit's assessments on the date the visit was recorded as done, by the series
   keys the engine reads: ``mrc_sum``, a scale's name (``gnds_upper``), and a sided
   measure per hand (a grip row with side ``left`` is ``grip_kpa:left``). An MRC sum left
-  incomplete (no value) is not a value.
+  incomplete (no value) is not a value;
+- the end of study: a participant withdrawn, lost to follow-up or dead is withdrawn on
+  the disposition's last date (the engine recommends no dose from that day on).
 
 The engine never reads a value on a guess. An assessment whose visit has no recorded
 date has no study day: it is not read, and :class:`Records` lists it in ``unread``.
@@ -26,15 +28,16 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import Connection, select
 
 from mmntrial.capture.allocation import participant
 from mmntrial.capture.site_vials import vials_of
-from mmntrial.capture.tables import assessments, infusions
+from mmntrial.capture.tables import assessments, dispositions, infusions
 from mmntrial.capture.visits import recorded
+from mmntrial.dataset.schema import STAYED_STATUSES
 from mmntrial.engine.calendar import study_day
 from mmntrial.engine.panel import Panel, engine_panel
 from mmntrial.errors import MmntrialError
@@ -118,7 +121,21 @@ def patient_history(conn: Connection, site: str, subject: str) -> Records:
     row = participant(conn, site, subject)
     day0 = date.fromisoformat(row["randomized_on"])
     read, unread = _assessments(conn, row["id"], day0)
+    left = conn.execute(
+        select(dispositions.c.status, dispositions.c.last_on, dispositions.c.reason).where(
+            dispositions.c.participant_id == row["id"]
+        )
+    ).first()
+    # A participant who left the study (withdrawn, lost, died) is withdrawn for the
+    # engine on their last day: it recommends no dose from then on. Completing the
+    # study is not a withdrawal (docs/dataset.md's dispositions).
     history = PatientHistory(subject, _infusions(conn, row["id"], day0), read)
+    if left is not None and left.status not in STAYED_STATUSES:
+        history = replace(
+            history,
+            withdrawal_day=study_day(day0, date.fromisoformat(left.last_on)),
+            withdrawal_reason=left.reason or "",
+        )
     return Records(history, day0, tuple(unread))
 
 
