@@ -19,7 +19,7 @@ from mmntrial.capture.allocation import participant
 from mmntrial.capture.assessments import Unconfirmed, visit_form
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
-from mmntrial.capture.routes import Page, api_errors, json_body
+from mmntrial.capture.routes import Page, api_errors, form_fields, json_body
 from mmntrial.capture.study import load_study
 from mmntrial.errors import CaptureError
 from mmntrial.measures.grip import MAX_TRIALS, GripInstrument
@@ -79,7 +79,7 @@ def add_routes(app: FastAPI, database: Database, page: Page) -> None:
 
     @app.post(PATH, name="grip_save", include_in_schema=False)
     async def save_grip(request: Request, site: str, subject: str, visit: str) -> Response:
-        typed = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+        typed = await form_fields(request)
         return await run_in_threadpool(_save_now, request, site, subject, visit, typed)
 
     def _save_now(

@@ -21,7 +21,7 @@ from mmntrial.capture import infusions
 from mmntrial.capture.assessments import Unconfirmed
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
-from mmntrial.capture.routes import Page, api_errors, json_body
+from mmntrial.capture.routes import Page, api_errors, form_fields, json_body
 from mmntrial.errors import CaptureError
 from mmntrial.storage import Database
 
@@ -73,7 +73,7 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
 
     @app.post(path, name="infusion_add", include_in_schema=False)
     async def add_infusion(request: Request, site: str, subject: str) -> Response:
-        typed = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+        typed = await form_fields(request)
         return await run_in_threadpool(_add_infusion_now, request, site, subject, typed)
 
     def _add_infusion_now(
@@ -92,7 +92,7 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
     async def correct_infusion(
         request: Request, site: str, subject: str, given_on: str
     ) -> Response:
-        typed = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+        typed = await form_fields(request)
         return await run_in_threadpool(_correct_now, request, site, subject, given_on, typed)
 
     def _correct_now(

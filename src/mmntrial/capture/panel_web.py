@@ -24,7 +24,7 @@ from mmntrial.capture.allocation import participant
 from mmntrial.capture.dosing import PanelView
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
-from mmntrial.capture.routes import Page, api_errors, json_body
+from mmntrial.capture.routes import Page, api_errors, form_fields, json_body
 from mmntrial.capture.screening import FieldError, StateConflict
 from mmntrial.capture.study import load_study
 from mmntrial.capture.tables import dose_decisions, participants
@@ -143,7 +143,7 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
 
     @app.post(base + "/decision", name="dose_decide", include_in_schema=False)
     async def decide(request: Request, site: str, subject: str) -> Response:
-        typed = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+        typed = await form_fields(request)
         return await run_in_threadpool(_decide_now, request, site, subject, typed)
 
     def _decided(site: str, subject: str, typed: dict[str, str], who: str) -> decisions.Decision:

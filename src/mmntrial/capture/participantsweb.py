@@ -26,7 +26,7 @@ from mmntrial.capture.allocation import AlreadyParticipant
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
 from mmntrial.capture.permissions import Role
-from mmntrial.capture.routes import Page, field_of
+from mmntrial.capture.routes import Page, field_of, form_fields
 from mmntrial.capture.study import load_study
 from mmntrial.errors import CaptureError
 from mmntrial.randomization.ledger import Ledger
@@ -163,11 +163,12 @@ def add_routes(
     @app.post(path, name="eligibility_save", include_in_schema=False)
     async def save_eligibility(request: Request, site: str, entry: int) -> Response:
         # The save waits for the write lock: off the event loop (see mmntrial.capture.web).
-        form = await request.form()
+        form = await form_fields(request)
         return await run_in_threadpool(saved_eligibility, request, site, entry, form)
 
-    def saved_eligibility(request: Request, site: str, entry: int, sent: FormData) -> Response:
-        form = {k: str(v) for k, v in sent.items() if k != "csrf_token"}
+    def saved_eligibility(
+        request: Request, site: str, entry: int, form: dict[str, str]
+    ) -> Response:
         try:
             with database.write() as conn:
                 study = load_study(conn)

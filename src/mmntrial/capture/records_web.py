@@ -24,7 +24,7 @@ from mmntrial.capture.assessments import Unconfirmed
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
 from mmntrial.capture.records import RecordForm
-from mmntrial.capture.routes import Page, api_errors, json_body
+from mmntrial.capture.routes import Page, api_errors, form_fields, json_body
 from mmntrial.errors import CaptureError
 from mmntrial.storage import Database
 
@@ -71,11 +71,11 @@ def add_routes(
         return view(request, site, subject, change)
 
     async def add_page(request: Request, site: str, subject: str) -> Response:
-        typed = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+        typed = await form_fields(request)
         return await run_in_threadpool(save_page, request, site, subject, None, typed)
 
     async def change_page(request: Request, site: str, subject: str, record: int) -> Response:
-        typed = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+        typed = await form_fields(request)
         return await run_in_threadpool(save_page, request, site, subject, record, typed)
 
     def save_page(

@@ -1,5 +1,6 @@
-"""What the route modules of the capture app share: the page renderer's type, a JSON
-body read as a form's fields, and the API's answer to a user error."""
+"""What the route modules of the capture app share: the page renderer's type, a posted
+form's fields, a JSON body read as a form's fields, and the API's answer to a user
+error."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from mmntrial.capture.assessments import Unconfirmed
 from mmntrial.capture.eligibility import NotFound
+from mmntrial.capture.guard import CSRF_FIELD
 from mmntrial.capture.screening import StateConflict
 from mmntrial.errors import CaptureError
 
@@ -59,6 +61,12 @@ def field_of(error: CaptureError, default: str) -> str:
         return named
     found = _NAMED.match(str(error))
     return found.group(1) if found else default
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """A posted form's fields as typed (text), without its CSRF token (the guard checked it
+    before the route ran; a form's record never holds it)."""
+    return {k: str(v) for k, v in (await request.form()).items() if k != CSRF_FIELD}
 
 
 async def json_body(request: Request) -> dict[str, str]:

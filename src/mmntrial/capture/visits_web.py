@@ -22,7 +22,7 @@ from mmntrial.capture.allocation import participant
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
 from mmntrial.capture.repeats import drop_of, repeat_name
-from mmntrial.capture.routes import Page, api_errors
+from mmntrial.capture.routes import Page, api_errors, form_fields
 from mmntrial.capture.study import load_study
 from mmntrial.engine.calendar import VisitCalendar
 from mmntrial.errors import CaptureError
@@ -95,7 +95,7 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
 
     @app.post(base + "/visits", name="visit_record", include_in_schema=False)
     async def record_visit(request: Request, site: str, subject: str) -> Response:
-        form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+        form = await form_fields(request)
         return await run_in_threadpool(_record_visit_now, request, site, subject, form)
 
     def _record_visit_now(

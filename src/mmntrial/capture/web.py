@@ -51,7 +51,7 @@ from mmntrial.capture import (
 from mmntrial.capture.guard import NotSignedIn, csrf_token, guard, may_use, signed_in
 from mmntrial.capture.passwords import DUMMY_HASH, verify_password
 from mmntrial.capture.permissions import SITE_ROLES, Role
-from mmntrial.capture.routes import field_of
+from mmntrial.capture.routes import field_of, form_fields
 from mmntrial.capture.study import all_sites, load_study
 from mmntrial.errors import CaptureError
 from mmntrial.randomization.lists import AllocationList
@@ -225,10 +225,9 @@ def _pages(app: FastAPI, database: Database, today: Callable[[], date]) -> None:
 
     @app.post("/sites/{site}/screening", name="screening_add", include_in_schema=False)
     async def add_screening(request: Request, site: str) -> Response:
-        return await run_in_threadpool(save_screening, request, site, await request.form())
+        return await run_in_threadpool(save_screening, request, site, await form_fields(request))
 
-    def save_screening(request: Request, site: str, form: FormData) -> Response:
-        values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    def save_screening(request: Request, site: str, values: dict[str, str]) -> Response:
         try:
             with database.write() as conn:
                 exclusions = load_study(conn).exclusion_codes()
