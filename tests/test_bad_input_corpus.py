@@ -237,6 +237,8 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
      ("list", "none.json", "readable")),
     ("study-vials-zero-size", "study vials --db {tmp}/missing.db --site AMC --sizes 5,0 "
      "--tolerance 5", ("--sizes", "vial_sizes_g", "got 0")),
+    ("study-vials-size-twice", "study vials --db {tmp}/missing.db --site AMC --sizes 5,5 "
+     "--tolerance 5", ("--sizes", "'5,5'", "given twice")),
     ("study-export-bad-format", "study export --db {tmp}/missing.db --key {tmp}/list.json "
      "--out {tmp}/ds --format xlsx", ("--format", "'xlsx'", "parquet, csv")),
     ("db-upgrade-missing", "db upgrade --db {tmp}/missing.db",

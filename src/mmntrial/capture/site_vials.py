@@ -27,13 +27,26 @@ def parsed_sizes(text: str) -> list[float]:
 
     >>> parsed_sizes("2.5, 5,10")
     [2.5, 5.0, 10.0]
+    >>> parsed_sizes("5,5")
+    Traceback (most recent call last):
+    ...
+    mmntrial.errors.CaptureError: --sizes: got '5,5', with 5 g given twice, expected each ...
     """
     try:
-        return [float(part) for part in text.split(",")]
+        sizes = [float(part) for part in text.split(",")]
     except ValueError:
         raise CaptureError(
             f"--sizes: got {text!r}, expected vial sizes in grams, comma-separated (5,10,20)"
         ) from None
+    # A size typed twice is most likely a slip for another size (5,5 for 5,50): refused,
+    # not quietly merged into one.
+    twice = sorted({size for size in sizes if sizes.count(size) > 1})
+    if twice:
+        shown = ", ".join(f"{size:g}" for size in twice)
+        raise CaptureError(
+            f"--sizes: got {text!r}, with {shown} g given twice, expected each vial size once"
+        )
+    return sizes
 
 
 def checked_vials(sizes: list[float], tolerance_percent: float) -> SiteVials:
