@@ -18,16 +18,23 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from mmntrial.atomic import PAUSE_ENV, remove_leftovers
+from mmntrial.capture.dataset_load import load_dataset
 from mmntrial.dataset.io import write_dataset
+from mmntrial.protocol.loader import load_protocol
 from mmntrial.randomization.design import make_design
 from mmntrial.randomization.listfile import load, save
 from mmntrial.randomization.lists import generate
+from mmntrial.simulate.population import load_population
+from mmntrial.simulate.trials.one_trial import simulate_one_trial
+from mmntrial.storage import Database
+from tests.capture.conftest import PASSWORD
 from tests.dataset.factory import make_dataset
 
 pytestmark = pytest.mark.slow
@@ -192,4 +199,27 @@ def test_a_list_file_replaced_by_a_new_one(tmp_path: Path) -> None:
     save(generate(make_design("simple", [("a", 1), ("b", 1)]), 8, seed=2), path)
     assert len(load(path).rows) == 8
     assert os.stat(path).st_mode & 0o777 == 0o600
+    assert debris(tmp_path) == []
+
+
+def test_study_export_folder(tmp_path: Path) -> None:
+    """A study exported, then exported again and killed twice: the old export stays whole
+    and the next export removes what the killed ones left."""
+    protocol = load_protocol("piepers-2007")
+    simulated = simulate_one_trial(
+        protocol, load_population("mmn-default"), effect=0.5, seed=14, n_per_arm=2
+    )
+    with Database.open(tmp_path / "study.db") as database:
+        made = load_dataset(database, simulated, protocol, "admin", PASSWORD, date(2026, 12, 1))
+    save(made.key, tmp_path / "list.json")
+    args = ("study", "export", "--db", "study.db", "--key", "list.json", "--out", "ds")
+    assert command(*args, cwd=tmp_path).returncode == 0
+    old = files(tmp_path / "ds")
+    for stage in ("begin", "commit"):
+        with killed_at(stage, "ds", *args, "--format", "csv", cwd=tmp_path):
+            assert files(tmp_path / "ds") == old
+            assert len(debris(tmp_path)) == 1
+    done = command(*args, "--format", "csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "subjects.csv" in files(tmp_path / "ds")
     assert debris(tmp_path) == []

@@ -19,6 +19,7 @@ def test_io_exports() -> None:
         "detect_format",
         "read_dataset",
         "write_dataset",
+        "write_tables",
     ]
 
 

@@ -79,7 +79,7 @@ from mmntrial.capture.tables import (
     sites,
     visits,
 )
-from mmntrial.dataset.io import DATASET_FILES, Format, read_dataset, write_dataset
+from mmntrial.dataset.io import DATASET_FILES, Format, read_dataset, write_tables
 from mmntrial.dataset.schema import Dataset, DatasetMeta, empty_table
 from mmntrial.engine.replay import Replay, replay
 from mmntrial.engine.states import Action
@@ -475,7 +475,7 @@ def write_checked(dataset: Dataset, protocol: Protocol, out: Path, fmt: Format) 
     study's ``protocol``) by the dataset loader before it replaces ``out``; return the
     dataset as read back."""
     with replacing_folder(out, owned=DATASET_FILES) as staging:
-        write_dataset(dataset, staging, fmt, overwrite=True)
+        write_tables(dataset, staging, fmt)
         return read_dataset(staging, protocol)
 
 

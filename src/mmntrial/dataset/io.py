@@ -88,11 +88,19 @@ def write_dataset(
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     with replacing_folder(target, owned=DATASET_FILES if overwrite else ()) as staging:
-        for name in TABLE_NAMES:
-            _write_table(dataset.table(name), staging / f"{name}.{format}", format)
-        meta_text = json.dumps(dataset.meta.to_json_dict(), indent=2) + "\n"
-        (staging / META_FILE).write_text(meta_text, encoding="utf-8")
+        write_tables(dataset, staging, format)
     return target
+
+
+def write_tables(dataset: Dataset, staging: Path, format: Format) -> None:
+    """Write the table files and ``dataset.json`` into ``staging``, the staging folder of
+    a caller's :func:`mmntrial.atomic.replacing_folder` (this writes nothing atomically
+    itself: a caller that checks the dataset before it replaces its target stages it
+    once, not twice)."""
+    for name in TABLE_NAMES:
+        _write_table(dataset.table(name), staging / f"{name}.{format}", format)
+    meta_text = json.dumps(dataset.meta.to_json_dict(), indent=2) + "\n"
+    (staging / META_FILE).write_text(meta_text, encoding="utf-8")
 
 
 def detect_format(directory: str | Path) -> Format:
@@ -197,4 +205,5 @@ __all__ = [
     "detect_format",
     "read_dataset",
     "write_dataset",
+    "write_tables",
 ]
