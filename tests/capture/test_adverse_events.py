@@ -60,7 +60,9 @@ def test_an_event_is_recorded_numbered_and_resolved_with_a_reason(
     ]
     shown = client.get(f"{PAGE}?change={record}").text
     assert 'name="reason"' in shown
-    assert "Headache" in client.get(PAGE).text
+    listing = client.get(PAGE).text
+    assert "Headache" in listing
+    assert "<th>AE</th>" in listing  # a heading in words, not the column's name
     entries = trail_of(study, "adverse_events")
     assert [(e.kind, e.content["reason"]) for e in entries] == [
         ("insert", None),

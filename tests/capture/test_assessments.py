@@ -54,7 +54,10 @@ def test_the_form_shows_the_sum_and_lists_missing_grades(client: TestClient) -> 
     assert page.status_code == 303
     shown = client.get(FORM).text
     assert "Sum of the grades entered: 94 of 100." in shown  # 4- is 4 without quarter steps
-    assert "Missing grades: thumb_abduction (right)." in shown
+    assert "Missing grades: thumb abduction (right)." in shown
+    # Muscles and scales in words, as the reports name them (the catalogue's labels).
+    assert "<td>shoulder abduction</td>" in shown
+    assert "GNDS upper limb (grade)" in shown
     whole = client.post(API, json={**grades(), "reason": "thumb graded after all"})
     assert whole.json() == {"mrc_sum": 100.0}
     assert "(MRC sum 100)" in client.get(FORM).text

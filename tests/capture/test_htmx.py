@@ -61,7 +61,7 @@ def test_the_sum_is_answered_as_typed_and_nothing_is_saved(client: TestClient) -
     del typed["mrc.right.thumb_abduction"]
     partial = _sum(client, typed)
     assert "Sum of the grades entered: 94 of 100." in partial
-    assert "Missing grades: thumb_abduction (right)." in partial
+    assert "Missing grades: thumb abduction (right)." in partial
     refused = _sum(client, grades(left__wrist_flexion="7"))
     assert "mrc.left.wrist_flexion: " in refused
     assert "(MRC sum" not in refused  # no total while a grade is refused

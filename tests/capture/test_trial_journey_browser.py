@@ -92,7 +92,9 @@ class Journey:
         expect(self.page.locator("#mrc-refused")).to_contain_text(f"mrc.left.{MUSCLES[0]}")
         self.page.fill(first, grade)
         expect(self.page.locator("#mrc-sum")).to_contain_text(f"entered: {grade} of 100")
-        expect(self.page.locator("#mrc-missing")).to_contain_text(f"{MUSCLES[1]} (left)")
+        expect(self.page.locator("#mrc-missing")).to_contain_text(
+            f"{MUSCLES[1].replace('_', ' ')} (left)"
+        )
         for side in ("left", "right"):
             for muscle in MUSCLES:
                 self.page.fill(f"input[name='mrc.{side}.{muscle}']", grade)

@@ -80,6 +80,6 @@ FORM = RecordForm(
         Field("outcome", "Outcome", Kind.CHOICE, choices=OUTCOMES),
     ),
     rules=_rules,
-    derived=("ae_id",),
+    derived=(("ae_id", "AE"),),
     numbered=("ae_id", "AE-{:03d}"),
 )

@@ -79,6 +79,6 @@ FORM = RecordForm(
         Field("grade", "CTCAE grade", Kind.INTEGER, required=False, high=MAX_LAB_GRADE, kept=False),
     ),
     rules=_rules,
-    derived=("note",),
+    derived=(("note", "Confirmed as unusual"),),
     unique=("test", "sampled_on"),
 )

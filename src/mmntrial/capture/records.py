@@ -104,7 +104,8 @@ class RecordForm:
     field), the typed text and the dates, and returns the values to store (derived ones
     added), raising :class:`~mmntrial.capture.screening.FieldError` (or
     :class:`~mmntrial.capture.assessments.Unconfirmed`) naming a field. ``derived`` are
-    stored columns the rules compute, shown but never typed. ``one_each`` allows one
+    stored columns the rules compute, shown but never typed, each with its column
+    heading: ``(("ae_id", "AE"),)``. ``one_each`` allows one
     record per participant. ``numbered`` is a column and its format (``("ae_id",
     "AE-{:03d}")``): the identifier of a new record, numbered per participant (rows are
     never deleted, so the count gives the next number). ``unique`` are columns no two
@@ -117,7 +118,7 @@ class RecordForm:
     table: Table
     fields: tuple[Field, ...]
     rules: Rules = _no_rules
-    derived: tuple[str, ...] = ()
+    derived: tuple[tuple[str, str], ...] = ()
     one_each: bool = False
     numbered: tuple[str, str] | None = None
     unique: tuple[str, ...] = ()

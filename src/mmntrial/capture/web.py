@@ -54,11 +54,14 @@ from mmntrial.capture.permissions import SITE_ROLES, Role
 from mmntrial.capture.routes import field_of, form_fields
 from mmntrial.capture.study import all_sites, load_study
 from mmntrial.errors import CaptureError
+from mmntrial.measures.catalogue import MEASURES
 from mmntrial.randomization.lists import AllocationList
 from mmntrial.storage import Database
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 TEMPLATES.env.globals["htmx_path"] = static_web.HTMX_PATH
+# Pages name a measure as the reports do: the catalogue owns the words.
+TEMPLATES.env.globals["measure_label"] = lambda measure: MEASURES[measure].label
 SESSION_COOKIE = "mmntrial_session"
 SESSION_HOURS = 12
 
