@@ -61,7 +61,11 @@ def test_the_best_trial_of_each_hand_is_one_row_per_side(
     assert json.loads(str(rows[0][3]))["trials"] == [48.0, 52.0, 50.0]
     saved = client.get(API).json()
     assert saved["right"]["detail"]["instrument"] == "martin_vigorimeter"
-    assert "52" in client.get(FORM).text
+    shown = client.get(FORM).text
+    assert "52" in shown
+    # The measure and the instruments in words, not their identifiers.
+    assert "<td>grip strength</td>" in shown
+    assert ">martin vigorimeter</option>" in shown
     # The MRC and scales of the same visit are still one row each, beside the hands.
     assert client.post(
         API.replace("grip", "assessment"), json={"value.gnds_upper": "2"}

@@ -93,3 +93,11 @@ def test_an_unusual_value_waits_for_confirmation_and_a_second_sample_is_refused(
     assert again.status_code == 422
     assert again.json()["detail"][0]["field"] == "sampled_on"
     assert "expected one not recorded already" in again.json()["detail"][0]["message"]
+
+
+def test_the_listing_follows_the_sample_dates_not_the_order_typed(client: TestClient) -> None:
+    for sampled_on in ("2026-11-30", "2026-11-02", "2026-11-16"):
+        made = client.post(API, json={**LAB, "sampled_on": sampled_on, "value": "3.1"})
+        assert made.status_code == 201, made.text
+    listed = [lab["sampled_on"] for lab in client.get(API).json()]
+    assert listed == ["2026-11-02", "2026-11-16", "2026-11-30"]

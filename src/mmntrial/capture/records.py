@@ -303,10 +303,15 @@ def change(
 
 
 def listed(conn: Connection, form: RecordForm, site: str, subject: str) -> list[dict[str, Any]]:
-    """The records of ``subject``, in the order they were added."""
+    """The records of ``subject`` by their first date (a lab's sample, an event's onset),
+    then in the order they were added: a listing reads as the participant's course, even
+    when records were entered late."""
     row = participant(conn, site, subject)
     table = form.table
+    first_date = next(f.name for f in form.fields if f.kind is Kind.DATE)
     rows = conn.execute(
-        select(table).where(table.c.participant_id == row["id"]).order_by(table.c.id)
+        select(table)
+        .where(table.c.participant_id == row["id"])
+        .order_by(table.c[first_date], table.c.id)
     ).mappings()
     return [{k: v for k, v in r.items() if k != "participant_id"} for r in rows]
