@@ -238,6 +238,7 @@ def test_control_characters_in_a_path_are_escaped(tmp_path: Path) -> None:
 WRITE_CALLS = {"write_text", "write_bytes", "to_parquet", "to_csv", "savefig", "write_pdf"}
 WRITES_ELSEWHERE = {
     ("dataset/io.py", "_write_table"): "writes into the staging folder of write_dataset",
+    ("dataset/io.py", "write_tables"): "writes into its caller's replacing_folder staging",
     ("report/sweep_figures.py", "save_sweep_figures"): "writes into write_sweep's staging",
     ("report/figures.py", "figure_to_svg"): "writes into an in-memory buffer",
     ("atomic.py", "_pause_point"): "the test hook's signal file, no output",
