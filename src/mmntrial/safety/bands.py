@@ -12,7 +12,7 @@ is read, naming the key.
 ...     {"term": "t", "units": ["U/L"], "above": ["ULN", "3.0 x ULN"]}, "labs.alt"
 ... )
 >>> rule.direction, [str(edge) for edge in rule.edges]
-('high', ['ULN', '3 x ULN'])
+('high', ['ULN', '3.0 x ULN'])
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ class Edge:
     limit: Literal["LLN", "ULN"] | None
 
     def __str__(self) -> str:
+        # One decimal, as the CTCAE table writes its edges (1.0, 3.0 x ULN)
         if self.limit is None:
-            return f"{self.factor:g}"
-        return self.limit if self.factor == 1 else f"{self.factor:g} x {self.limit}"
+            return f"{self.factor:.1f}"
+        return self.limit if self.factor == 1 else f"{self.factor:.1f} x {self.limit}"
 
 
 @dataclass(frozen=True)
