@@ -114,10 +114,16 @@ def test_safety_imports_only_the_layers_below_it() -> None:
 
 def test_public_api_is_pinned() -> None:
     assert mmntrial.safety.__all__ == [
+        "UNGRADABLE",
+        "Graded",
         "GradingTable",
         "LabGrading",
+        "RangeRule",
+        "Ungradable",
         "ctcae_v5",
         "grade",
         "grade_array",
+        "grade_array_in_range",
+        "grade_in_range",
         "parse_grading_table",
     ]

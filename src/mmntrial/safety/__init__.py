@@ -6,17 +6,36 @@ by the simulator, the analysis and, later, the capture app.
 
 - :mod:`~mmntrial.safety.tables`: grading tables read from data files shipped in this
   package (``ctcae-v5.toml``: CTCAE v5.0 [S50]), checked on first use.
-- :mod:`~mmntrial.safety.grading`: the grade of a value, or of an array of values.
+- :mod:`~mmntrial.safety.grading`: the grade of a value, or of an array of values, by
+  the fixed edges of ``labs`` (data without a normal range).
+- :mod:`~mmntrial.safety.bands`: grade bands relative to the normal range (``ranged``).
+- :mod:`~mmntrial.safety.normal_range`: the grade of a value given its lab's LLN, ULN
+  and unit, or why it cannot be graded.
+- :mod:`~mmntrial.safety.describe`: those rules as the Markdown table of docs/safety.md.
 """
 
+from mmntrial.safety.bands import RangeRule
 from mmntrial.safety.grading import grade, grade_array
+from mmntrial.safety.normal_range import (
+    UNGRADABLE,
+    Graded,
+    Ungradable,
+    grade_array_in_range,
+    grade_in_range,
+)
 from mmntrial.safety.tables import GradingTable, LabGrading, ctcae_v5, parse_grading_table
 
 __all__ = [
+    "UNGRADABLE",
+    "Graded",
     "GradingTable",
     "LabGrading",
+    "RangeRule",
+    "Ungradable",
     "ctcae_v5",
     "grade",
     "grade_array",
+    "grade_array_in_range",
+    "grade_in_range",
     "parse_grading_table",
 ]

@@ -16,13 +16,14 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from itertools import pairwise
 from typing import Any
 
 from mmntrial.errors import SafetyError
+from mmntrial.safety.bands import RangeRule, parse_range_rule
 
 CTCAE_V5_FILE = "ctcae-v5.toml"
 MAX_LOW_GRADE = 4  # CTCAE grades a low count 1 to 4; grade 5 (death) is no lab value
@@ -44,11 +45,17 @@ class LabGrading:
 
 @dataclass(frozen=True)
 class GradingTable:
-    """Every graded lab of one grading system, with the source tag of DOMAIN.md."""
+    """Every graded lab of one grading system, with the source tag of DOMAIN.md.
+
+    ``labs`` grade by fixed edges (the lower limit of normal fixed in the table: for
+    data that report no normal range, the simulator's and today's capture form);
+    ``ranged`` grade against the normal range reported with each value.
+    """
 
     source: str
     title: str
     labs: Mapping[str, LabGrading]
+    ranged: Mapping[str, RangeRule] = field(default_factory=dict)
 
     def lab(self, name: str) -> LabGrading:
         """The grading of lab ``name``; SafetyError naming the labs it has otherwise."""
@@ -57,6 +64,15 @@ class GradingTable:
         except KeyError:
             raise SafetyError(
                 f"lab: got {name!r}, expected one of {sorted(self.labs)} ({self.title})"
+            ) from None
+
+    def rule(self, name: str) -> RangeRule:
+        """The normal-range rule of lab ``name``; SafetyError naming those it has."""
+        try:
+            return self.ranged[name]
+        except KeyError:
+            raise SafetyError(
+                f"lab: got {name!r}, expected one of {sorted(self.ranged)} ({self.title})"
             ) from None
 
 
@@ -89,6 +105,7 @@ def parse_grading_table(data: Mapping[str, Any], origin: str) -> GradingTable:
     """
     source = data.get("source")
     labs = data.get("labs")
+    ranged = data.get("ranged", {})
     try:
         if not isinstance(source, dict):
             raise SafetyError(f"source: got {source!r}, expected a table with tag and title")
@@ -106,9 +123,16 @@ def parse_grading_table(data: Mapping[str, Any], origin: str) -> GradingTable:
                 unit=_text(lab, "unit", where),
                 below=_edges(lab.get("below"), where),
             )
+        if not isinstance(ranged, dict):
+            raise SafetyError(f"ranged: got {ranged!r}, expected a table of labs")
+        rules: dict[str, RangeRule] = {}
+        for name, rule in ranged.items():
+            if not isinstance(rule, dict):
+                raise SafetyError(f"ranged.{name}: got {rule!r}, expected a table")
+            rules[name] = parse_range_rule(rule, f"ranged.{name}")
     except SafetyError as error:
         raise SafetyError(f"{origin} {error}") from None
-    return GradingTable(source=tag, title=title, labs=graded)
+    return GradingTable(source=tag, title=title, labs=graded, ranged=rules)
 
 
 @cache
