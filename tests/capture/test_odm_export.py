@@ -1,11 +1,12 @@
 """The study as CDISC ODM 1.3.2 XML (``mmntrial study odm``).
 
 The file is validated against the ODM 1.3.2 schema that odmlib ships (CDISC's
-ODM1-3-2.xsd with its imports), read with xmlschema. That schema leaves the patterns of
-dates and datetimes commented out and checks no reference between OIDs, so the tests
-check those here: every reference resolves, every coded value is in its code list, every
-value parses as its item's DataType. Blinding is checked by searching the file for the
-arms' names, labels and drugs and for the kit codes.
+ODM1-3-2.xsd with its imports), read with xmlschema, and read by odmlib's ODM 1.3.2
+model with its own checks (element order, OIDs, references, metadata conformance). The
+schema leaves the patterns of dates and datetimes commented out and checks no reference
+between OIDs, so the tests check those here too: every reference resolves, every coded
+value is in its code list, every value parses as its item's DataType. Blinding is
+checked by searching the file for the arms' names, labels and drugs and the kit codes.
 """
 
 from __future__ import annotations
@@ -15,15 +16,22 @@ import xml.etree.ElementTree as ET
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import xmlschema
 from argon2 import PasswordHasher
+from odmlib.loader import ODMLoader
+from odmlib.odm_1_3_2.rules.metadata_schema import MetadataSchema
+from odmlib.odm_loader import XMLODMLoader
+from odmlib.oid_generator import create_oid_checker
 from odmlib.schema_manager import get_schema_path
 
 from mmntrial.capture import adverse_events, allocation, audit, passwords, records
 from mmntrial.capture.dataset_load import load_dataset
+from mmntrial.capture.odm_export import REPEAT_EVENT, event_of
 from mmntrial.capture.tables import adverse_events as ae_table
+from mmntrial.errors import CaptureError
 from mmntrial.protocol.loader import load_protocol
 from mmntrial.randomization.slots import slots_of
 from mmntrial.simulate.population import load_population
@@ -82,6 +90,20 @@ def test_the_file_is_valid_against_the_odm_1_3_2_schema(
     # The validator is live: the same file without an ItemData's required OID fails.
     next(root.iter(f"{ODM}ItemData")).attrib.pop("ItemOID")
     assert not schema.is_valid(ET.tostring(root, encoding="unicode"))
+
+
+def test_odmlib_reads_the_file_and_finds_it_conformant(written: Path) -> None:
+    # odmlib's own checks: its ODM 1.3.2 model (typed attributes), the order of elements,
+    # unique OIDs and every reference to a definition (its Cerberus rules cover the
+    # metadata only, so they run on the Study).
+    loader = ODMLoader(XMLODMLoader(model_package="odm_1_3_2", ns_uri=ODM[1:-1]))
+    loader.open_odm_document(str(written))
+    odm = loader.load_odm()
+    assert odm.validate(collect_errors=True, oid_checker=create_oid_checker("odm_1_3_2")) == []
+    assert odm.Study[0].validate(collect_errors=True, conformance_checker=MetadataSchema()) == []
+    odm.ClinicalData[0].SubjectData[0].StudyEventData[0].FormData[0].FormOID = "F.NONE"
+    (error,) = odm.validate(collect_errors=True, oid_checker=create_oid_checker("odm_1_3_2"))
+    assert "F.NONE" in str(error)
 
 
 def _defined(root: ET.Element, tag: str) -> dict[str, ET.Element]:
@@ -209,3 +231,15 @@ def test_a_tampered_audit_trail_writes_nothing(trial: Path, tmp_path: Path) -> N
     assert code == 2
     assert "adverse_events row 1 differs from its audit trail" in output
     assert not out.exists()
+
+
+def test_a_visit_the_protocol_does_not_have_is_named() -> None:
+    # A visit name outside the schedule (a study whose protocol lost a visit) has no
+    # event in the file: the export names it rather than file it under another.
+    snapshot = SimpleNamespace(study=SimpleNamespace(protocol=load_protocol("piepers-2007")))
+    with pytest.raises(CaptureError, match=r"subject AMC-001: got records of visit 'M99'"):
+        event_of(snapshot, "AMC-001", "M99")  # type: ignore[arg-type]
+    assert event_of(snapshot, "AMC-001", "repeat-2026-11-30") == (  # type: ignore[arg-type]
+        REPEAT_EVENT,
+        "repeat-2026-11-30",
+    )

@@ -230,7 +230,10 @@ def _records(form: OdmForm, table: Table, rows: Iterable[Row]) -> list[Record]:
     ]
 
 
-def _event_of(snap: Snapshot, subject: str, visit: str) -> tuple[str, str | None]:
+def event_of(snap: Snapshot, subject: str, visit: str) -> tuple[str, str | None]:
+    """The event OID of ``visit`` and its repeat key (a repeat visit's name), or a
+    :class:`CaptureError` naming ``subject`` and a visit that is neither the protocol's
+    nor a repeat visit."""
     scheduled = {v.name for v in snap.study.protocol.schedule.visits}
     if visit in scheduled:
         return _oid("SE", visit), None
@@ -262,7 +265,7 @@ def _visit_events(parent: ET.Element, snap: Snapshot, pid: int, subject: str, si
     order = [v.name for v in snap.study.protocol.schedule.visits]
     ranked = sorted(by_visit, key=lambda n: (order.index(n) if n in order else len(order), n))
     for name in ranked:
-        oid, repeat = _event_of(snap, subject, name)
+        oid, repeat = event_of(snap, subject, name)
         event = _el(parent, "StudyEventData", StudyEventOID=oid, StudyEventRepeatKey=repeat)
         for form in (visit, measured, grip):
             _form_data(event, form, by_visit[name][form.key], snap, site)
