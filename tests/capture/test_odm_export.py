@@ -26,11 +26,13 @@ from odmlib.odm_1_3_2.rules.metadata_schema import MetadataSchema
 from odmlib.odm_loader import XMLODMLoader
 from odmlib.oid_generator import create_oid_checker
 from odmlib.schema_manager import get_schema_path
+from sqlalchemy import select
 
 from mmntrial.capture import adverse_events, allocation, audit, passwords, records
 from mmntrial.capture.dataset_load import load_dataset
 from mmntrial.capture.odm_export import REPEAT_EVENT, event_of
 from mmntrial.capture.tables import adverse_events as ae_table
+from mmntrial.capture.tables import assessments, participants
 from mmntrial.errors import CaptureError
 from mmntrial.protocol.loader import load_protocol
 from mmntrial.randomization.slots import slots_of
@@ -220,6 +222,32 @@ def test_a_change_shows_who_when_and_why_in_its_audit_record(
     values = {d.get("ItemOID"): d.get("Value") for d in group.iter(f"{ODM}ItemData")}
     assert values["IT.AE.GRADE"] == "3"
     assert "IT.AE.RESOLVED_ON" not in values  # still going on: no value, not an empty one
+
+
+def test_a_measure_the_schedule_does_not_list_keeps_its_value(
+    study: str | Path, tmp_path: Path, schema: xmlschema.XMLSchema
+) -> None:
+    # A value of a measure outside the schedule (a study whose protocol dropped it) gets
+    # an item of its own rather than being left out of the file.
+    with Database.open(study) as database:
+        with database.write() as conn:
+            key = study_list(conn)
+            entry = enrol_eligible(conn, "AMC", "S1")
+        ledger = allocation.open_ledger(database, slots_of(key), key)
+        with database.write() as conn:
+            pid = allocation.randomize(conn, ledger, "AMC", entry, WHO, TODAY).subject
+            (row,) = conn.execute(select(participants.c.id).where(participants.c.subject == pid))
+            audit.insert(conn, assessments, {"participant_id": row.id, "visit": "M0",
+                                             "measure": "onls_arm", "value": 2.0,
+                                             "detail_json": "{}", "side": ""}, WHO)  # fmt: skip
+    out = tmp_path / "study.xml"
+    root = odm_of(study, out)
+    assert schema.is_valid(str(out))
+    assert "onls_arm" not in {m for v in load_protocol("piepers-2007").schedule.visits
+                              for m in v.measures}  # fmt: skip
+    (value,) = [d.get("Value") for d in root.iter(f"{ODM}ItemData")
+                if d.get("ItemOID") == "IT.ASSESSMENTS.ONLS_ARM"]  # fmt: skip
+    assert value == "2"
 
 
 def test_a_tampered_audit_trail_writes_nothing(trial: Path, tmp_path: Path) -> None:

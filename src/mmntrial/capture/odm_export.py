@@ -165,6 +165,8 @@ class Snapshot:
         self.demographics = {
             row["screening_entry_id"]: row for row in conn.execute(select(demographics)).mappings()
         }
+        held = conn.execute(select(assessments.c.measure).distinct()).scalars()
+        self.visit_forms = visit_forms(study.protocol, held)
         self.tables = {
             table.name: self._by_participant(conn, table)
             for table in (
@@ -246,7 +248,7 @@ def event_of(snap: Snapshot, subject: str, visit: str) -> tuple[str, str | None]
 
 
 def _visit_events(parent: ET.Element, snap: Snapshot, pid: int, subject: str, site: str) -> None:
-    visit, measured, grip = visit_forms(snap.study.protocol)
+    visit, measured, grip = snap.visit_forms
     by_visit: dict[str, dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
     for row in snap.rows(visits, pid):
         by_visit[row["visit"]][visit.key].append(Record(row, (("visits", row["id"]),)))
@@ -303,8 +305,9 @@ def _units(forms: Sequence[OdmForm]) -> dict[str, str]:
     return {unit: f"MU.{n}" for n, unit in enumerate(units, start=1)}
 
 
-def _metadata(study_node: ET.Element, study: Study) -> None:
-    visit, measured, grip = visit_forms(study.protocol)
+def _metadata(study_node: ET.Element, snap: Snapshot) -> None:
+    study = snap.study
+    visit, measured, grip = snap.visit_forms
     forms = (DEMOGRAPHICS, visit, measured, grip, *LOG_FORMS)
     units = _units(forms)
     basic = _el(study_node, "BasicDefinitions")
@@ -398,6 +401,8 @@ def _admin(root: ET.Element, snap: Snapshot, study_oid: str, on: str) -> None:
 
 def odm_document(snap: Snapshot, head: Head, at_utc: str) -> ET.ElementTree:
     """The ODM document of ``snap``, read at ``at_utc`` with the audit trail at ``head``."""
+    # ODM's namespace as the default one: elements unprefixed, as ODM readers expect.
+    ET.register_namespace("", NS)
     study = snap.study
     study_oid = _oid("ST", study.protocol_name)
     root = ET.Element(
@@ -418,7 +423,7 @@ def odm_document(snap: Snapshot, head: Head, at_utc: str) -> ET.ElementTree:
     _el(variables, "StudyName").text = study.protocol_name
     _el(variables, "StudyDescription").text = f"mmntrial study, protocol {study.protocol_name}"
     _el(variables, "ProtocolName").text = study.protocol_name
-    _metadata(study_node, study)
+    _metadata(study_node, snap)
     _admin(root, snap, study_oid, at_utc[:10])
     clinical = _el(root, "ClinicalData", StudyOID=study_oid, MetaDataVersionOID=MDV)
     for person in snap.people:
@@ -429,7 +434,6 @@ def odm_document(snap: Snapshot, head: Head, at_utc: str) -> ET.ElementTree:
 def export_odm(database: Database, out: Path) -> tuple[Head, int]:
     """Write the study in ``database`` to ``out`` as ODM 1.3.2 XML, atomically; return
     the verified head of the audit trail it reflects and the number of subjects."""
-    ET.register_namespace("", NS)
     with database.read() as conn:
         study = load_study(conn)
         head = audit.check(conn)

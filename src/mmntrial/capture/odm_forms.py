@@ -11,6 +11,7 @@ blinded (:mod:`mmntrial.capture.odm_export`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mmntrial.capture import adverse_events, conmeds, dispositions, labs
@@ -133,10 +134,16 @@ def _measure_item(measure: str) -> OdmItem:
     return OdmItem(measure, spec.label, "float", unit=spec.unit)
 
 
-def visit_forms(protocol: Protocol) -> tuple[OdmForm, OdmForm, OdmForm]:
+def visit_forms(protocol: Protocol, stored: Iterable[str] = ()) -> tuple[OdmForm, OdmForm, OdmForm]:
     """The forms of a visit: its date, the assessments (one item per measure the
-    protocol's schedule takes, grip apart) and grip (one group per hand)."""
-    measured = dict.fromkeys(m for visit in protocol.schedule.visits for m in visit.measures)
+    protocol's schedule takes, grip apart) and grip (one group per hand).
+
+    ``stored`` are the measures the study holds values of: one the schedule does not
+    list (grip read with the other instrument) gets its item too, so no value is left
+    out for want of one.
+    """
+    listed = (m for visit in protocol.schedule.visits for m in visit.measures)
+    measured = dict.fromkeys([*listed, *sorted(stored)])
     scalar = tuple(_measure_item(m) for m in measured if m not in GRIP_MEASURES)
     gripped = tuple(_measure_item(m) for m in measured if m in GRIP_MEASURES)
     assessments = OdmForm("ASSESSMENTS", "Assessments", scalar)
