@@ -241,6 +241,8 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
      "--tolerance 5", ("--sizes", "'5,5'", "given twice")),
     ("study-export-bad-format", "study export --db {tmp}/missing.db --key {tmp}/list.json "
      "--out {tmp}/ds --format xlsx", ("--format", "'xlsx'", "parquet, csv")),
+    ("study-odm-not-xml", "study odm --db {tmp}/missing.db --out {tmp}/study.txt",
+     ("--out", "study.txt", ".xml")),
     ("db-upgrade-missing", "db upgrade --db {tmp}/missing.db",
      ("database", "missing.db", "does not exist")),
     ("users-add-bad-role", "users add --db {tmp}/missing.db --user u --role boss",

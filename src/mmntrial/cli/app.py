@@ -75,7 +75,7 @@ COMMANDS = (
     ),
     LazySpec(
         "study",
-        "Start a study for the capture app; load its list; set a site's vial sizes.",
+        "Start a study for the capture app; load its list; set vial sizes; export it.",
         "mmntrial.cli.study:app",
     ),
     LazySpec("db", "The database: upgrade its schema.", "mmntrial.cli.db:app"),

@@ -1,5 +1,6 @@
 """``mmntrial study``: a new study database (``init``), the list it allocates from (``list``),
-the vial sizes of a site (``vials``)."""
+the vial sizes of a site (``vials``), the study as a dataset (``export``, unblinded) and
+as CDISC ODM 1.3.2 XML (``odm``, blinded)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from mmntrial.storage import Database
 
 app = typer.Typer(
     no_args_is_help=True,
-    help="Start a study for the capture app; load its list; set a site's vial sizes.",
+    help="Start a study for the capture app; load its list; set vial sizes; export it.",
 )
 
 
@@ -139,3 +140,19 @@ def export(
     )
     typer.echo(f"provenance: {written.meta.notes}")
     typer.echo(f"next: mmntrial analyze {target}")
+
+
+@app.command()
+def odm(
+    db: DbOpt,
+    out: Annotated[Path, typer.Option("--out", help="The ODM 1.3.2 XML file to write.")],
+) -> None:
+    """Write the study's clinical data as CDISC ODM 1.3.2 XML: blinded, no arm or kit code."""
+    from mmntrial.atomic import check_output_file
+    from mmntrial.capture.odm_export import export_odm
+
+    target = check_output_file(out, "--out", suffix=".xml")
+    with open_existing(db) as database:
+        head, subjects = export_odm(database, target)
+    typer.echo(f"ODM 1.3.2: {subjects} subjects written to {target} (blinded)")
+    typer.echo(f"audit trail head: {head}")
