@@ -67,3 +67,16 @@ def test_shift_baseline_is_the_last_value_before_day_0_graded_or_not() -> None:
     # S3: no baseline value, an ungraded value after day 0.
     assert counts.loc[NO_VALUE, NOT_GRADED] == 1
     assert int(counts.to_numpy().sum()) == 3
+
+
+def test_a_test_ctcae_does_not_grade_has_no_shift_table() -> None:
+    labs = pd.DataFrame(
+        {
+            "subject_id": ["S1", "S1", "S1"],
+            "day": [0, 30, 30],
+            "test": ["igg", "igg", "wbc"],
+            "grade": [None, None, 0],
+        }
+    )
+    tables = shift_tables(labs, pd.Series(["a"], index=["S1"]))
+    assert [t.test for t in tables] == ["wbc"]

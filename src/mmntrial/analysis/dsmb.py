@@ -8,7 +8,7 @@ not the other by accident, and the open report never holds an arm name.
 - adverse events by MedDRA system organ class and term (subjects, any grade and
   grade 3 or worse; :func:`mmntrial.safety.soc.system_organ_class`), and by worst
   grade per subject (:func:`mmntrial.analysis.safety.safety_summary`);
-- lab shift tables: per test, each subject's baseline grade (the last value on or
+- lab shift tables: per test that CTCAE grades, each subject's baseline grade (the last value on or
   before day 0) against their worst grade after day 0. A value without a grade is
   "not graded" and a subject without a value "no value": neither is read as normal;
 - confirmed deteriorations and IVIg exposure from day 0.
@@ -27,6 +27,7 @@ import pandas as pd
 from mmntrial.analysis.safety import GRADES, SafetySummary, safety_summary
 from mmntrial.dataset.schema import Dataset
 from mmntrial.safety.soc import system_organ_class
+from mmntrial.safety.tables import ctcae_v5
 
 POOLED = "all subjects"
 NOT_GRADED = "not graded"
@@ -136,13 +137,16 @@ def _level(grade: object) -> str:
 
 
 def shift_tables(labs: pd.DataFrame, group: pd.Series) -> tuple[ShiftTable, ...]:
-    """Per test and group: baseline grade against the worst grade after day 0.
+    """Per test CTCAE grades and group: baseline grade against the worst after day 0.
 
     A subject's baseline is their last value on or before day 0; the worst after day 0 is
     the highest grade, or "not graded" when no value after day 0 has a grade.
     """
     tables = []
-    frame = labs.assign(subject_id=labs["subject_id"].astype(str))
+    # Only the tests CTCAE grades have a shift table (not IgG, which no rule grades).
+    graded = set(ctcae_v5().labs) | set(ctcae_v5().ranged)
+    frame = labs[labs["test"].astype(str).isin(graded)]
+    frame = frame.assign(subject_id=frame["subject_id"].astype(str))
     for test in sorted(frame["test"].astype(str).unique()):
         values = frame[frame["test"] == test].sort_values(["subject_id", "day"], kind="stable")
         # The last value on or before day 0, graded or not (groupby().last() would skip a

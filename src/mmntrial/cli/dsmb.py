@@ -14,6 +14,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from mmntrial.cli.analyze import DATASET_PROTOCOL
+
 
 def dsmb(
     dataset: Path = typer.Argument(
@@ -25,13 +27,7 @@ def dsmb(
     closed: bool = typer.Option(
         False, "--closed", help="The closed report, by arm (for the DSMB in closed session)."
     ),
-    protocol: str | None = typer.Option(
-        None,
-        "--protocol",
-        "-p",
-        help="Built-in protocol name or a protocol file [default: the protocol dataset.json "
-        "names].",
-    ),
+    protocol: str | None = DATASET_PROTOCOL,
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also write the PDF (WeasyPrint)."),
 ) -> None:
     """The DSMB's open report (pooled) or closed report (by arm) from a trial dataset."""
