@@ -172,6 +172,11 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("analyze-pdf-both-ways", "analyze {tmp}/csv-good --pdf --no-pdf", ("--pdf/--no-pdf",)),
     ("analyze-protocol-mismatch", "analyze {tmp}/csv-good --protocol cidp-levels",
      ("--protocol: got protocol 'cidp-levels'", "names protocol 'piepers-2007'")),
+    # dsmb
+    ("dsmb-csv-empty", "dsmb {tmp}/csv-empty --out {tmp}/d", ("labs.csv", "empty file")),
+    ("dsmb-repeated", "dsmb {tmp}/csv-good --out a --out b", ("--out", "'a'", "'b'")),
+    ("dsmb-protocol-mismatch", "dsmb {tmp}/csv-good --out {tmp}/d --protocol cidp-levels",
+     ("--protocol: got protocol 'cidp-levels'", "names protocol 'piepers-2007'")),
     # demo
     ("demo-repeated", "demo --out a --out b", ("--out", "'a'", "'b'")),
     # protocol

@@ -20,9 +20,10 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from mmntrial.analysis.plan import run_plan
-from mmntrial.capture import allocation, audit
+from mmntrial.capture import allocation, audit, dsmb_web
 from mmntrial.capture.dataset_export import export_study
 from mmntrial.capture.dataset_load import LOADER, Loaded, load_dataset
+from mmntrial.capture.permissions import PERMISSIONS, Role
 from mmntrial.dataset.schema import Dataset
 from mmntrial.errors import CaptureError
 from mmntrial.protocol.loader import load_protocol
@@ -237,9 +238,32 @@ def test_export_names_a_subject_without_age_and_sex(
             export_study(database, key, "data manager")
 
 
-def test_no_web_module_serves_the_unblinded_export() -> None:
-    # The export is unblinded by design: a command of the data manager, never a route.
-    for module in CAPTURE.glob("*.py"):
-        tree = ast.parse(module.read_text(encoding="utf-8"))
-        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-        assert "mmntrial.capture.dataset_export" not in imported, module.name
+def _imports_the_export(tree: ast.Module) -> bool:
+    export = "mmntrial.capture.dataset_export"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == export:
+            return True
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "mmntrial.capture"
+            and any(alias.name == "dataset_export" for alias in node.names)
+        ):
+            return True
+        if isinstance(node, ast.Import) and any(a.name == export for a in node.names):
+            return True
+    return False
+
+
+def test_only_the_dsmb_module_serves_the_unblinded_export() -> None:
+    # The export is unblinded by design: a command of the data manager, and in the web
+    # app the DSMB statistician's reports alone. Exactly one capture module imports it,
+    # and every route of that module is the DSMB statistician's only.
+    importers = {
+        module.name
+        for module in CAPTURE.glob("*.py")
+        if _imports_the_export(ast.parse(module.read_text(encoding="utf-8")))
+    }
+    assert importers == {"dsmb_web.py"}
+    assert {name for name in PERMISSIONS if name.startswith("dsmb_")} == set(dsmb_web.ROUTES)
+    for route in dsmb_web.ROUTES:
+        assert PERMISSIONS[route].roles == {Role.DSMB_STATISTICIAN}, route

@@ -71,6 +71,10 @@ def test_demo_runs_engine_power_analysis_and_report(tmp_path: Path) -> None:
     report = tmp_path / "mmntrial-demo" / "report" / "report.html"
     assert report.stat().st_size > 10_000
     assert (tmp_path / "mmntrial-demo" / "dataset" / "dataset.json").exists()
+    for kind in ("open", "closed"):
+        dsmb = f"mmntrial-demo/dsmb-{kind}/dsmb-{kind}.html"
+        assert f"report: {dsmb}" in done.stdout
+        assert (tmp_path / dsmb).stat().st_size > 5_000
     # 4. The trial as a study: it opens, its audit trail verifies, the accounts are shown.
     study = tmp_path / "mmntrial-demo" / "study.db"
     key = tmp_path / "mmntrial-demo" / "study-list.json"

@@ -20,13 +20,15 @@ REQUIRED_COLUMNS = ("subject", "arm", "term", "grade", "serious")
 GRADES = (1, 2, 3, 4, 5)
 
 
-def _check_events(events: pd.DataFrame, n_per_arm: Mapping[str, int]) -> None:
+def _check_events(events: pd.DataFrame, n_per_arm: Mapping[str, int], *, pooled: bool) -> None:
     missing = [c for c in REQUIRED_COLUMNS if c not in events.columns]
     if missing:
         raise AnalysisError(
             f"events: got columns {list(events.columns)!r}, expected also {missing!r}"
         )
-    if len(n_per_arm) < 2:
+    if pooled and len(n_per_arm) != 1:
+        raise AnalysisError(f"n_per_arm: got {dict(n_per_arm)!r}, expected one pooled group")
+    if not pooled and len(n_per_arm) < 2:
         raise AnalysisError(f"n_per_arm: got {dict(n_per_arm)!r}, expected at least two arms")
     for arm, n in n_per_arm.items():
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -127,14 +129,18 @@ class SafetySummary:
         return "".join(f"<h3>{e(title)}</h3>{table.to_html(escape=True)}" for title, table in parts)
 
 
-def safety_summary(events: pd.DataFrame, n_per_arm: Mapping[str, int]) -> SafetySummary:
+def safety_summary(
+    events: pd.DataFrame, n_per_arm: Mapping[str, int], *, pooled: bool = False
+) -> SafetySummary:
     """Count subjects by arm and worst grade, by term, and list the serious events.
 
     ``events`` has one row per adverse event with columns subject, arm, term, grade
     (CTCAE 1-5) and serious (bool); other columns are kept in the serious listing.
-    ``n_per_arm`` is the number of subjects exposed per arm.
+    ``n_per_arm`` is the number of subjects exposed per arm. ``pooled`` counts one group
+    of every arm together (the DSMB's open report): ``n_per_arm`` then has that one group
+    and every event's ``arm`` is its name.
     """
-    _check_events(events, n_per_arm)
+    _check_events(events, n_per_arm, pooled=pooled)
     frame = events.assign(arm=events["arm"].astype(str), grade=events["grade"].astype(int))
     worst = frame.groupby(["arm", "subject"])["grade"].max().reset_index()
     rows = ["any adverse event", *(f"worst grade {g}" for g in GRADES), "serious adverse event"]

@@ -2,8 +2,9 @@
 
 The export is **unblinded**: each subject's arm comes from the ledger, read with the
 sealed key (the list file). It is a command-line act of the data manager at database
-lock (or of the unblinded statistician for an interim look), never a route of the web
-app, where blinded roles work.
+lock (or of the unblinded statistician for an interim look). In the web app, where
+blinded roles work, only :mod:`mmntrial.capture.dsmb_web` uses it, for the DSMB
+statistician's reports and no one else's.
 
 Each table of the dataset has one function here (:data:`TABLE_EXPORTS`), reading the
 capture tables that hold it, so a table the app records later is added in one place:

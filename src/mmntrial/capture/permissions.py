@@ -38,7 +38,7 @@ ROLE_PURPOSE = {
     Role.DATA_MANAGER: "reads every site's records (queries come later)",
     Role.MONITOR: "reads every site's records for source data verification",
     Role.PHARMACIST: "unblinded: dispenses kits, sees each participant's arm",
-    Role.DSMB_STATISTICIAN: "unblinded summaries for the DSMB (pages come later)",
+    Role.DSMB_STATISTICIAN: "unblinded: the DSMB's open and closed reports of the live study",
 }
 
 EVERYONE = frozenset(Role)
@@ -49,6 +49,7 @@ SITE_WRITERS = frozenset({Role.INVESTIGATOR, Role.STUDY_NURSE})
 ADMINS = frozenset({Role.ADMIN})
 INVESTIGATORS = frozenset({Role.INVESTIGATOR})
 PHARMACISTS = frozenset({Role.PHARMACIST})
+DSMB = frozenset({Role.DSMB_STATISTICIAN})
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,8 @@ PERMISSIONS: dict[str, Rule] = {
         SITE_WRITERS, summary="correct a logged IVIg infusion, with a reason", per_site=True
     ),
     **_record_pages(),
+    "dsmb_open": Rule(DSMB, summary="the DSMB's open report of the study (pooled over arms)"),
+    "dsmb_closed": Rule(DSMB, summary="the DSMB's closed report of the study (by arm)"),
     "users_page": Rule(ADMINS, summary="accounts and roles"),
     "user_add": Rule(ADMINS, summary="add an account"),
     "user_retire": Rule(ADMINS, summary="retire an account"),

@@ -39,6 +39,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from mmntrial.capture import (
     accounts,
     assessments_web,
+    dsmb_web,
     grip_web,
     infusions_web,
     panel_web,
@@ -119,6 +120,7 @@ def create_app(
     infusions_web.add_routes(app, database, _page, clock)
     panel_web.add_routes(app, database, _page, clock)
     records_web.add_all_routes(app, database, _page, clock)
+    dsmb_web.add_routes(app, database, key)
     static_web.add_routes(app)
     _admin(app, database)
     _api(app, database, clock)

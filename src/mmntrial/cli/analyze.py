@@ -34,17 +34,20 @@ if TYPE_CHECKING:
     from mmntrial.report.write import ReportPaths
 
 
+#: ``--protocol`` of a command that reads a dataset (analyze, dsmb): see :func:`choose_protocol`.
+DATASET_PROTOCOL: str | None = typer.Option(
+    None,
+    "--protocol",
+    "-p",
+    help="Built-in protocol name or a protocol file [default: the protocol dataset.json names].",
+)
+
+
 def analyze(
     dataset: Path = typer.Argument(
         ..., help="Dataset directory (one Parquet or CSV file per table, and dataset.json)."
     ),
-    protocol: str | None = typer.Option(
-        None,
-        "--protocol",
-        "-p",
-        help="Built-in protocol name or a protocol file [default: the protocol dataset.json "
-        "names].",
-    ),
+    protocol: str | None = DATASET_PROTOCOL,
     out: Path = typer.Option(
         Path("report"), "--out", "-o", help="Directory for report.html, report.pdf, figures/."
     ),
@@ -234,6 +237,7 @@ def print_headline(
 
 
 __all__ = [
+    "DATASET_PROTOCOL",
     "analyze",
     "check_protocol_hash",
     "choose_protocol",

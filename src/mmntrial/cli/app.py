@@ -62,6 +62,11 @@ COMMANDS = (
         "mmntrial.cli.analyze:analyze",
     ),
     LazySpec(
+        "dsmb",
+        "The DSMB's open report (pooled) or closed report (by arm) from a trial dataset.",
+        "mmntrial.cli.dsmb:dsmb",
+    ),
+    LazySpec(
         "demo",
         "Engine decisions, a power analysis, and one simulated trial analysed into a report.",
         "mmntrial.cli.demo:demo",

@@ -6,7 +6,8 @@
    IVIg need, 14 and 28 patients per arm.
 3. One simulated trial of the reference design (fixed seed): its dataset written, the
    planned analysis run, and the trial report written into ``mmntrial-demo/``, a folder
-   replaced as a whole (checked before anything runs).
+   replaced as a whole (checked before anything runs), with the DSMB's open and closed
+   reports of the trial beside it (``dsmb-open/``, ``dsmb-closed/``).
 4. The same trial loaded into a study database of the capture app
    (``mmntrial-demo/study.db``, through the app's own write functions, audited), with
    its sealed list (``study-list.json``) and one demo account per role, so that
@@ -46,6 +47,8 @@ DEMO_SEED = 2007
 POWER_TRIALS = 300
 DATASET_DIR = "dataset"
 REPORT_DIR = "report"
+#: The DSMB's open (pooled) and closed (by arm) reports of the same trial.
+DSMB_DIRS = {False: "dsmb-open", True: "dsmb-closed"}
 STUDY_DB = "study.db"
 STUDY_KEY = "study-list.json"
 #: The password of every demo account: printed, because the study is a demo's only.
@@ -53,7 +56,8 @@ DEMO_PASSWORD = "mmntrial-demo-only"
 # What the demo folder holds; it is replaced as a whole, so it may hold nothing else
 # (SQLite's -wal and -shm files appear beside the study while it is served).
 DEMO_FILES = frozenset(
-    {DATASET_DIR, REPORT_DIR, STUDY_DB, STUDY_KEY, f"{STUDY_DB}-wal", f"{STUDY_DB}-shm"}
+    {DATASET_DIR, REPORT_DIR, *DSMB_DIRS.values(), STUDY_DB, STUDY_KEY}
+    | {f"{STUDY_DB}-wal", f"{STUDY_DB}-shm"}
 )
 
 
@@ -141,6 +145,7 @@ def demo(
 ) -> None:
     """Engine decisions, a power analysis, and one simulated trial analysed into a report."""
     from mmntrial.dataset.io import write_dataset
+    from mmntrial.report.dsmb import write_dsmb
     from mmntrial.simulate.population import load_population
     from mmntrial.simulate.trials.one_trial import simulate_trial
 
@@ -183,9 +188,18 @@ def demo(
     with replacing_folder(out, owned=DEMO_FILES) as staging:
         write_dataset(trial.dataset, staging / DATASET_DIR, format="parquet")
         results, paths = run_and_write(console, trial.dataset, protocol, staging / REPORT_DIR, True)
+        labels = {arm.name: arm.label for arm in protocol.arms}
+        dsmb = {
+            closed: write_dsmb(trial.dataset, labels, staging / folder, closed=closed)
+            for closed, folder in DSMB_DIRS.items()
+        }
         site, entries = _demo_study(trial.dataset, protocol, staging)
     console.print(f"dataset: {out / DATASET_DIR}", markup=False)
     print_headline(console, protocol, results, paths.moved_to(out / REPORT_DIR))
+    for closed, written in dsmb.items():
+        kind = "closed (by arm)" if closed else "open (pooled)"
+        html = out / DSMB_DIRS[closed] / written.html.name
+        console.print(f"DSMB {kind} report: {html}", markup=False)
 
     console.print(
         f"\n[bold]4. The trial as a study[/] in the capture app: {len(trial.dataset.subjects)} "

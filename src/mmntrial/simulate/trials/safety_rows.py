@@ -7,7 +7,8 @@ events that change nothing in the model (infections, GI upset) are drawn from th
 dataset's own stream. Rates are the population's ``[drug]`` section [S47, S48].
 
 Lab values are graded by :mod:`mmntrial.safety` (CTCAE v5.0 [S50]), on the value as
-shown (rounded to 0.01), as a site would grade it.
+shown (rounded to 0.01), as a site would grade it: 0 when normal, as the capture app
+records it.
 """
 
 from __future__ import annotations
@@ -121,7 +122,9 @@ def labs(
                     "test": test,
                     "value": shown,
                     "unit": ctcae_v5().lab(test).unit,
-                    "grade": grade(test, shown),
+                    # A value at or above the LLN is grade 0, as the capture app records
+                    # it: a missing grade would read "not graded" in the DSMB's shifts.
+                    "grade": grade(test, shown) or 0,
                 }
             )
     return rows

@@ -1,0 +1,269 @@
+"""The DSMB's open and closed reports: one self-contained HTML page, and its PDF.
+
+The closed report shows each table by arm, for the DSMB in closed session; the open
+report shows the same tables pooled over arms (:data:`mmntrial.analysis.dsmb.POOLED`),
+for the open session where the sponsor and the investigators sit, and holds no arm name
+or label anywhere: not in a column, a caption, nor in the order of a listing (the
+serious adverse events are listed by subject, not grouped by arm). The counts are
+:func:`mmntrial.analysis.dsmb.dsmb_counts`; the tables are laid out as the trial
+report's safety tables (:class:`~mmntrial.report.safety_tables.SafetyTable`) and
+rendered with the same template macro and CSS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from mmntrial import __version__
+from mmntrial.analysis.dsmb import POOLED, DsmbCounts, ShiftTable, dsmb_counts, subject_groups
+from mmntrial.analysis.result import GRAMS, PERCENT
+from mmntrial.atomic import check_output_folder, replacing_folder
+from mmntrial.dataset.schema import Dataset
+from mmntrial.measures.labs import LAB_UNITS
+from mmntrial.report.html import report_environment
+from mmntrial.report.pdf import pdf_unavailable_reason, write_pdf
+from mmntrial.report.reproduce import dataset_hash
+from mmntrial.report.safety_tables import SafetyTable, grade_table, listing
+
+TEMPLATE = "dsmb.html.j2"
+POOLED_LABEL = "All subjects"
+
+
+def file_names(*, closed: bool) -> tuple[str, str]:
+    """The HTML and PDF names of the closed or open report.
+
+    >>> file_names(closed=False)
+    ('dsmb-open.html', 'dsmb-open.pdf')
+    """
+    stem = "dsmb-closed" if closed else "dsmb-open"
+    return f"{stem}.html", f"{stem}.pdf"
+
+
+# What a DSMB report folder holds: a folder holding only these may be replaced.
+DSMB_FILES = frozenset(name for closed in (False, True) for name in file_names(closed=closed))
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the page: its id, title, a sentence on what it counts, its tables."""
+
+    id: str
+    title: str
+    intro: str
+    tables: tuple[SafetyTable, ...]
+
+
+def _n_percent(n: int, total: int) -> str:
+    return f"{n} ({PERCENT.format(100.0 * n / total)})"
+
+
+def _group_columns(counts: DsmbCounts, labels: Mapping[str, str], what: str) -> tuple[str, ...]:
+    return tuple(f"{labels.get(g, g)}, {what}" for g in counts.groups)
+
+
+def disposition(counts: DsmbCounts, labels: Mapping[str, str]) -> SafetyTable:
+    """Subjects randomized and by disposition status, n (%) of the group."""
+    columns = _group_columns(counts, labels, "n (%)")
+    rows = tuple(
+        (
+            str(status).replace("_", " "),
+            *(_n_percent(int(row[g]), n) for g, n in counts.groups.items()),
+        )
+        for status, row in counts.disposition.iterrows()
+    )
+    return SafetyTable("Enrolment and disposition", ("Subjects", *columns), rows, columns)
+
+
+def by_soc(counts: DsmbCounts, labels: Mapping[str, str]) -> SafetyTable:
+    """Subjects by MedDRA SOC and term: any grade n (%) and grade 3 or worse n."""
+    any_grade = _group_columns(counts, labels, "n (%)")
+    severe = _group_columns(counts, labels, "grade ≥ 3, n")
+    rows = tuple(
+        (
+            str(row["soc"]),
+            str(row["term"]) or "any term",
+            *(_n_percent(int(row[f"{g} n"]), n) for g, n in counts.groups.items()),
+            *(str(int(row[f"{g} grade>=3 n"])) for g in counts.groups),
+        )
+        for _, row in counts.by_soc.iterrows()
+    )
+    columns = ("System organ class", "Term", *any_grade, *severe)
+    return SafetyTable(
+        "Subjects by system organ class and term", columns, rows, (*any_grade, *severe)
+    )
+
+
+def shift(table: ShiftTable, labels: Mapping[str, str]) -> SafetyTable:
+    """One test's shift table in one group: subjects by baseline and worst grade."""
+    unit = LAB_UNITS.get(table.test, "")
+    caption = (
+        f"{table.test} ({unit}), {labels.get(table.group, table.group)}: baseline grade "
+        "(rows) to worst grade after day 0 (columns), subjects"
+    )
+    columns = tuple(f"worst {c}" for c in table.counts.columns)
+    rows = tuple(
+        (f"baseline {level}", *(str(int(v)) for v in row))
+        for level, row in zip(table.counts.index, table.counts.to_numpy(), strict=True)
+    )
+    return SafetyTable(caption, ("Baseline", *columns), rows, columns)
+
+
+def _plain(caption: str, first: str, frame: pd.DataFrame, labels: Mapping[str, str]) -> SafetyTable:
+    columns = tuple(labels.get(str(g), str(g)) for g in frame.columns)
+    rows = tuple(
+        (str(name), *(GRAMS.format(v, suffix=False) for v in row))
+        for name, row in zip(frame.index, frame.to_numpy(), strict=True)
+    )
+    return SafetyTable(caption, (first, *columns), rows, columns)
+
+
+def serious_listing(dataset: Dataset, labels: Mapping[str, str], *, closed: bool) -> SafetyTable:
+    """The serious adverse events, one row each; the open report's has no arm column and
+    lists by subject (an order by arm would tell the arms apart)."""
+    if closed:
+        return listing(dataset.adverse_events, dataset.subjects, labels, serious_only=True)
+    pooled = pd.DataFrame({"subject_id": dataset.subjects["subject_id"].astype(str), "arm": POOLED})
+    events = dataset.adverse_events.assign(
+        subject_id=dataset.adverse_events["subject_id"].astype(str)
+    )
+    table = listing(events, pooled, {POOLED: POOLED_LABEL}, serious_only=True)
+    keep = [i for i, c in enumerate(table.columns) if c != "Arm"]
+    return replace(
+        table,
+        columns=tuple(table.columns[i] for i in keep),
+        rows=tuple(tuple(row[i] for i in keep) for row in table.rows),
+    )
+
+
+def sections(dataset: Dataset, labels: Mapping[str, str], *, closed: bool) -> tuple[Section, ...]:
+    """The report's sections, counted by arm (``closed``) or pooled."""
+    counts = dsmb_counts(dataset, closed=closed)
+    shown = dict(labels) if closed else {POOLED: POOLED_LABEL}
+    grouping = "by arm" if closed else "pooled over the arms"
+    worst = () if counts.worst_grade is None else (grade_table(counts.worst_grade, shown),)
+    return (
+        Section(
+            "disposition",
+            "Enrolment and disposition",
+            f"Subjects randomized and how they left the study ({grouping}).",
+            (disposition(counts, shown),),
+        ),
+        Section(
+            "adverse-events",
+            "Adverse events",
+            "Subjects with adverse events by worst CTCAE v5.0 grade, then by MedDRA system "
+            "organ class and term (a subject counts once per row, at the worst grade; "
+            "percentages of the subjects randomized). A term without a SOC in "
+            "safety/soc-map.toml is listed under its own name, not a guessed SOC.",
+            (*worst, by_soc(counts, shown), serious_listing(dataset, labels, closed=closed)),
+        ),
+        Section(
+            "labs",
+            "Laboratory shift tables",
+            "Per test, each subject's baseline grade (the last value on or before day 0) "
+            "against their worst grade after day 0. A value the data do not grade is "
+            "'not graded' and a subject without a value 'no value': neither is counted "
+            "as normal.",
+            tuple(shift(table, shown) for table in counts.shifts),
+        ),
+        Section(
+            "deteriorations",
+            "Deteriorations and IVIg exposure",
+            "Confirmed deterioration episodes, and IVIg given from day 0 "
+            f"({grouping}; grams, whole).",
+            (
+                _plain("Confirmed deteriorations", "Episodes", counts.deteriorations, shown),
+                _plain("IVIg exposure from day 0", "IVIg", counts.exposure, shown),
+            ),
+        ),
+    )
+
+
+def render_dsmb(
+    dataset: Dataset, labels: Mapping[str, str], *, closed: bool, pdf_note: str, digest: str
+) -> str:
+    """The closed or open report page as one string of HTML."""
+    kind = "closed" if closed else "open"
+    groups = subject_groups(dataset.subjects, closed=closed)
+    scope = (
+        "Closed report: every table by arm. For the DSMB in closed session only."
+        if closed
+        else f"Open report: every table pooled over the arms ({len(groups)} subjects)."
+    )
+    meta = dataset.meta
+    return (
+        report_environment()
+        .get_template(TEMPLATE)
+        .render(
+            title=f"DSMB {kind} report",
+            kind=kind,
+            protocol=meta.protocol,
+            source=meta.source,
+            created=meta.created_utc,
+            scope=scope,
+            sections=sections(dataset, labels, closed=closed),
+            pdf_note=pdf_note,
+            software_version=__version__,
+            digest=digest,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class DsmbPaths:
+    """What :func:`write_dsmb` wrote: the HTML, and the PDF or why not."""
+
+    html: Path
+    pdf: Path | None
+    pdf_note: str
+
+
+def write_dsmb(
+    dataset: Dataset,
+    labels: Mapping[str, str],
+    out_dir: Path,
+    *,
+    closed: bool,
+    pdf: bool = True,
+) -> DsmbPaths:
+    """Write the closed or open DSMB report (HTML, and PDF where WeasyPrint works) into
+    ``out_dir``, replaced as a whole; a folder holding other than DSMB reports is refused.
+
+    ``labels`` maps each arm to its label (the closed report's columns).
+    """
+    out_dir = check_output_folder(out_dir, "out_dir", owned=DSMB_FILES)
+    html_name, pdf_name = file_names(closed=closed)
+    digest = dataset_hash(dataset)
+    reason = pdf_unavailable_reason() if pdf else "not requested"
+    note = f"PDF not written: {reason}" if reason else f"Also as PDF: {pdf_name} (same content)."
+    html = render_dsmb(dataset, labels, closed=closed, pdf_note=note, digest=digest)
+    written = False
+    with replacing_folder(out_dir, owned=DSMB_FILES) as staging:
+        if reason is None:
+            outcome = write_pdf(html, staging / pdf_name)
+            written = outcome.written
+            if outcome.reason is not None:
+                note = f"PDF not written: {outcome.reason}"
+                html = render_dsmb(dataset, labels, closed=closed, pdf_note=note, digest=digest)
+        (staging / html_name).write_text(html, encoding="utf-8")
+    return DsmbPaths(out_dir / html_name, out_dir / pdf_name if written else None, note)
+
+
+__all__ = [
+    "DSMB_FILES",
+    "POOLED_LABEL",
+    "DsmbPaths",
+    "Section",
+    "by_soc",
+    "disposition",
+    "file_names",
+    "render_dsmb",
+    "sections",
+    "serious_listing",
+    "shift",
+    "write_dsmb",
+]
