@@ -35,7 +35,9 @@ ROLE_PURPOSE = {
     Role.ADMIN: "accounts, roles and sites of the study",
     Role.INVESTIGATOR: "screens and enrols patients at own site; clinical decisions",
     Role.STUDY_NURSE: "screens patients and enters data at own site",
-    Role.DATA_MANAGER: "reads every site's records (queries come later)",
+    Role.DATA_MANAGER: (
+        "reads every site's records and prints expedited SAE reports (queries come later)"
+    ),
     Role.MONITOR: "reads every site's records for source data verification",
     Role.PHARMACIST: "unblinded: dispenses kits, sees each participant's arm",
     Role.DSMB_STATISTICIAN: "unblinded summaries for the DSMB (pages come later)",
@@ -49,6 +51,8 @@ SITE_WRITERS = frozenset({Role.INVESTIGATOR, Role.STUDY_NURSE})
 ADMINS = frozenset({Role.ADMIN})
 INVESTIGATORS = frozenset({Role.INVESTIGATOR})
 PHARMACISTS = frozenset({Role.PHARMACIST})
+#: Who prints an expedited SAE report: the site's investigator and the data manager.
+SAE_PRINTERS = frozenset({Role.INVESTIGATOR, Role.DATA_MANAGER})
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,18 @@ PERMISSIONS: dict[str, Rule] = {
         SITE_WRITERS, summary="correct a logged IVIg infusion, with a reason", per_site=True
     ),
     **_record_pages(),
+    "saes_page": Rule(
+        SITE_READERS, summary="a site's serious adverse events and their clocks", per_site=True
+    ),
+    "sae_page": Rule(
+        SITE_READERS, summary="a serious adverse event's clock and reports", per_site=True
+    ),
+    "sae_report": Rule(
+        SITE_WRITERS, summary="report a serious adverse event (initial, follow-up)", per_site=True
+    ),
+    "sae_pdf": Rule(
+        SAE_PRINTERS, summary="a serious adverse event's expedited report (PDF)", per_site=True
+    ),
     "users_page": Rule(ADMINS, summary="accounts and roles"),
     "user_add": Rule(ADMINS, summary="add an account"),
     "user_retire": Rule(ADMINS, summary="retire an account"),
