@@ -44,7 +44,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     made = Clock()
-    monkeypatch.setattr("mmntrial.capture.sae_web._now", made)
+    monkeypatch.setattr("mmntrial.capture.sae.utc_now", made)
     return made
 
 
@@ -115,6 +115,7 @@ def test_an_unreported_sae_is_open_then_overdue_on_the_site_and_participant_page
     _serious(client, aware_at_utc="2026-11-30 08:00")
     clock.at = AWARE + timedelta(hours=23, minutes=59)
     assert "<td>open</td>" in _site(client)
+    assert "<td>open</td>" in client.get(PARTICIPANT).text
     clock.at = AWARE + timedelta(hours=24, minutes=1)
     assert "<td>overdue</td>" in _site(client)
     page = html.unescape(client.get(PARTICIPANT).text)

@@ -34,6 +34,12 @@ from mmntrial.safety.sae import SaeClock, sae_clock
 AWARENESS_MISSING = "awareness_missing"
 
 
+def utc_now() -> datetime:
+    """The moment the pages' clocks run to: the server's time in UTC (looked up on each
+    request as ``sae.utc_now()``, so that a test can move it)."""
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class Sae:
     """A serious adverse event with its reports and its clock (None: awareness missing)."""
@@ -157,7 +163,7 @@ def report(
 ) -> dict[str, Any]:
     """Add the next report of the serious event ``record``: the initial one, then
     follow-ups; return it as stored. The initial one needs the awareness moment."""
-    when = now or datetime.now(UTC)
+    when = now or utc_now()
     sae = sae_of(conn, site, subject, record, when)
     text = (narrative or "").strip()
     if not text or len(text) > MAX_NOTE:

@@ -9,13 +9,13 @@
   investigator and the data manager.
 
 Each named in the permission table. No answer here holds an arm. The clock's "now" is
-the server's time in UTC (the reports' time stamps are too).
+the server's time in UTC (:func:`mmntrial.capture.sae.utc_now`; the reports' time
+stamps are too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -32,19 +32,11 @@ from mmntrial.errors import CaptureError
 from mmntrial.storage import Database
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def add_routes(
-    app: FastAPI, database: Database, page: Page, clock: Callable[[], datetime] | None = None
-) -> None:
-    """Add the routes of this module to ``app``; ``clock`` is "now" (the server's UTC
-    time unless given)."""
+def add_routes(app: FastAPI, database: Database, page: Page) -> None:
+    """Add the routes of this module to ``app``."""
 
     def now() -> datetime:
-        # Looked up on each call, so that a test can move the module's clock.
-        return (clock or _now)()
+        return sae.utc_now()
 
     path = "/sites/{site}/participants/{subject}/adverse-events/{record}/sae"
 

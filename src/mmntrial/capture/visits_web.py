@@ -9,7 +9,7 @@ the schedule is the same for every arm.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -70,7 +70,7 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
                 cal = visits.calendar(conn, protocol, site, subject, today())
                 view = dosing.panel_of(conn, protocol, site, subject, today())
                 done = visits.recorded(conn, participant(conn, site, subject)["id"])
-                serious = sae.saes(conn, site, datetime.now(UTC), subject)
+                serious = sae.saes(conn, site, sae.utc_now(), subject)
         except NotFound as missing:
             raise HTTPException(404, str(missing)) from None
         context = {
