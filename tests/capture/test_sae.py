@@ -131,6 +131,8 @@ def test_follow_ups_are_numbered_and_audited(
     for narrative in ("Admitted.", "Antibiotics started.", "Discharged home."):
         assert _report(client, record, narrative) == 303
         clock.at += timedelta(hours=1)
+    listing = client.get(f"{PARTICIPANT}/adverse-events").text
+    assert f'href="{PARTICIPANT}/adverse-events/{record}/sae"' in listing
     page = html.unescape(client.get(f"{PARTICIPANT}/adverse-events/{record}/sae").text)
     assert page.index("initial") < page.index("follow-up 1") < page.index("follow-up 2")
     assert "Add follow-up 3" in page
