@@ -7,6 +7,11 @@ drug (the values of docs/dataset.md's ``adverse_events``), and its outcome. A
 resolution, a grade change or any other correction is a change of the same record
 with a reason, audited: safety reports read this table and no other.
 
+A serious event also records when the site became aware of it (``aware_at_utc``, a
+date and time in UTC, or with its offset), which starts the 24-hour clock of its SAE
+report (:mod:`mmntrial.capture.sae`); an event that is not serious has none. A serious
+event without it is listed as missing its awareness: the clock cannot run on a guess.
+
 What crosses fields: an event resolves on or after its onset; an outcome of recovery
 has a resolution date and an event still going on has none; grade 5 is death related to
 the event (CTCAE v5.0 [S50]), so it goes with the outcome ``fatal`` and only with it.
@@ -15,6 +20,7 @@ the event (CTCAE v5.0 [S50]), so it goes with the outcome ``fatal`` and only wit
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from mmntrial.capture.records import Dates, Field, Kind, RecordForm
@@ -36,7 +42,41 @@ LASTING = ("recovering", "not_recovered")
 FATAL_GRADE = 5
 
 
-def _rules(values: dict[str, Any], _typed: Mapping[str, str], _dates: Dates) -> dict[str, Any]:
+def aware_moment(text: str) -> datetime:
+    """A stored or typed awareness moment as a UTC datetime (no offset typed: UTC)."""
+    moment = datetime.fromisoformat(text.strip())
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _aware(values: dict[str, Any], dates: Dates) -> str | None:
+    typed = values["aware_at_utc"]
+    if typed is None:
+        return None
+    if not values["serious"]:
+        raise FieldError(
+            "aware_at_utc",
+            f"aware_at_utc: got {typed!r} for an event that is not serious, expected none",
+        )
+    try:
+        moment = aware_moment(typed)
+    except ValueError:
+        raise FieldError(
+            "aware_at_utc",
+            f"aware_at_utc: got {typed!r}, expected a date and time as YYYY-MM-DD HH:MM (UTC, "
+            "or with its offset such as +01:00)",
+        ) from None
+    on = moment.date().isoformat()
+    if not values["onset_on"] <= on <= dates.today.isoformat():
+        raise FieldError(
+            "aware_at_utc",
+            f"aware_at_utc: got {typed!r}, expected a moment from the onset "
+            f"({values['onset_on']}) to today ({dates.today.isoformat()}), UTC",
+        )
+    return moment.isoformat(timespec="minutes")
+
+
+def _rules(values: dict[str, Any], _typed: Mapping[str, str], dates: Dates) -> dict[str, Any]:
+    values = {**values, "aware_at_utc": _aware(values, dates)}
     onset, resolved, outcome = values["onset_on"], values["resolved_on"], values["outcome"]
     if resolved is not None and resolved < onset:
         raise FieldError(
@@ -75,6 +115,12 @@ FORM = RecordForm(
         Field("resolved_on", "Resolved on", Kind.DATE, required=False),
         Field("grade", "CTCAE grade", Kind.INTEGER, low=1, high=FATAL_GRADE),
         Field("serious", "Serious", Kind.YES_NO),
+        Field(
+            "aware_at_utc",
+            "Site aware of the serious event at (UTC, YYYY-MM-DD HH:MM)",
+            Kind.LABEL,
+            required=False,
+        ),
         Field("related_to", "Related to", Kind.CHOICE, choices=AE_RELATED),
         Field("action_taken", "Action with the study drug", Kind.CHOICE, choices=AE_ACTIONS),
         Field("outcome", "Outcome", Kind.CHOICE, choices=OUTCOMES),

@@ -15,10 +15,9 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from mmntrial.capture import decisions, dosing
+from mmntrial.capture import decisions, deviations, dosing
 from mmntrial.capture.accounts import site_id
 from mmntrial.capture.allocation import participant
 from mmntrial.capture.dosing import PanelView
@@ -27,7 +26,6 @@ from mmntrial.capture.guard import may_use, signed_in
 from mmntrial.capture.routes import Page, api_errors, form_fields, json_body
 from mmntrial.capture.screening import FieldError, StateConflict
 from mmntrial.capture.study import load_study
-from mmntrial.capture.tables import dose_decisions, participants
 from mmntrial.errors import CaptureError, MeasureError
 from mmntrial.measures.ivig import check_weight_kg
 from mmntrial.storage import Database
@@ -170,16 +168,7 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
     )
     def site_deviations(request: Request, site: str) -> HTMLResponse:
         with database.read() as conn:
-            rows = conn.execute(
-                select(participants.c.subject, dose_decisions)
-                .join(participants, participants.c.id == dose_decisions.c.participant_id)
-                .where(
-                    participants.c.site_id == site_id(conn, site),
-                    dose_decisions.c.outcome == decisions.DEVIATION,
-                )
-                .order_by(dose_decisions.c.decided_for, participants.c.subject)
-            ).mappings()
-            listed = [dict(r) for r in rows]
+            listed = deviations.site_deviations(conn, site_id(conn, site))
         return page(request, "deviations.html", {"site": site, "deviations": listed}, 200)
 
     api = "/api" + base

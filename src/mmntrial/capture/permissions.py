@@ -35,7 +35,9 @@ ROLE_PURPOSE = {
     Role.ADMIN: "accounts, roles and sites of the study",
     Role.INVESTIGATOR: "screens and enrols patients at own site; clinical decisions",
     Role.STUDY_NURSE: "screens patients and enters data at own site",
-    Role.DATA_MANAGER: "reads every site's records (queries come later)",
+    Role.DATA_MANAGER: (
+        "reads every site's records and prints expedited SAE reports (queries come later)"
+    ),
     Role.MONITOR: "reads every site's records for source data verification",
     Role.PHARMACIST: "unblinded: dispenses kits, sees each participant's arm",
     Role.DSMB_STATISTICIAN: "unblinded: the DSMB's open and closed reports of the live study",
@@ -50,6 +52,8 @@ ADMINS = frozenset({Role.ADMIN})
 INVESTIGATORS = frozenset({Role.INVESTIGATOR})
 PHARMACISTS = frozenset({Role.PHARMACIST})
 DSMB = frozenset({Role.DSMB_STATISTICIAN})
+#: Who prints an expedited SAE report: the site's investigator and the data manager.
+SAE_PRINTERS = frozenset({Role.INVESTIGATOR, Role.DATA_MANAGER})
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,18 @@ PERMISSIONS: dict[str, Rule] = {
     **_record_pages(),
     "dsmb_open": Rule(DSMB, summary="the DSMB's open report of the study (pooled over arms)"),
     "dsmb_closed": Rule(DSMB, summary="the DSMB's closed report of the study (by arm)"),
+    "saes_page": Rule(
+        SITE_READERS, summary="a site's serious adverse events and their clocks", per_site=True
+    ),
+    "sae_page": Rule(
+        SITE_READERS, summary="a serious adverse event's clock and reports", per_site=True
+    ),
+    "sae_report": Rule(
+        SITE_WRITERS, summary="report a serious adverse event (initial, follow-up)", per_site=True
+    ),
+    "sae_pdf": Rule(
+        SAE_PRINTERS, summary="a serious adverse event's expedited report (PDF)", per_site=True
+    ),
     "users_page": Rule(ADMINS, summary="accounts and roles"),
     "user_add": Rule(ADMINS, summary="add an account"),
     "user_retire": Rule(ADMINS, summary="retire an account"),

@@ -89,6 +89,9 @@ class Dates:
 
 
 Rules = Callable[[dict[str, Any], Mapping[str, str], Dates], dict[str, Any]]
+#: What a saved record raises in the same transaction (a protocol deviation): the
+#: connection, the participant's id, the record's id, its values as stored and who.
+Saved = Callable[[Connection, int, int, Mapping[str, Any], str], None]
 
 
 def _no_rules(values: dict[str, Any], _typed: Mapping[str, str], _dates: Dates) -> dict[str, Any]:
@@ -109,7 +112,8 @@ class RecordForm:
     record per participant. ``numbered`` is a column and its format (``("ae_id",
     "AE-{:03d}")``): the identifier of a new record, numbered per participant (rows are
     never deleted, so the count gives the next number). ``unique`` are columns no two
-    records of a participant share (the last one is named when refused).
+    records of a participant share (the last one is named when refused). ``saved``
+    runs after every add and change, in the same transaction.
     """
 
     name: str
@@ -122,6 +126,7 @@ class RecordForm:
     one_each: bool = False
     numbered: tuple[str, str] | None = None
     unique: tuple[str, ...] = ()
+    saved: Saved | None = None
 
 
 def _date(f: Field, text: str, raw: str | None, dates: Dates) -> date:
@@ -261,6 +266,8 @@ def add(
         column, pattern = form.numbered
         values = {column: pattern.format(len(taken) + 1), **values}
     record = audit.insert(conn, table, {"participant_id": row["id"], **values}, who)
+    if form.saved is not None:
+        form.saved(conn, row["id"], record, values, who)
     return {"id": record, **values}
 
 
@@ -295,6 +302,8 @@ def change(
     values = read(form, {**before, **typed}, _dates(row, today))
     _refuse_twin(conn, form, row["id"], values, record)
     audit.update(conn, table, record, values, who, typed.get("reason"))
+    if form.saved is not None:
+        form.saved(conn, row["id"], record, values, who)
     return {
         "id": record,
         **{k: v for k, v in dict(saved).items() if k not in ("id", "participant_id")},

@@ -42,9 +42,18 @@
   lost_to_follow_up, died), the last date on study and the reason; none means ongoing
   (revision ``0007``);
 - ``demographics``: age (years) and sex of an enrolled screening entry, recorded at
-  eligibility, as the dataset's ``subjects`` table needs them (revision ``0008``).
+  eligibility, as the dataset's ``subjects`` table needs them (revision ``0008``);
+- ``conmeds.atc_code`` and ``conmeds.list_note``: the medication's ATC code when known,
+  and what the prohibited and cautioned medications list says of it ("" when not listed);
+  ``adverse_events.aware_at_utc``: when the site became aware of a serious event, the
+  start of its 24-hour reporting clock (revision ``0010``);
+- ``protocol_deviations``: a deviation a record raises (a prohibited or cautioned
+  medication), naming its record (table and id) once per kind (revision ``0010``; dose
+  overrides stay in ``dose_decisions``);
+- ``sae_reports``: the initial report (sequence 0) and the follow-ups of a serious
+  adverse event: narrative, who reported it and when (revision ``0010``).
 
-Nothing is ever deleted: the migrations (revisions ``0003`` to ``0008``) add triggers
+Nothing is ever deleted: the migrations (revisions ``0003`` to ``0010``) add triggers
 that abort every DELETE. A user is retired and a grant revoked by clearing ``active``,
 an update that the audit trail (:mod:`mmntrial.capture.audit`) records with its
 reason, as every insert and update of these tables.
@@ -255,6 +264,8 @@ adverse_events = Table(
     Column("related_to", Text, nullable=False),
     Column("action_taken", Text, nullable=False),
     Column("outcome", Text, nullable=False),
+    # When the site became aware of a serious event (ISO, UTC; revision 0010).
+    Column("aware_at_utc", Text, nullable=True),
     UniqueConstraint("participant_id", "ae_id", name="uq_adverse_events_participant_ae"),
 )
 
@@ -284,6 +295,41 @@ conmeds = Table(
     Column("started_on", Text, nullable=False),
     Column("ended_on", Text, nullable=True),
     Column("category", Text, nullable=False),
+    # Revision 0010: the ATC code when known; the list's verdict ("" when not listed).
+    Column("atc_code", Text, nullable=True),
+    Column("list_note", Text, nullable=False, server_default=""),
+)
+
+protocol_deviations = Table(
+    "protocol_deviations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("kind", Text, nullable=False),
+    # The date the deviation happened (a medication's start), YYYY-MM-DD.
+    Column("occurred_on", Text, nullable=False),
+    Column("record_table", Text, nullable=False),
+    Column("record_id", Integer, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at_utc", Text, nullable=False),
+    UniqueConstraint(
+        "record_table", "record_id", "kind", name="uq_protocol_deviations_record_kind"
+    ),
+)
+
+sae_reports = Table(
+    "sae_reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("adverse_event_id", Integer, ForeignKey("adverse_events.id"), nullable=False),
+    # 0: the initial report; 1, 2, ...: the follow-ups, in order.
+    Column("sequence", Integer, nullable=False),
+    Column("narrative", Text, nullable=False),
+    Column("reported_by", Text, nullable=False),
+    Column("reported_at_utc", Text, nullable=False),
+    UniqueConstraint("adverse_event_id", "sequence", name="uq_sae_reports_adverse_event_sequence"),
 )
 
 dispositions = Table(
@@ -330,5 +376,7 @@ TABLES = {
         conmeds,
         dispositions,
         demographics,
+        protocol_deviations,
+        sae_reports,
     )
 }

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from mmntrial.capture import dosing, visits
+from mmntrial.capture import dosing, sae, visits
 from mmntrial.capture.allocation import participant
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
@@ -70,6 +70,7 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
                 cal = visits.calendar(conn, protocol, site, subject, today())
                 view = dosing.panel_of(conn, protocol, site, subject, today())
                 done = visits.recorded(conn, participant(conn, site, subject)["id"])
+                serious = sae.saes(conn, site, sae.utc_now(), subject)
         except NotFound as missing:
             raise HTTPException(404, str(missing)) from None
         context = {
@@ -82,6 +83,7 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
             else repeat_name(view.panel.pending.visit.drop_on),
             "repeats": sorted((k, v) for k, v in done.items() if drop_of(k) is not None),
             "can_edit": may_use(request, "visit_record", site),
+            "saes": serious,
             "error": str(error) if error else None,
             "values": values or {},
         }

@@ -45,6 +45,7 @@ from mmntrial.capture import (
     panel_web,
     participantsweb,
     records_web,
+    sae_web,
     screening,
     static_web,
     visits_web,
@@ -121,6 +122,7 @@ def create_app(
     panel_web.add_routes(app, database, _page, clock)
     records_web.add_all_routes(app, database, _page, clock)
     dsmb_web.add_routes(app, database, key)
+    sae_web.add_routes(app, database, _page)
     static_web.add_routes(app)
     _admin(app, database)
     _api(app, database, clock)

@@ -49,15 +49,15 @@ def pdf_unavailable_reason() -> str | None:
     return _weasyprint()[1]
 
 
-def write_pdf(html: str, path: Path, *, base_url: Path | None = None) -> PdfOutcome:
-    """Render ``html`` to a PDF at ``path``; a failure is returned as a reason, not raised.
+def render_pdf(html: str, *, base_url: Path | None = None) -> tuple[bytes | None, str | None]:
+    """``html`` as PDF bytes, or None and the reason in words (exactly one is set).
 
-    ``base_url`` resolves relative links (the report has none: everything is inline).
-    The file is written atomically: a failure leaves the old PDF (if any) as it was.
+    ``base_url`` resolves relative links. For a PDF served rather than written (the
+    capture app's expedited SAE report); :func:`write_pdf` writes one to a file.
     """
     module, reason = _weasyprint()
     if module is None:
-        return PdfOutcome(None, reason)
+        return None, reason
     # WeasyPrint logs every CSS property it does not support; those are not our user's
     # concern, so its loggers are quieted below ERROR for the duration of the call.
     loggers = [logging.getLogger(name) for name in ("weasyprint", "fontTools")]
@@ -66,18 +66,28 @@ def write_pdf(html: str, path: Path, *, base_url: Path | None = None) -> PdfOutc
         logger.setLevel(logging.ERROR)
     try:
         document = module.HTML(string=html, base_url=str(base_url) if base_url else None)
-        data = document.write_pdf()
+        data: bytes = document.write_pdf()
     except (OSError, ValueError, RuntimeError, AttributeError, TypeError) as error:
         # WeasyPrint has no exception root of its own; these are what its layout,
-        # font and file code raise. The HTML report goes on without a PDF.
-        return PdfOutcome(None, f"WeasyPrint failed: {type(error).__name__}: {error}")
+        # font and file code raise.
+        return None, f"WeasyPrint failed: {type(error).__name__}: {error}"
     finally:
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
+    return data, None
+
+
+def write_pdf(html: str, path: Path, *, base_url: Path | None = None) -> PdfOutcome:
+    """Render ``html`` to a PDF at ``path``; a failure is returned as a reason, not raised.
+
+    ``base_url`` resolves relative links (the report has none: everything is inline).
+    The file is written atomically: a failure leaves the old PDF (if any) as it was.
+    The HTML report goes on without a PDF when it fails.
+    """
+    data, reason = render_pdf(html, base_url=base_url)
+    if data is None:
+        return PdfOutcome(None, reason)
     # Rendered in memory, then written atomically: never a 0-byte or truncated PDF.
     with replacing_file(path) as temporary:
         temporary.write_bytes(data)
     return PdfOutcome(path, None)
-
-
-__all__ = ["INSTALL_HINT", "PdfOutcome", "pdf_unavailable_reason", "write_pdf"]

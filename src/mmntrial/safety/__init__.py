@@ -11,6 +11,8 @@ by the simulator, the analysis and, later, the capture app.
 - :mod:`~mmntrial.safety.bands`: grade bands relative to the normal range (``ranged``).
 - :mod:`~mmntrial.safety.normal_range`: the grade of a value given its lab's LLN, ULN
   and unit, or why it cannot be graded.
+- :mod:`~mmntrial.safety.medications`: prohibited and cautioned medications
+  (``medications.toml``) and whether a medication, by name or ATC code, is on the list.
 - :mod:`~mmntrial.safety.describe`: those rules as the Markdown table of docs/safety.md.
 """
 
