@@ -41,6 +41,7 @@ from mmntrial.capture import (
     assessments_web,
     grip_web,
     infusions_web,
+    monitoring_web,
     panel_web,
     participantsweb,
     records_web,
@@ -119,6 +120,7 @@ def create_app(
     infusions_web.add_routes(app, database, _page, clock)
     panel_web.add_routes(app, database, _page, clock)
     records_web.add_all_routes(app, database, _page, clock)
+    monitoring_web.add_routes(app, database, _page)
     static_web.add_routes(app)
     _admin(app, database)
     _api(app, database, clock)
