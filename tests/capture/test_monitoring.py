@@ -97,6 +97,7 @@ def test_a_query_is_raised_answered_closed_and_reopened(
         ({"table": "users"}, "table"),
         ({"record": "999"}, "record"),
         ({"record": "x"}, "record"),
+        ({"record": "\u00b2"}, "record"),  # a digit to str.isdigit, not to int()
         ({"field": "participant_id"}, "field"),
         ({"field": "arm"}, "field"),
         ({"question": "  "}, "question"),

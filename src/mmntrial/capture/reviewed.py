@@ -95,7 +95,7 @@ def record_of(
         )
     table = REVIEWED[table_name][0]
     text = (record or "").strip()
-    number = int(text) if text.isdigit() else 0
+    number = int(text) if text.isascii() and text.isdigit() else 0
     row = None
     if 0 < number <= MAX_ID:
         row = (
