@@ -68,6 +68,7 @@ def test_a_query_is_raised_answered_closed_and_reopened(
         assert [q["id"] for q in shown["queries"]] == [number]
         page = nurse.get(PARTICIPANT + "/review").text
         assert "Source says prednisone: which?" in html.unescape(page)
+        assert "1 query not closed" in nurse.get(PARTICIPANT).text  # on the calendar
         answered = nurse.post(f"{QUERIES}/{number}/answer", json={"answer": "prednisolone"})
         assert answered.json()["status"] == "answered", answered.text
         # Only whoever raised it closes it; a closed query takes no answer.
@@ -205,6 +206,7 @@ def test_a_signature_holds_until_a_signed_record_changes(
         (broken,) = investigator.get(API + "/review").json()["signatures"]
         assert broken["holds"] is False
         assert "needs signing again" in investigator.get(PARTICIPANT + "/review").text
+        assert "needs signing again" in investigator.get(PARTICIPANT).text  # the calendar
         again = investigator.post(API + "/sign", json={"visit": "M0", "password": PASSWORD})
         assert again.status_code == 200
         assert investigator.get(API + "/review").json()["signatures"][0]["holds"] is True
