@@ -230,3 +230,15 @@ def test_a_verification_is_cleared_by_a_later_change(nurse: TestClient, study: s
         assert cleared["verification"]["holds"] is False
         assert "changed after verification" in monitor.get(PARTICIPANT + "/review").text
     assert [e.kind for e in trail_of(study, "verifications")] == ["insert"]
+
+
+def test_a_locked_visit_takes_no_new_assessment(nurse: TestClient) -> None:
+    done = nurse.post(API + "/visits", json={"visit": "M0", "visited_on": TODAY.isoformat()})
+    assert done.status_code == 201, done.text
+    with _as(nurse, Role.DATA_MANAGER) as manager:
+        assert manager.post(API + "/locks", json={"visit": "M0"}).status_code == 200
+    added = nurse.post(API + "/visits/M0/assessment", json={**grades("5"), "value.gnds_upper": "2"})
+    assert added.status_code == 409, added.text
+    (problem,) = added.json()["detail"]
+    assert problem["field"] == "record"
+    assert "a new assessment of visit M0, whose records are locked" in problem["message"]

@@ -30,7 +30,7 @@ from sqlalchemy import insert as sql_insert
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import DatabaseError
 
-from mmntrial.capture.lockstate import refuse_locked
+from mmntrial.capture.lockstate import refuse_into_locked_visit, refuse_locked
 from mmntrial.capture.tables import TABLES
 from mmntrial.errors import CaptureError, ChainBroken
 from mmntrial.storage import chain
@@ -76,7 +76,12 @@ def checked_reason(reason: str | None) -> str:
 
 
 def insert(conn: Connection, table: Table, values: Mapping[str, Any], who: str) -> int:
-    """Insert a row into ``table`` and its audit entry; return the new row's id."""
+    """Insert a row into ``table`` and its audit entry; return the new row's id.
+
+    Refuses a new assessment of a locked visit
+    (:func:`mmntrial.capture.lockstate.refuse_into_locked_visit`).
+    """
+    refuse_into_locked_visit(conn, table, values)
     result = conn.execute(sql_insert(table).values(**values))
     key = result.inserted_primary_key
     assert key is not None
