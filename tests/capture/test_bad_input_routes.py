@@ -211,16 +211,21 @@ def _trial(tmp_path: Path, add: Callable[[FastAPI], None] | None = None) -> Iter
 
 
 def _read_forms(trial: Trial) -> None:
-    """The forms of every page (GET route outside the API), as the preferred role sees it."""
+    """The forms of every page (GET route outside the API), as each role that may open it
+    sees it: a page offers some forms to some roles only (a query to a monitor, a lock to
+    the data manager)."""
     for route in _routes(trial.client.app):
         if "GET" not in route.methods or route.path.startswith("/api/"):
             continue
-        trial.as_role(_role_for(route))
-        page = trial.client.get(trial.path(route))
-        parser = _Forms()
-        parser.feed(page.text)
-        for action, fields in parser.fields.items():
-            trial.forms.setdefault(action, set()).update(fields)
+        for role in PREFERRED:
+            if not may({role}, PERMISSIONS[route.name]):
+                continue
+            trial.as_role(role)
+            page = trial.client.get(trial.path(route))
+            parser = _Forms()
+            parser.feed(page.text)
+            for action, fields in parser.fields.items():
+                trial.forms.setdefault(action, set()).update(fields)
 
 
 def _problem_names_field(response: Any, fields: set[str], where: str) -> None:

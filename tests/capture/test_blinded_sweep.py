@@ -44,7 +44,8 @@ from tests.capture.web_client import sign_in
 SUBJECT = "/api/sites/AMC/participants/AMC-001"
 BASELINE = (-84, -56, -28)
 #: Path values naming nothing of this trial at its own site: the routes' 404s.
-MADE_UP = {"subject": "NOBODY", "visit": "M99", "given_on": "2020-01-01", "record": "999"}
+MADE_UP = {"subject": "NOBODY", "visit": "M99", "given_on": "2020-01-01", "record": "999",
+           "query": "999"}  # fmt: skip
 
 
 @dataclass
@@ -191,7 +192,7 @@ def trial(study: str | Path) -> Trial:
 
         corrected = _cycle(client, entry, keep)
     values = {"site": "AMC", "subject": "AMC-001", "visit": "M0", "given_on": corrected,
-              "record": "1", "entry": str(spare)}  # fmt: skip
+              "record": "1", "entry": str(spare), "query": "1"}  # fmt: skip
     passes = [
         values,
         {**values, **MADE_UP, "entry": str(unassessed)},

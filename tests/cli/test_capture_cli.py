@@ -161,7 +161,7 @@ def test_audit_export_writes_a_csv(db: str, tmp_path: Path) -> None:
 
 
 def test_db_upgrade_reports_the_revision(db: str) -> None:
-    assert run_main(["db", "upgrade", "--db", db]) == (0, "database at revision 0010")
+    assert run_main(["db", "upgrade", "--db", db]) == (0, "database at revision 0011")
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost", "127.0.0.2"])

@@ -30,6 +30,7 @@ from sqlalchemy import insert as sql_insert
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import DatabaseError
 
+from mmntrial.capture.lockstate import refuse_into_locked_visit, refuse_locked
 from mmntrial.capture.tables import TABLES
 from mmntrial.errors import CaptureError, ChainBroken
 from mmntrial.storage import chain
@@ -75,7 +76,12 @@ def checked_reason(reason: str | None) -> str:
 
 
 def insert(conn: Connection, table: Table, values: Mapping[str, Any], who: str) -> int:
-    """Insert a row into ``table`` and its audit entry; return the new row's id."""
+    """Insert a row into ``table`` and its audit entry; return the new row's id.
+
+    Refuses a new assessment of a locked visit
+    (:func:`mmntrial.capture.lockstate.refuse_into_locked_visit`).
+    """
+    refuse_into_locked_visit(conn, table, values)
     result = conn.execute(sql_insert(table).values(**values))
     key = result.inserted_primary_key
     assert key is not None
@@ -96,12 +102,15 @@ def update(
     """Change fields of one row and record old and new values with ``reason``.
 
     Returns the changes recorded (``{}`` and no entry when nothing differs). Refuses a
-    missing or blank reason and a record that does not exist, with a :class:`CaptureError`.
+    missing or blank reason and a record that does not exist, with a :class:`CaptureError`,
+    and a locked record (:class:`mmntrial.capture.lockstate.RecordLocked`): every change
+    of a saved record passes here, so this is the one place a lock is enforced.
     """
     why = checked_reason(reason)
     row = conn.execute(select(table).where(table.c.id == record)).mappings().one_or_none()
     if row is None:
         raise CaptureError(f"{table.name} record: got {record!r}, expected an existing record")
+    refuse_locked(conn, table, record)
     new = {field: value for field, value in values.items() if row[field] != value}
     if not new:
         return {}

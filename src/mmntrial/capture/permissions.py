@@ -33,12 +33,12 @@ SITE_ROLES = frozenset({Role.INVESTIGATOR, Role.STUDY_NURSE})
 #: What each role is for, as docs/capture.md shows it.
 ROLE_PURPOSE = {
     Role.ADMIN: "accounts, roles and sites of the study",
-    Role.INVESTIGATOR: "screens and enrols patients at own site; clinical decisions",
+    Role.INVESTIGATOR: "screens and enrols patients at own site; clinical decisions; signs visits",
     Role.STUDY_NURSE: "screens patients and enters data at own site",
-    Role.DATA_MANAGER: (
-        "reads every site's records and prints expedited SAE reports (queries come later)"
-    ),
-    Role.MONITOR: "reads every site's records for source data verification",
+    Role.DATA_MANAGER: "reads every site's records, raises and closes queries, locks and "
+    "unlocks records, prints expedited SAE reports",
+    Role.MONITOR: "reads every site's records, raises and closes queries, verifies records "
+    "against their source",
     Role.PHARMACIST: "unblinded: dispenses kits, sees each participant's arm",
     Role.DSMB_STATISTICIAN: "unblinded: the DSMB's open and closed reports of the live study",
 }
@@ -54,6 +54,9 @@ PHARMACISTS = frozenset({Role.PHARMACIST})
 DSMB = frozenset({Role.DSMB_STATISTICIAN})
 #: Who prints an expedited SAE report: the site's investigator and the data manager.
 SAE_PRINTERS = frozenset({Role.INVESTIGATOR, Role.DATA_MANAGER})
+REVIEWERS = frozenset({Role.DATA_MANAGER, Role.MONITOR})
+DATA_MANAGERS = frozenset({Role.DATA_MANAGER})
+MONITORS = frozenset({Role.MONITOR})
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,29 @@ def _record_api() -> dict[str, Rule]:
         rules[f"api_{name}_change"] = Rule(
             SITE_WRITERS, summary=f"change {one}, with a reason (JSON)", per_site=True
         )
+    return rules
+
+
+#: The routes of mmntrial.capture.monitoring_web: page route, its JSON twin, who, what.
+MONITORING = (
+    ("review_page", "api_review", SITE_READERS, "a participant's records with queries and locks"),
+    ("queries_page", "api_queries", SITE_READERS, "a site's queries"),
+    ("query_raise", "api_query_raise", REVIEWERS, "raise a query on a field of a record"),
+    ("query_answer", "api_query_answer", SITE_WRITERS, "answer a query"),
+    ("query_close", "api_query_close", REVIEWERS, "close a query one raised"),
+    ("query_reopen", "api_query_reopen", REVIEWERS, "re-open a query one raised, with a reason"),
+    ("record_lock", "api_record_lock", DATA_MANAGERS, "lock a record or a visit's records"),
+    ("record_unlock", "api_record_unlock", DATA_MANAGERS, "unlock a record, with a reason"),
+    ("visit_sign", "api_visit_sign", INVESTIGATORS, "sign a visit's records (password)"),
+    ("record_verify", "api_record_verify", MONITORS, "verify a record against its source"),
+)
+
+
+def _monitoring() -> dict[str, Rule]:
+    rules = {}
+    for name, api, roles, summary in MONITORING:
+        rules[name] = Rule(roles, summary=summary, per_site=True)
+        rules[api] = Rule(roles, summary=f"{summary} (JSON)", per_site=True)
     return rules
 
 
@@ -222,6 +248,7 @@ PERMISSIONS: dict[str, Rule] = {
     "api_dose_decide": Rule(
         INVESTIGATORS, summary="accept or override the engine panel's dose (JSON)", per_site=True
     ),
+    **_monitoring(),
 }
 
 

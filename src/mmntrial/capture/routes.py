@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from mmntrial.capture.assessments import Unconfirmed
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import CSRF_FIELD
+from mmntrial.capture.lockstate import RecordLocked
 from mmntrial.capture.screening import StateConflict
 from mmntrial.errors import CaptureError
 
@@ -27,7 +28,7 @@ def api_errors(field: str) -> Iterator[None]:
     """An API route's user errors as 4xx answers whose ``detail`` names the field: an
     unknown subject is a 404, a value awaiting confirmation or a refused one a 422
     (``field`` names the error that names none itself), and a request the record's
-    state refuses (:class:`StateConflict`) a 409."""
+    state refuses (:class:`StateConflict`, a change of a locked record) a 409."""
     try:
         yield
     except NotFound as missing:
@@ -38,7 +39,7 @@ def api_errors(field: str) -> Iterator[None]:
             for v in waiting.verdicts
         ]
         raise HTTPException(422, detail) from None
-    except StateConflict as conflict:
+    except (StateConflict, RecordLocked) as conflict:
         raise HTTPException(409, [{"field": conflict.field, "message": str(conflict)}]) from None
     except CaptureError as error:
         raise HTTPException(

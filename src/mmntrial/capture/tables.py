@@ -51,9 +51,18 @@
   medication), naming its record (table and id) once per kind (revision ``0010``; dose
   overrides stay in ``dose_decisions``);
 - ``sae_reports``: the initial report (sequence 0) and the follow-ups of a serious
-  adverse event: narrative, who reported it and when (revision ``0010``).
+  adverse event: narrative, who reported it and when (revision ``0010``);
+- ``queries``: a question a data manager or monitor raises on one field of one saved
+  record of a participant, the site's answer, and its state (open, answered, closed);
+  the steps are the audit trail's entries of the row (revision ``0011``);
+- ``record_locks``: a participant's record locked by the data manager (``locked``
+  cleared by an unlock, with its reason), one row per record (revision ``0011``);
+- ``signatures``: the investigator's signature of a visit's records, with the hash of
+  the records as signed, one row per participant and visit (revision ``0011``);
+- ``verifications``: source data verification of a record by the monitor, with the
+  hash of the record as verified, one row per record (revision ``0011``).
 
-Nothing is ever deleted: the migrations (revisions ``0003`` to ``0010``) add triggers
+Nothing is ever deleted: the migrations (revisions ``0003`` to ``0011``) add triggers
 that abort every DELETE. A user is retired and a grant revoked by clearing ``active``,
 an update that the audit trail (:mod:`mmntrial.capture.audit`) records with its
 reason, as every insert and update of these tables.
@@ -353,6 +362,62 @@ demographics = Table(
     UniqueConstraint("screening_entry_id", name="uq_demographics_screening_entry_id"),
 )
 
+queries = Table(
+    "queries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    # The record queried: a table of mmntrial.capture.reviewed.REVIEWED, its row, a column.
+    Column("table_name", Text, nullable=False),
+    Column("record_id", Integer, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("question", Text, nullable=False),
+    # "open", "answered" or "closed" (mmntrial.capture.queries.Status).
+    Column("status", Text, nullable=False),
+    Column("answer", Text, nullable=True),
+    Column("raised_by", Text, nullable=False),
+    Column("raised_at_utc", Text, nullable=False),
+)
+
+record_locks = Table(
+    "record_locks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("table_name", Text, nullable=False),
+    Column("record_id", Integer, nullable=False),
+    Column("locked", Boolean, nullable=False),
+    Column("locked_by", Text, nullable=False),
+    Column("locked_at_utc", Text, nullable=False),
+    UniqueConstraint("table_name", "record_id", name="uq_record_locks_table_record"),
+)
+
+signatures = Table(
+    "signatures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("visit", Text, nullable=False),
+    # What was signed: the records as "table:id" (JSON list) and the hash of their values.
+    Column("records_json", Text, nullable=False),
+    Column("records_hash", Text, nullable=False),
+    Column("signed_by", Text, nullable=False),
+    Column("signed_at_utc", Text, nullable=False),
+    UniqueConstraint("participant_id", "visit", name="uq_signatures_participant_visit"),
+)
+
+verifications = Table(
+    "verifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("table_name", Text, nullable=False),
+    Column("record_id", Integer, nullable=False),
+    # The hash of the record's values as verified: a later change no longer matches it.
+    Column("record_hash", Text, nullable=False),
+    Column("verified_by", Text, nullable=False),
+    Column("verified_at_utc", Text, nullable=False),
+    UniqueConstraint("table_name", "record_id", name="uq_verifications_table_record"),
+)
+
 #: Every table of the capture app, by name: the audit trail records changes to these.
 TABLES = {
     table.name: table
@@ -378,5 +443,9 @@ TABLES = {
         demographics,
         protocol_deviations,
         sae_reports,
+        queries,
+        record_locks,
+        signatures,
+        verifications,
     )
 }

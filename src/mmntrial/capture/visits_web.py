@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from mmntrial.capture import dosing, sae, visits
+from mmntrial.capture import dosing, queries, sae, signatures, visits
 from mmntrial.capture.allocation import participant
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
@@ -69,7 +69,12 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
                 protocol = load_study(conn).protocol
                 cal = visits.calendar(conn, protocol, site, subject, today())
                 view = dosing.panel_of(conn, protocol, site, subject, today())
-                done = visits.recorded(conn, participant(conn, site, subject)["id"])
+                person = int(participant(conn, site, subject)["id"])
+                done = visits.recorded(conn, person)
+                # The monitoring state the calendar shows: each visit's signature and
+                # the participant's queries not yet closed (the review page has the rest).
+                signed = {g["visit"]: g for g in signatures.signed(conn, person)}
+                unsettled = len(queries.listed(conn, site, subject, unsettled=True))
                 serious = sae.saes(conn, site, sae.utc_now(), subject)
         except NotFound as missing:
             raise HTTPException(404, str(missing)) from None
@@ -84,6 +89,8 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
             "repeats": sorted((k, v) for k, v in done.items() if drop_of(k) is not None),
             "can_edit": may_use(request, "visit_record", site),
             "saes": serious,
+            "signed": signed,
+            "unsettled": unsettled,
             "error": str(error) if error else None,
             "values": values or {},
         }

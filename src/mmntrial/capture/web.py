@@ -42,6 +42,7 @@ from mmntrial.capture import (
     dsmb_web,
     grip_web,
     infusions_web,
+    monitoring_web,
     panel_web,
     participantsweb,
     records_web,
@@ -123,6 +124,7 @@ def create_app(
     records_web.add_all_routes(app, database, _page, clock)
     dsmb_web.add_routes(app, database, key)
     sae_web.add_routes(app, database, _page)
+    monitoring_web.add_routes(app, database, _page)
     static_web.add_routes(app)
     _admin(app, database)
     _api(app, database, clock)

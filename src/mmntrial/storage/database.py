@@ -6,7 +6,7 @@
 ...     with Database.open(pathlib.Path(tmp) / "trial.db") as db:
 ...         with db.read() as conn:
 ...             conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-'0010'
+'0011'
 """
 
 from __future__ import annotations
