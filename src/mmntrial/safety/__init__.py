@@ -12,6 +12,10 @@ by the simulator, the analysis and, later, the capture app.
 - :mod:`~mmntrial.safety.normal_range`: the grade of a value given its lab's LLN, ULN
   and unit, or why it cannot be graded.
 - :mod:`~mmntrial.safety.describe`: those rules as the Markdown table of docs/safety.md.
+- :mod:`~mmntrial.safety.rules`: the protocol's ``[safety]`` rules evaluated on one
+  participant's labs, adverse events and infusions: fired, or what is missing to judge.
+- :mod:`~mmntrial.safety.lab_schedule`: the study drug's lab schedule as due dates, and
+  which samples were taken, are open or were missed.
 """
 
 from mmntrial.safety.bands import RangeRule
