@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mmntrial.capture import action_items
 from mmntrial.capture.records import Dates, Field, Kind, RecordForm
 from mmntrial.capture.screening import FieldError
 from mmntrial.capture.tables import adverse_events
@@ -82,4 +83,5 @@ FORM = RecordForm(
     rules=_rules,
     derived=(("ae_id", "AE"),),
     numbered=("ae_id", "AE-{:03d}"),
+    after=action_items.open_findings,
 )

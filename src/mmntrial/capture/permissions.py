@@ -49,6 +49,9 @@ SITE_WRITERS = frozenset({Role.INVESTIGATOR, Role.STUDY_NURSE})
 ADMINS = frozenset({Role.ADMIN})
 INVESTIGATORS = frozenset({Role.INVESTIGATOR})
 PHARMACISTS = frozenset({Role.PHARMACIST})
+#: Who may resolve a safety action item: the roles that may own one
+#: (mmntrial.protocol.model.OWNER_ROLES), blinded all.
+ITEM_RESOLVERS = frozenset({Role.INVESTIGATOR, Role.STUDY_NURSE, Role.DATA_MANAGER, Role.MONITOR})
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,12 @@ PERMISSIONS: dict[str, Rule] = {
     "visit_record": Rule(SITE_WRITERS, summary="record the date of a visit", per_site=True),
     "visits_page": Rule(SITE_READERS, summary="a site's participants and visits", per_site=True),
     "overdue_page": Rule(SITE_READERS, summary="a site's overdue visits", per_site=True),
+    "action_items_page": Rule(
+        SITE_READERS, summary="a site's open safety action items, overdue marked", per_site=True
+    ),
+    "action_item_resolve": Rule(
+        ITEM_RESOLVERS, summary="resolve an action item, with a resolution", per_site=True
+    ),
     "assessment_page": Rule(
         SITE_READERS, summary="a visit's assessment form (MRC, scales)", per_site=True
     ),
@@ -197,6 +206,15 @@ PERMISSIONS: dict[str, Rule] = {
     ),
     **_record_api(),
     "api_overdue": Rule(SITE_READERS, summary="a site's overdue visits (JSON)", per_site=True),
+    "api_action_items": Rule(
+        SITE_READERS, summary="a site's open action items (JSON)", per_site=True
+    ),
+    "api_participant_action_items": Rule(
+        SITE_READERS, summary="a participant's action items (JSON)", per_site=True
+    ),
+    "api_action_item_resolve": Rule(
+        ITEM_RESOLVERS, summary="resolve an action item, with a resolution (JSON)", per_site=True
+    ),
     "api_panel": Rule(
         SITE_READERS, summary="a participant's engine panel and decisions (JSON)", per_site=True
     ),

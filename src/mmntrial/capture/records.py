@@ -91,6 +91,11 @@ class Dates:
 Rules = Callable[[dict[str, Any], Mapping[str, str], Dates], dict[str, Any]]
 
 
+#: What runs after a record is saved, inside its transaction: ``(conn, site, subject,
+#: who, today)`` (the safety rules opening action items, for labs and adverse events).
+AfterSave = Callable[[Connection, str, str, str, date], object]
+
+
 def _no_rules(values: dict[str, Any], _typed: Mapping[str, str], _dates: Dates) -> dict[str, Any]:
     return values
 
@@ -109,7 +114,8 @@ class RecordForm:
     record per participant. ``numbered`` is a column and its format (``("ae_id",
     "AE-{:03d}")``): the identifier of a new record, numbered per participant (rows are
     never deleted, so the count gives the next number). ``unique`` are columns no two
-    records of a participant share (the last one is named when refused).
+    records of a participant share (the last one is named when refused). ``after`` runs
+    once a record is added or changed, in the same transaction.
     """
 
     name: str
@@ -122,6 +128,7 @@ class RecordForm:
     one_each: bool = False
     numbered: tuple[str, str] | None = None
     unique: tuple[str, ...] = ()
+    after: AfterSave | None = None
 
 
 def _date(f: Field, text: str, raw: str | None, dates: Dates) -> date:
@@ -261,6 +268,8 @@ def add(
         column, pattern = form.numbered
         values = {column: pattern.format(len(taken) + 1), **values}
     record = audit.insert(conn, table, {"participant_id": row["id"], **values}, who)
+    if form.after is not None:
+        form.after(conn, site, subject, who, today)
     return {"id": record, **values}
 
 
@@ -295,6 +304,8 @@ def change(
     values = read(form, {**before, **typed}, _dates(row, today))
     _refuse_twin(conn, form, row["id"], values, record)
     audit.update(conn, table, record, values, who, typed.get("reason"))
+    if form.after is not None:
+        form.after(conn, site, subject, who, today)
     return {
         "id": record,
         **{k: v for k, v in dict(saved).items() if k not in ("id", "participant_id")},

@@ -38,6 +38,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from mmntrial.capture import (
     accounts,
+    action_items_web,
     assessments_web,
     grip_web,
     infusions_web,
@@ -119,6 +120,7 @@ def create_app(
     infusions_web.add_routes(app, database, _page, clock)
     panel_web.add_routes(app, database, _page, clock)
     records_web.add_all_routes(app, database, _page, clock)
+    action_items_web.add_routes(app, database, _page, clock)
     static_web.add_routes(app)
     _admin(app, database)
     _api(app, database, clock)
