@@ -125,3 +125,24 @@ def test_the_participant_page_shows_open_items_and_the_lab_schedule(client: Test
     # Day 0 is today (2026-12-01): its sample's window is open, day 7's is upcoming.
     assert "<td>2026-12-01</td><td>2026-12-04</td><td>open</td>" in page
     assert "<td>2026-12-08</td><td>2026-12-11</td><td>upcoming</td>" in page
+
+
+def test_an_infusion_logged_after_the_labs_opens_the_haemolysis_check(client: TestClient) -> None:
+    haemoglobin = {"test": "haemoglobin", "lln": "12", "uln": "16"}
+    before = {**haemoglobin, "sampled_on": "2026-11-10", "value": "13.5"}
+    after = {**haemoglobin, "sampled_on": "2026-11-13", "value": "12.5"}
+    for lab in (before, after):
+        assert client.post(LABS, json=lab).status_code == 201
+    assert client.get(ITEMS).json() == []
+    infusion = {
+        **{"given_on": "2026-11-10", "product": "Kiovig", "lot": "LE12A345", "route": "IV"},
+        **{"dose_g": "140", "weight_kg": "70", "interval_days": "28"},
+    }
+    logged = client.post("/api" + PARTICIPANT + "/infusions", json=infusion)
+    assert logged.status_code == 201, logged.text
+    (item,) = client.get(ITEMS).json()
+    assert item["rule_id"] == "haemolysis_check"
+    assert item["finding"] == (
+        "haemoglobin 12.5 g/dL on 2026-11-13 fell 1 g/dL from 13.5 (2026-11-10) within 10 "
+        "days of the infusion of 2026-11-10"
+    )

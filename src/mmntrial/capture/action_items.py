@@ -147,12 +147,6 @@ def resolve(
     conn: Connection, site: str, item: int, resolution: str | None, who: str
 ) -> dict[str, Any]:
     """Resolve the open item ``item`` of ``site`` with ``resolution`` (required; audited)."""
-    text = (resolution or "").strip()
-    if not text or len(text) > MAX_NOTE:
-        raise FieldError(
-            "resolution",
-            f"resolution: got {resolution!r}, expected what was done (1 to {MAX_NOTE} characters)",
-        )
     row = (
         conn.execute(
             select(action_items, participants.c.subject)
@@ -167,9 +161,17 @@ def resolve(
     )
     if row is None:
         raise NotFound(f"item: got {item!r}, expected an action item of site {site}")
+    text = (resolution or "").strip()
+    if not text or len(text) > MAX_NOTE:
+        raise FieldError(
+            "resolution",
+            f"resolution: got {resolution!r}, expected what was done (1 to {MAX_NOTE} characters)",
+        )
     if row["status"] != OPEN:
         raise StateConflict(
-            "resolution", f"item: {item} is resolved already ({row['resolution']!r})"
+            "resolution",
+            f"resolution: got {text!r} for item {item}, expected an open item (it is resolved "
+            f"already: {row['resolution']!r})",
         )
     values = {"status": RESOLVED, "resolution": text}
     audit.update(conn, action_items, item, values, who, text)

@@ -35,8 +35,8 @@ ROLE_PURPOSE = {
     Role.ADMIN: "accounts, roles and sites of the study",
     Role.INVESTIGATOR: "screens and enrols patients at own site; clinical decisions",
     Role.STUDY_NURSE: "screens patients and enters data at own site",
-    Role.DATA_MANAGER: "reads every site's records (queries come later)",
-    Role.MONITOR: "reads every site's records for source data verification",
+    Role.DATA_MANAGER: "reads every site's records, resolves safety action items (queries later)",
+    Role.MONITOR: "reads every site's records for source data verification, resolves action items",
     Role.PHARMACIST: "unblinded: dispenses kits, sees each participant's arm",
     Role.DSMB_STATISTICIAN: "unblinded summaries for the DSMB (pages come later)",
 }

@@ -908,7 +908,8 @@ class Safety:
     """Safety monitoring: graded labs, the study drug's lab schedule, the rules."""
 
     graded_labs: tuple[str, ...] = key(
-        "labs the capture app grades by CTCAE v5.0 against the lab's normal range",
+        "labs whose CTCAE v5.0 grade (against the lab's normal range) the trial watches; "
+        "a lab_grade rule names only these",
         item=_SAFETY_LAB,
         default=[],
         field_default=(),
