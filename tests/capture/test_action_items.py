@@ -146,3 +146,21 @@ def test_an_infusion_logged_after_the_labs_opens_the_haemolysis_check(client: Te
         "haemoglobin 12.5 g/dL on 2026-11-13 fell 1 g/dL from 13.5 (2026-11-10) within 10 "
         "days of the infusion of 2026-11-10"
     )
+
+
+def test_the_lab_schedule_api_names_what_is_missing(client: TestClient) -> None:
+    counts = ("neutrophils", "wbc", "haemoglobin", "platelets")
+    for test in counts:  # the day-0 sample without creatinine
+        value = {"neutrophils": "4", "wbc": "6", "haemoglobin": "14", "platelets": "250"}[test]
+        lab = {"sampled_on": "2026-12-01", "test": test, "value": value}
+        assert client.post(LABS, json=lab).status_code == 201
+    due = client.get("/api" + PARTICIPANT + "/lab-schedule").json()
+    assert due[0] == {
+        "day": 0,
+        "due_on": "2026-12-01",
+        "latest": "2026-12-04",
+        "status": "open",
+        "missing": ["creatinine"],
+    }
+    assert (due[1]["day"], due[1]["status"]) == (7, "upcoming")
+    assert len(due) == 19

@@ -1,8 +1,9 @@
-"""The routes of action items: a site's open items (overdue ones marked), resolving one.
+"""The routes of safety monitoring: a site's open action items (overdue ones marked),
+resolving one, and a participant's items and lab schedule as JSON.
 
-Pages and the JSON API beside them, each named in the permission table. The items of
-one participant are also on the participant's page (:mod:`mmntrial.capture.visits_web`)
-and at ``/api/sites/{site}/participants/{subject}/action-items``. Resolving needs a
+Pages and the JSON API beside them, each named in the permission table. The items and
+the lab schedule of one participant are also on the participant's page
+(:mod:`mmntrial.capture.visits_web`). Resolving needs a
 resolution text and is audited. No answer here holds an arm: the rules are the same
 for every arm.
 """
@@ -20,7 +21,9 @@ from starlette.concurrency import run_in_threadpool
 from mmntrial.capture import action_items
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
+from mmntrial.capture.lab_visits import lab_visits
 from mmntrial.capture.routes import Page, api_errors, form_fields, json_body
+from mmntrial.capture.study import load_study
 from mmntrial.errors import CaptureError
 from mmntrial.storage import Database
 
@@ -76,6 +79,27 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
         """Every action item of a participant, open and resolved, by due date."""
         with api_errors("subject"), database.read() as conn:
             return action_items.of_participant(conn, site, subject, only_open=False)
+
+    @app.get(
+        "/api/sites/{site}/participants/{subject}/lab-schedule",
+        name="api_lab_schedule",
+    )
+    def api_lab_schedule(site: str, subject: str) -> list[dict[str, Any]]:
+        """The participant's due lab samples from the protocol's schedule, on today: the
+        study day, the due date, the window's last date, the status and the labs missing."""
+        with api_errors("subject"), database.read() as conn:
+            protocol = load_study(conn).protocol
+            due = lab_visits(conn, protocol, site, subject, today())
+        return [
+            {
+                "day": d.day,
+                "due_on": d.due_on.isoformat(),
+                "latest": d.latest.isoformat(),
+                "status": d.status.value,
+                "missing": list(d.missing),
+            }
+            for d in due
+        ]
 
     @app.post("/api" + path + "/{record}", name="api_action_item_resolve")
     async def api_resolve(request: Request, site: str, record: int) -> dict[str, Any]:

@@ -212,6 +212,9 @@ PERMISSIONS: dict[str, Rule] = {
     "api_participant_action_items": Rule(
         SITE_READERS, summary="a participant's action items (JSON)", per_site=True
     ),
+    "api_lab_schedule": Rule(
+        SITE_READERS, summary="a participant's lab schedule and samples due (JSON)", per_site=True
+    ),
     "api_action_item_resolve": Rule(
         ITEM_RESOLVERS, summary="resolve an action item, with a resolution (JSON)", per_site=True
     ),
