@@ -1,4 +1,5 @@
-"""Lab values in the app: units, computed CTCAE grades, confirmation, changes, audit."""
+"""Lab values in the app: units, normal ranges, computed CTCAE grades, confirmation,
+changes, audit."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests.capture.forms_client import PARTICIPANT, nurse_client, trail_of
 
 PAGE = PARTICIPANT + "/labs"
 API = "/api" + PAGE
-LAB = {"sampled_on": "2026-11-30", "test": "neutrophils", "value": "1.2"}
+LAB = {"sampled_on": "2026-11-30", "test": "neutrophils", "value": "1.2", "lln": "2", "uln": "7.5"}
 
 
 @pytest.fixture
@@ -22,13 +23,16 @@ def client(study: str | Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestC
         yield made
 
 
-def test_a_count_is_graded_and_an_enzyme_keeps_its_entered_grade(
+def test_labs_are_graded_against_their_normal_range_and_igg_keeps_its_entered_grade(
     client: TestClient, study: str | Path
 ) -> None:
     added = client.post(API, json=LAB)
     assert added.status_code == 201, added.text
     assert (added.json()["unit"], added.json()["grade"]) == ("10^9/L", 2)  # CTCAE v5.0 [S50]
-    alt = {"sampled_on": "2026-11-30", "test": "alt", "value": "95", "unit": "U/L", "grade": "1"}
+    alt = {
+        **{"sampled_on": "2026-11-30", "test": "alt", "value": "95", "unit": "U/L"},
+        **{"uln": "40", "grade": "1"},
+    }
     token = client.headers["X-CSRF-Token"]
     assert client.post(PAGE, data={**alt, "csrf_token": token}).status_code == 303
     igg = client.post(API, json={"sampled_on": "2026-11-30", "test": "igg", "value": "12"})
@@ -50,6 +54,40 @@ def test_a_count_is_graded_and_an_enzyme_keeps_its_entered_grade(
 
 
 @pytest.mark.parametrize(
+    ("lab", "grade"),
+    [
+        ({"test": "platelets", "value": "49", "lln": "150", "uln": "400"}, 3),
+        ({"test": "haemoglobin", "value": "9.5", "lln": "12", "uln": "16"}, 2),
+        ({"test": "bilirubin", "value": "31", "lln": "3", "uln": "20"}, 2),
+        ({"test": "creatinine", "value": "100", "lln": "60", "uln": "110"}, 0),
+        ({"test": "ast", "value": "41", "uln": "40"}, 1),
+    ],
+)
+def test_every_lab_ctcae_grades_against_the_normal_range_is_graded(
+    client: TestClient, lab: dict[str, str], grade: int
+) -> None:
+    added = client.post(API, json={"sampled_on": "2026-11-30", **lab})
+    assert added.status_code == 201, added.text
+    assert (added.json()["grade"], added.json()["ungraded"]) == (grade, None)
+
+
+def test_a_lab_without_the_limit_its_grade_needs_is_not_graded_and_says_why(
+    client: TestClient,
+) -> None:
+    bare = {"sampled_on": "2026-11-30", "test": "alt", "value": "300"}
+    added = client.post(API, json=bare)
+    assert added.status_code == 201, added.text
+    assert added.json()["grade"] is None
+    assert added.json()["ungraded"] == "alt: no ULN given; CTCAE v5.0 grades it against the ULN"
+    assert "no ULN given" in client.get(PAGE).text
+    guessed = client.post(API, json={**bare, "sampled_on": "2026-11-29", "grade": "3"})
+    assert guessed.status_code == 422
+    (problem,) = guessed.json()["detail"]
+    assert problem["field"] == "grade"
+    assert problem["message"].startswith("grade: got 3, expected it empty: alt: no ULN given")
+
+
+@pytest.mark.parametrize(
     ("change", "field", "expected"),
     [
         ({"sampled_on": ""}, "sampled_on", "sampled_on: got '', expected a date as YYYY-MM-DD"),
@@ -61,6 +99,9 @@ def test_a_count_is_graded_and_an_enzyme_keeps_its_entered_grade(
         ({"unit": "cells/uL"}, "unit", "unit: got 'cells/uL', expected '10^9/L' for neutrophils"),
         ({"grade": "3"}, "grade", "grade: got 3, expected 2: CTCAE v5.0 grades neutrophils"),
         ({"grade": "5"}, "grade", "grade: got '5', expected a whole number from 0 to 4"),
+        ({"lln": "8"}, "lln", "lln: got 8, expected below uln (7.5)"),
+        ({"uln": "-1"}, "uln", "uln: got -1, expected a number at least 0"),
+        ({"lln": "low"}, "lln", "lln: got 'low', expected a finite number"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_field(

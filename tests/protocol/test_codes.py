@@ -308,6 +308,48 @@ CASES: list[tuple[str, Edit, str]] = [
         "PROTO-E030 endpoints.primary.day: got 91, expected a day after taper.start_day "
         "(91): no reduction happens before the taper",
     ),
+    (
+        "PROTO-E031",
+        _set("safety.lab_schedule.phases.1.from_day", 0),
+        "PROTO-E031 safety.lab_schedule.phases[1].from_day: got 0, expected a day after 0 "
+        "(safety.lab_schedule.phases[0].from_day): phases follow each other",
+    ),
+    (
+        "PROTO-E031",
+        _set("safety.lab_schedule.until_day", 90),
+        "PROTO-E031 safety.lab_schedule.until_day: got 90, expected a day on or after the "
+        "last phase's start (safety.lab_schedule.phases[2].from_day = 91)",
+    ),
+    (
+        "PROTO-E032",
+        _set("safety.graded_labs", ["neutrophils"]),
+        "PROTO-E032 safety.rules[1].labs[1]: got 'wbc', expected a lab of "
+        "safety.graded_labs (neutrophils)",
+    ),
+    (
+        "PROTO-E009",
+        _set("safety.rules.0.source", "S999"),
+        "PROTO-E009 safety.rules[0].source: got 'S999', expected a source tag listed in "
+        f"docs/sources.md ({', '.join(references())})",
+    ),
+    (
+        "PROTO-E010",
+        _set("safety.rules.1.id", "neutrophils_low"),
+        "PROTO-E010 safety.rules[1].id: got 'neutrophils_low', expected a name not used "
+        "before (as safety.rules[0].id)",
+    ),
+    (
+        "PROTO-E019",
+        _delete("safety.rules.0.threshold"),
+        "PROTO-E019 safety.rules[0].threshold: got nothing, expected number > 0 and <= "
+        '10000 (required when safety.rules[0].kind = "lab_below")',
+    ),
+    (
+        "PROTO-E020",
+        _set("safety.rules.0.terms", ["ataxia"]),
+        "PROTO-E020 safety.rules[0].terms: got ['ataxia'], expected no terms when "
+        'safety.rules[0].kind = "lab_below" (it applies only when kind = "ae_term")',
+    ),
 ]
 
 # Codes whose case stands alone: exactly this one problem and no other.

@@ -52,7 +52,7 @@ def test_a_database_at_an_unknown_revision_is_refused(database: str | Path) -> N
     with pytest.raises(
         StorageError,
         match=r"database revision: got 9999, expected one of 0001, 0002, 0003, 0004, 0005, "
-        r"0006, 0007, 0008, 0010, 0011",
+        r"0006, 0007, 0008, 0009, 0010, 0011",
     ):
         Database.open(database)
 

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from mmntrial.capture import action_items
 from mmntrial.capture.records import Dates, Field, Kind, RecordForm
 from mmntrial.capture.screening import FieldError
 from mmntrial.capture.tables import adverse_events
@@ -128,4 +129,5 @@ FORM = RecordForm(
     rules=_rules,
     derived=(("ae_id", "AE"),),
     numbered=("ae_id", "AE-{:03d}"),
+    saved=action_items.on_saved,
 )

@@ -21,10 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection
-
 from mmntrial.capture.deviations import record_deviation
-from mmntrial.capture.records import Dates, Field, Kind, RecordForm
+from mmntrial.capture.records import Dates, Field, Kind, RecordForm, SavedRecord
 from mmntrial.capture.screening import FieldError
 from mmntrial.capture.tables import conmeds
 from mmntrial.dataset.schema import CONMED_CATEGORIES
@@ -66,21 +64,20 @@ def _rules(values: dict[str, Any], _typed: Mapping[str, str], _dates: Dates) -> 
     }
 
 
-def _deviation(
-    conn: Connection, participant_id: int, record: int, values: Mapping[str, Any], who: str
-) -> None:
+def _deviation(saved: SavedRecord) -> None:
+    values = saved.values
     kind = DEVIATION_OF.get(values["category"])
     if kind is None:
         return
     why = values["list_note"] or f"recorded as {values['category']} by the site"
     record_deviation(
-        conn,
-        participant_id,
+        saved.conn,
+        saved.participant_id,
         kind,
         values["started_on"],
-        ("conmeds", record),
+        ("conmeds", saved.record),
         f"{values['medication']} started: {why}",
-        who,
+        saved.who,
     )
 
 

@@ -22,7 +22,8 @@ repeat visits (each named by the latest assessment before it, the drop it repeat
 their MRC sums (whole grades), scalar measures and grip per hand (one trial, the value),
 then adverse events (numbered ``AE-NNN`` by the app in the dataset's order; the outcome
 follows from grade and resolution: fatal, recovered, or not recovered), labs (a grade
-CTCAE computes is computed, not typed), concomitant medications, and every disposition
+CTCAE computes is computed, not typed, against the table's fixed LLN the simulator
+grades with), concomitant medications, and every disposition
 but ``ongoing`` (no record). Not loaded: unscheduled visits (the app has none), the
 engine's infusion actions and levels and the deteriorations (the export derives them
 from the records).
@@ -374,6 +375,9 @@ def _load_records(
             "unit": str(lab["unit"]),
             # A grade CTCAE computes from the value is the app's own: not typed.
             "grade": "" if lab["test"] in computed or pd.isna(graded) else str(int(graded)),
+            # The simulator's counts are graded by the table's fixed LLN (docs/safety.md):
+            # the lab form grades against the LLN typed, so it gets that one.
+            "lln": f"{computed[lab['test']].below[0]:g}" if lab["test"] in computed else "",
             "confirm.value": "on",
         }
         records.add(conn, labs.FORM, site, made, typed, LOADER, today)

@@ -12,7 +12,9 @@ unusual ones saved only once confirmed (``confirm_weight``). Every row is audite
 
 A logged infusion is corrected (:func:`correct`) with a reason: the fields typed replace
 the saved ones, the whole infusion is checked again, and the audit trail keeps the old
-and the new value of each field changed.
+and the new value of each field changed. Logging or correcting an infusion evaluates
+the protocol's safety rules again (a haemoglobin fall after it opens an action item:
+:mod:`mmntrial.capture.action_items`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from mmntrial.capture import audit
+from mmntrial.capture import action_items, audit
 from mmntrial.capture.allocation import participant
 from mmntrial.capture.assessments import Unconfirmed
 from mmntrial.capture.eligibility import NotFound
@@ -152,6 +154,8 @@ def record(
     infusion = checked_infusion(typed, date.fromisoformat(row["randomized_on"]), today)
     _refuse_second_that_day(conn, row["id"], infusion.given_on, 0)
     audit.insert(conn, infusions, {"participant_id": row["id"], **infusion.values()}, who)
+    # A lab fall soon after an infusion is a safety finding: the rules look again.
+    action_items.open_findings(conn, site, subject, who, today)
     return infusion
 
 
@@ -210,6 +214,7 @@ def correct(
     infusion = checked_infusion(merged, date.fromisoformat(row["randomized_on"]), today)
     _refuse_second_that_day(conn, row["id"], infusion.given_on, saved["id"])
     audit.update(conn, infusions, saved["id"], infusion.values(), who, typed.get("reason"))
+    action_items.open_findings(conn, site, subject, who, today)
     return infusion
 
 

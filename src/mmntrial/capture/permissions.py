@@ -36,9 +36,9 @@ ROLE_PURPOSE = {
     Role.INVESTIGATOR: "screens and enrols patients at own site; clinical decisions; signs visits",
     Role.STUDY_NURSE: "screens patients and enters data at own site",
     Role.DATA_MANAGER: "reads every site's records, raises and closes queries, locks and "
-    "unlocks records, prints expedited SAE reports",
+    "unlocks records, prints expedited SAE reports, resolves safety action items",
     Role.MONITOR: "reads every site's records, raises and closes queries, verifies records "
-    "against their source",
+    "against their source, resolves safety action items",
     Role.PHARMACIST: "unblinded: dispenses kits, sees each participant's arm",
     Role.DSMB_STATISTICIAN: "unblinded: the DSMB's open and closed reports of the live study",
 }
@@ -57,6 +57,9 @@ SAE_PRINTERS = frozenset({Role.INVESTIGATOR, Role.DATA_MANAGER})
 REVIEWERS = frozenset({Role.DATA_MANAGER, Role.MONITOR})
 DATA_MANAGERS = frozenset({Role.DATA_MANAGER})
 MONITORS = frozenset({Role.MONITOR})
+#: Who may resolve a safety action item: the roles that may own one
+#: (mmntrial.protocol.model.OWNER_ROLES), blinded all.
+ITEM_RESOLVERS = frozenset({Role.INVESTIGATOR, Role.STUDY_NURSE, Role.DATA_MANAGER, Role.MONITOR})
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,12 @@ PERMISSIONS: dict[str, Rule] = {
     "visit_record": Rule(SITE_WRITERS, summary="record the date of a visit", per_site=True),
     "visits_page": Rule(SITE_READERS, summary="a site's participants and visits", per_site=True),
     "overdue_page": Rule(SITE_READERS, summary="a site's overdue visits", per_site=True),
+    "action_items_page": Rule(
+        SITE_READERS, summary="a site's open safety action items, overdue marked", per_site=True
+    ),
+    "action_item_resolve": Rule(
+        ITEM_RESOLVERS, summary="resolve an action item, with a resolution", per_site=True
+    ),
     "assessment_page": Rule(
         SITE_READERS, summary="a visit's assessment form (MRC, scales)", per_site=True
     ),
@@ -242,6 +251,18 @@ PERMISSIONS: dict[str, Rule] = {
     ),
     **_record_api(),
     "api_overdue": Rule(SITE_READERS, summary="a site's overdue visits (JSON)", per_site=True),
+    "api_action_items": Rule(
+        SITE_READERS, summary="a site's open action items (JSON)", per_site=True
+    ),
+    "api_participant_action_items": Rule(
+        SITE_READERS, summary="a participant's action items (JSON)", per_site=True
+    ),
+    "api_lab_schedule": Rule(
+        SITE_READERS, summary="a participant's lab schedule and samples due (JSON)", per_site=True
+    ),
+    "api_action_item_resolve": Rule(
+        ITEM_RESOLVERS, summary="resolve an action item, with a resolution (JSON)", per_site=True
+    ),
     "api_panel": Rule(
         SITE_READERS, summary="a participant's engine panel and decisions (JSON)", per_site=True
     ),

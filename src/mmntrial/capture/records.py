@@ -89,9 +89,27 @@ class Dates:
 
 
 Rules = Callable[[dict[str, Any], Mapping[str, str], Dates], dict[str, Any]]
-#: What a saved record raises in the same transaction (a protocol deviation): the
-#: connection, the participant's id, the record's id, its values as stored and who.
-Saved = Callable[[Connection, int, int, Mapping[str, Any], str], None]
+
+
+@dataclass(frozen=True)
+class SavedRecord:
+    """A record just added or changed, as the form's ``saved`` hook gets it, inside the
+    save's transaction: the participant (site, subject, id), the record's id and its
+    values as stored, who saved it and the study's today."""
+
+    conn: Connection
+    site: str
+    subject: str
+    participant_id: int
+    record: int
+    values: Mapping[str, Any]
+    who: str
+    today: date
+
+
+#: What a saved record sets off in the same transaction: a protocol deviation (a listed
+#: concomitant medication), the safety rules opening action items (labs, adverse events).
+Saved = Callable[[SavedRecord], object]
 
 
 def _no_rules(values: dict[str, Any], _typed: Mapping[str, str], _dates: Dates) -> dict[str, Any]:
@@ -267,7 +285,7 @@ def add(
         values = {column: pattern.format(len(taken) + 1), **values}
     record = audit.insert(conn, table, {"participant_id": row["id"], **values}, who)
     if form.saved is not None:
-        form.saved(conn, row["id"], record, values, who)
+        form.saved(SavedRecord(conn, site, subject, row["id"], record, values, who, today))
     return {"id": record, **values}
 
 
@@ -303,7 +321,7 @@ def change(
     _refuse_twin(conn, form, row["id"], values, record)
     audit.update(conn, table, record, values, who, typed.get("reason"))
     if form.saved is not None:
-        form.saved(conn, row["id"], record, values, who)
+        form.saved(SavedRecord(conn, site, subject, row["id"], record, values, who, today))
     return {
         "id": record,
         **{k: v for k, v in dict(saved).items() if k not in ("id", "participant_id")},

@@ -34,8 +34,11 @@
 - ``adverse_events``: an adverse event of a participant (identifier ``AE-NNN`` per
   participant, CTCAE term, onset and resolution dates, grade 1-5, serious, relatedness,
   action taken, outcome); the one owner of an AE record (revision ``0007``);
-- ``labs``: a laboratory value (neutrophils, wbc, alt, ast, igg) in the dataset's unit,
-  with its CTCAE grade, once per participant, sample date and test (revision ``0007``);
+- ``labs``: a laboratory value (neutrophils, wbc, alt, ast, igg; platelets,
+  haemoglobin, bilirubin, creatinine since ``0009``) in the form's unit, with its CTCAE
+  grade, once per participant, sample date and test (revision ``0007``); the lab's
+  normal range (``lln``, ``uln``) and why it was not graded (``ungraded``, revision
+  ``0009``);
 - ``conmeds``: a concomitant medication with its start and end dates and the protocol's
   category (allowed, prohibited, warning; revision ``0007``);
 - ``dispositions``: how a participant left the study (completed, withdrawn,
@@ -43,6 +46,9 @@
   (revision ``0007``);
 - ``demographics``: age (years) and sex of an enrolled screening entry, recorded at
   eligibility, as the dataset's ``subjects`` table needs them (revision ``0008``);
+- ``action_items``: what a fired safety rule, or a value a rule cannot judge, asks of
+  its owner role: the finding, the action, the dates found and due, open or resolved
+  with its resolution, once per participant and finding (revision ``0009``);
 - ``conmeds.atc_code`` and ``conmeds.list_note``: the medication's ATC code when known,
   and what the prohibited and cautioned medications list says of it ("" when not listed);
   ``adverse_events.aware_at_utc``: when the site became aware of a serious event, the
@@ -290,9 +296,34 @@ labs = Table(
     Column("grade", Integer, nullable=True),
     # The plausibility message of a value confirmed as unusual ("" otherwise).
     Column("note", Text, nullable=False),
+    # The normal range the lab reported with the value (revision 0009).
+    Column("lln", Float, nullable=True),
+    Column("uln", Float, nullable=True),
+    # Why a lab CTCAE grades against its normal range was not graded (revision 0009).
+    Column("ungraded", Text, nullable=True),
     UniqueConstraint(
         "participant_id", "sampled_on", "test", name="uq_labs_participant_sampled_test"
     ),
+)
+
+action_items = Table(
+    "action_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    # The finding's key (mmntrial.safety.rules): one item per finding, never a second.
+    Column("finding_key", Text, nullable=False),
+    Column("rule_id", Text, nullable=False),
+    Column("kind", Text, nullable=False),  # "fired" or "cannot_evaluate"
+    Column("finding", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("owner_role", Text, nullable=False),
+    Column("found_on", Text, nullable=False),
+    Column("opened_on", Text, nullable=False),
+    Column("due_on", Text, nullable=False),
+    Column("status", Text, nullable=False),  # "open" or "resolved"
+    Column("resolution", Text, nullable=True),
+    UniqueConstraint("participant_id", "finding_key", name="uq_action_items_participant_finding"),
 )
 
 conmeds = Table(
@@ -441,6 +472,7 @@ TABLES = {
         conmeds,
         dispositions,
         demographics,
+        action_items,
         protocol_deviations,
         sae_reports,
         queries,

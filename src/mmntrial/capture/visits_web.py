@@ -17,10 +17,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from mmntrial.capture import dosing, queries, sae, signatures, visits
+from mmntrial.capture import action_items, dosing, queries, sae, signatures, visits
 from mmntrial.capture.allocation import participant
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
+from mmntrial.capture.lab_visits import lab_visits
 from mmntrial.capture.repeats import drop_of, repeat_name
 from mmntrial.capture.routes import Page, api_errors, form_fields
 from mmntrial.capture.study import load_study
@@ -76,6 +77,8 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
                 signed = {g["visit"]: g for g in signatures.signed(conn, person)}
                 unsettled = len(queries.listed(conn, site, subject, unsettled=True))
                 serious = sae.saes(conn, site, sae.utc_now(), subject)
+                items = action_items.of_participant(conn, site, subject)
+                due_labs = lab_visits(conn, protocol, site, subject, today())
         except NotFound as missing:
             raise HTTPException(404, str(missing)) from None
         context = {
@@ -87,6 +90,8 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
             if view.panel is None or view.panel.pending is None
             else repeat_name(view.panel.pending.visit.drop_on),
             "repeats": sorted((k, v) for k, v in done.items() if drop_of(k) is not None),
+            "items": items,
+            "due_labs": due_labs,
             "can_edit": may_use(request, "visit_record", site),
             "saes": serious,
             "signed": signed,

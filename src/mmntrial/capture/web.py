@@ -38,6 +38,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from mmntrial.capture import (
     accounts,
+    action_items_web,
     assessments_web,
     dsmb_web,
     grip_web,
@@ -125,6 +126,7 @@ def create_app(
     dsmb_web.add_routes(app, database, key)
     sae_web.add_routes(app, database, _page)
     monitoring_web.add_routes(app, database, _page)
+    action_items_web.add_routes(app, database, _page, clock)
     static_web.add_routes(app)
     _admin(app, database)
     _api(app, database, clock)

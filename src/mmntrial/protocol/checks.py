@@ -85,6 +85,7 @@ def check_duplicates(data: Data) -> Iterator[Problem]:
         (("schedule", "visits"), "name"),
         (("eligibility", "exclusions"), "id"),
         (("endpoints", "secondary"), "name"),
+        (("safety", "rules"), "id"),
     ]
     for path, field in named:
         prefix = ".".join(path)
@@ -98,6 +99,8 @@ def check_duplicates(data: Data) -> Iterator[Problem]:
         ("measures.mrc_muscles", _table(data, "measures").get("mrc_muscles")),
         ("randomization.strata", _table(data, "randomization").get("strata")),
         ("eligibility.efns_categories", _table(data, "eligibility").get("efns_categories")),
+        ("safety.graded_labs", _table(data, "safety").get("graded_labs")),
+        ("safety.lab_schedule.labs", _table(data, "safety", "lab_schedule").get("labs")),
     ]
     lists += [(f"schedule.visits[{i}].measures", v.get("measures")) for i, v in _visits(data)]
     for prefix, values in lists:
@@ -347,14 +350,63 @@ def check_sources(data: Data) -> Iterator[Problem]:
     """
     known = references()
     tags = _table(data, "protocol").get("sources")
-    for i, tag in enumerate(tags if isinstance(tags, list) else []):
+    keyed = [
+        (f"protocol.sources[{i}]", tag)
+        for i, tag in enumerate(tags if isinstance(tags, list) else [])
+    ]
+    keyed += [
+        (f"safety.rules[{i}].source", rule["source"])
+        for i, rule in _items(data, "safety", "rules")
+        if "source" in rule
+    ]
+    for where, tag in keyed:
         if tag not in known:
             yield Problem(
                 "PROTO-E009",
-                f"protocol.sources[{i}]",
+                where,
                 tag,
                 f"a source tag listed in docs/sources.md ({', '.join(known)})",
             )
+
+
+def check_safety(data: Data) -> Iterator[Problem]:
+    """The lab schedule's phases follow each other up to its last day (PROTO-E031); a
+    rule on a lab's grade names graded labs only (PROTO-E032)."""
+    schedule = _table(data, "safety", "lab_schedule")
+    phases = [
+        (i, p) for i, p in _items(data, "safety", "lab_schedule", "phases") if "from_day" in p
+    ]
+    where = "safety.lab_schedule.phases"
+    for (i, before), (j, phase) in pairwise(phases):
+        if phase["from_day"] <= before["from_day"]:
+            yield Problem(
+                "PROTO-E031",
+                f"{where}[{j}].from_day",
+                phase["from_day"],
+                f"a day after {before['from_day']} ({where}[{i}].from_day): phases follow "
+                "each other",
+            )
+    if phases and "until_day" in schedule and schedule["until_day"] < phases[-1][1]["from_day"]:
+        last, phase = phases[-1]
+        yield Problem(
+            "PROTO-E031",
+            "safety.lab_schedule.until_day",
+            schedule["until_day"],
+            f"a day on or after the last phase's start ({where}[{last}].from_day = "
+            f"{phase['from_day']})",
+        )
+    graded = _table(data, "safety").get("graded_labs")
+    if not isinstance(graded, list):  # invalid: reported already, judge nothing against it
+        return
+    for i, rule in _items(data, "safety", "rules"):
+        for j, lab in enumerate(rule.get("labs", ())):
+            if lab not in graded:
+                yield Problem(
+                    "PROTO-E032",
+                    f"safety.rules[{i}].labs[{j}]",
+                    lab,
+                    f"a lab of safety.graded_labs ({', '.join(graded) or 'none'})",
+                )
 
 
 def check(data: Data, given: frozenset[str] = frozenset()) -> list[Problem]:
@@ -374,6 +426,7 @@ def check(data: Data, given: frozenset[str] = frozenset()) -> list[Problem]:
         *check_eligibility(data),
         *check_randomization(data),
         *check_sources(data),
+        *check_safety(data),
     ]
 
 

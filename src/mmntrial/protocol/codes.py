@@ -43,6 +43,8 @@ CODES: Final[dict[str, str]] = {
     "PROTO-E028": "a pre_taper reference with no visit collecting the measure by the taper start",
     "PROTO-E029": "the maximum interval leaves no interval step for any eligible patient",
     "PROTO-E030": "the primary endpoint day is not after the taper start",
+    "PROTO-E031": "lab schedule phases not in increasing from_day, or ending before the last",
+    "PROTO-E032": "a safety rule watches the grade of a lab the section does not grade",
 }
 
 __all__ = ["CODES"]

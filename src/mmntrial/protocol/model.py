@@ -739,6 +739,189 @@ class MeasureSettings:
     )
 
 
+class RuleKind(StrEnum):
+    """What a safety rule watches."""
+
+    LAB_GRADE = "lab_grade"  # a lab's CTCAE v5.0 grade, against the lab's normal range
+    LAB_BELOW = "lab_below"  # a lab value below a threshold in a unit
+    LAB_RISE = "lab_rise"  # a lab value risen by a percentage over the participant's baseline
+    LAB_FALL_AFTER_INFUSION = "lab_fall_after_infusion"  # a fall soon after an IVIg infusion
+    AE_TERM = "ae_term"  # an adverse event whose term names one of the rule's words
+
+
+# The labs a [safety] section may name: those CTCAE v5.0 grades against the normal range
+# (mmntrial.safety's ctcae-v5.toml `ranged` rules; a test keeps the two lists equal: the
+# protocol layer sits below safety and cannot read that file).
+SAFETY_LABS = (
+    "neutrophils",
+    "wbc",
+    "platelets",
+    "haemoglobin",
+    "alt",
+    "ast",
+    "bilirubin",
+    "creatinine",
+)
+# The capture app's roles that may own an action item (mmntrial.capture.permissions.Role
+# has them; a test keeps them in it). The unblinded roles own none: an action item is
+# seen by the site.
+OWNER_ROLES = ("investigator", "study_nurse", "data_manager", "monitor")
+_SAFETY_LAB = choice("a lab graded by CTCAE v5.0", SAFETY_LABS)
+_LAB_KINDS = (
+    RuleKind.LAB_BELOW.value,
+    RuleKind.LAB_RISE.value,
+    RuleKind.LAB_FALL_AFTER_INFUSION.value,
+)
+_UNIT_KINDS = (RuleKind.LAB_BELOW.value, RuleKind.LAB_FALL_AFTER_INFUSION.value)
+# Plausibility limits of the safety section: a lab value threshold above 10,000 in any
+# unit, a rise above 1000% or a lab window of more than a month is a typing error.
+_MAX_LAB_NUMBER = 10_000.0
+
+
+def _when_kind(*kinds: str) -> tuple[str, tuple[str, ...]]:
+    return ("kind", kinds)
+
+
+@dataclass(frozen=True)
+class SafetyRule:
+    """One safety rule: a condition on a participant's data, and the action it asks for.
+
+    Which keys a rule has depends on its ``kind``; the evaluation is
+    :func:`mmntrial.safety.rules.evaluate`.
+    """
+
+    id: str = key("rule id, unique", pattern=SLUG, pattern_text=SLUG_TEXT)
+    kind: RuleKind = key("what the rule watches")
+    action: str = key(
+        "what the owner must do when the rule fires", pattern=_QUESTION, pattern_text=_QUESTION_TEXT
+    )
+    owner: str = key("the role that owns the action item", choices=OWNER_ROLES)
+    days_to_resolve: int = key(
+        "days from the finding to the item's due date", minimum=0, maximum=365
+    )
+    source: str = key(
+        "source tag of the rule (docs/sources.md)",
+        pattern=r"S[0-9]+",
+        pattern_text="a source tag such as 'S1'",
+    )
+    labs: tuple[str, ...] = key(
+        "labs whose grade the rule watches (each also in safety.graded_labs)",
+        item=_SAFETY_LAB,
+        min_items=1,
+        only_when=_when_kind(RuleKind.LAB_GRADE.value),
+        field_default=(),
+    )
+    min_grade: int | None = key(
+        "the rule fires at this CTCAE grade or worse",
+        minimum=1,
+        maximum=4,
+        only_when=_when_kind(RuleKind.LAB_GRADE.value),
+        field_default=None,
+    )
+    lab: str | None = key(
+        "the lab the rule watches",
+        choices=SAFETY_LABS,
+        only_when=_when_kind(*_LAB_KINDS),
+        field_default=None,
+    )
+    unit: str | None = key(
+        "the unit of threshold or fall; a value in another unit cannot be evaluated",
+        pattern=_LABEL,
+        pattern_text=_LABEL_TEXT,
+        only_when=_when_kind(*_UNIT_KINDS),
+        field_default=None,
+    )
+    threshold: float | None = key(
+        "the rule fires on a value below this, in unit",
+        minimum=0,
+        maximum=_MAX_LAB_NUMBER,
+        min_open=True,
+        only_when=_when_kind(RuleKind.LAB_BELOW.value),
+        field_default=None,
+    )
+    rise_percent: float | None = key(
+        "the rule fires on a value this many percent or more above the baseline (the last "
+        "value on or before the study-drug start)",
+        minimum=0,
+        maximum=1000,
+        min_open=True,
+        only_when=_when_kind(RuleKind.LAB_RISE.value),
+        field_default=None,
+    )
+    fall: float | None = key(
+        "the rule fires on a fall of at least this, in unit, from the last value on or "
+        "before an infusion's day",
+        minimum=0,
+        maximum=_MAX_LAB_NUMBER,
+        min_open=True,
+        only_when=_when_kind(RuleKind.LAB_FALL_AFTER_INFUSION.value),
+        field_default=None,
+    )
+    within_days: int | None = key(
+        "days after an infusion during which a fall counts",
+        minimum=1,
+        maximum=365,
+        only_when=_when_kind(RuleKind.LAB_FALL_AFTER_INFUSION.value),
+        field_default=None,
+    )
+    terms: tuple[str, ...] = key(
+        "words of an adverse event term that fire the rule (case ignored)",
+        item=text("a word of an AE term", pattern=_LABEL, pattern_text=_LABEL_TEXT),
+        min_items=1,
+        only_when=_when_kind(RuleKind.AE_TERM.value),
+        field_default=(),
+    )
+
+
+@dataclass(frozen=True)
+class LabPhase:
+    """A phase of the lab schedule: a sample every ``every_days`` from ``from_day`` on."""
+
+    from_day: int = key(
+        "day of the phase's first sample (day 0 = the study-drug start)",
+        minimum=0,
+        maximum=STUDY_DAY_LIMIT,
+    )
+    every_days: int = key("days between samples in the phase", minimum=1, maximum=365)
+
+
+@dataclass(frozen=True)
+class LabSchedule:
+    """The study drug's lab schedule: when samples are due, from the study-drug start.
+
+    A phase runs from its ``from_day`` up to the next phase's; the last one up to
+    ``until_day``. :func:`mmntrial.safety.lab_schedule.due_days` lists the days.
+    """
+
+    labs: tuple[str, ...] = key("labs each sample tests", item=_SAFETY_LAB, min_items=1)
+    until_day: int = key("the last day a sample may be due", minimum=0, maximum=STUDY_DAY_LIMIT)
+    window_days: int = key(
+        "a sample this many days either side of its due day counts", minimum=0, maximum=30
+    )
+    phases: tuple[LabPhase, ...] = key(
+        "phases of the schedule, in strictly increasing from_day", min_items=1
+    )
+
+
+@dataclass(frozen=True)
+class Safety:
+    """Safety monitoring: graded labs, the study drug's lab schedule, the rules."""
+
+    graded_labs: tuple[str, ...] = key(
+        "labs whose CTCAE v5.0 grade (against the lab's normal range) the trial watches; "
+        "a lab_grade rule names only these",
+        item=_SAFETY_LAB,
+        default=[],
+        field_default=(),
+    )
+    lab_schedule: LabSchedule | None = key(
+        "the study drug's lab schedule", required=False, field_default=None
+    )
+    rules: tuple[SafetyRule, ...] = key(
+        "safety rules, each opening an action item when it fires", default=[], field_default=()
+    )
+
+
 @dataclass(frozen=True)
 class Protocol:
     """A whole IVIg-sparing add-on trial design, validated.
@@ -771,12 +954,19 @@ class Protocol:
     endpoints: Endpoints = key("the primary and secondary endpoints")
     randomization: Randomization = key("how subjects are allocated (the ratio is on the arms)")
     measures: MeasureSettings = key("how the measures are taken")
+    safety: Safety = key(
+        "safety monitoring: graded labs, lab schedule, rules (optional)",
+        required=False,
+        field_default=Safety(),
+    )
     origin: str = field(default="", compare=False)  # where it was loaded from
 
 
 __all__ = [
     "HEAD_FIELDS",
     "MEASURE_NAMES",
+    "OWNER_ROLES",
+    "SAFETY_LABS",
     "AfterDeterioration",
     "AllocationMethod",
     "Analysis",
@@ -793,6 +983,8 @@ __all__ = [
     "Endpoints",
     "ExclusionItem",
     "Imbalance",
+    "LabPhase",
+    "LabSchedule",
     "MeasureSettings",
     "Minimization",
     "Multiplicity",
@@ -803,6 +995,9 @@ __all__ = [
     "Reference",
     "Rescue",
     "RestoreTo",
+    "RuleKind",
+    "Safety",
+    "SafetyRule",
     "Schedule",
     "SecondaryEndpoint",
     "SideRule",

@@ -54,7 +54,10 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
     body = {
         spec.name: _plain(getattr(protocol, spec.name))
         for spec in dataclasses.fields(protocol)
-        if spec.name not in HEAD_FIELDS and spec.name != "origin"
+        if spec.name not in HEAD_FIELDS
+        and spec.name != "origin"
+        # An optional table left out (a protocol without [safety]) stays out.
+        and getattr(protocol, spec.name) != spec.default
     }
     return {"protocol": head, **body}
 

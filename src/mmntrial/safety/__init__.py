@@ -14,6 +14,10 @@ by the simulator, the analysis and, later, the capture app.
 - :mod:`~mmntrial.safety.medications`: prohibited and cautioned medications
   (``medications.toml``) and whether a medication, by name or ATC code, is on the list.
 - :mod:`~mmntrial.safety.describe`: those rules as the Markdown table of docs/safety.md.
+- :mod:`~mmntrial.safety.rules`: the protocol's ``[safety]`` rules evaluated on one
+  participant's labs, adverse events and infusions: fired, or what is missing to judge.
+- :mod:`~mmntrial.safety.lab_schedule`: the study drug's lab schedule as due dates, and
+  which samples were taken, are open or were missed.
 """
 
 from mmntrial.safety.bands import RangeRule
