@@ -186,10 +186,12 @@ def make_frames(*, deteriorations: bool = True) -> tuple[DatasetMeta, dict[str, 
                  "related_to", "action_taken"],
     )  # fmt: skip
     labs = pd.DataFrame(
-        [(sid, 0, "neutrophils", 4.0, "10^9/L", None) for sid in SUBJECTS]
-        + [("S03", 175, "wbc", 1.8, "10^9/L", 3), ("S03", 175, "neutrophils", 0.9, "10^9/L", 3),
-           ("S01", 91, "alt", 30.0, "U/L", None), ("S01", 91, "igg", 14.2, "g/L", None)],
-        columns=["subject_id", "day", "test", "value", "unit", "grade"],
+        [(sid, 0, "neutrophils", 4.0, "10^9/L", 2.0, 7.5, 0) for sid in SUBJECTS]
+        + [("S03", 175, "wbc", 1.8, "10^9/L", 4.0, 11.0, 3),
+           ("S03", 175, "neutrophils", 0.9, "10^9/L", 2.0, 7.5, 3),
+           ("S01", 91, "alt", 30.0, "U/L", None, 40.0, 0),
+           ("S01", 91, "igg", 14.2, "g/L", None, None, None)],
+        columns=["subject_id", "day", "test", "value", "unit", "lln", "uln", "grade"],
     )  # fmt: skip
     conmeds = pd.DataFrame(
         [("S02", "paracetamol", -30, None, "allowed"),

@@ -44,7 +44,7 @@ def test_metadata_file(tmp_path: Path) -> None:
     path = write_dataset(make_dataset(), tmp_path / "trial")
     data = json.loads((path / "dataset.json").read_text(encoding="utf-8"))
     assert data == {
-        "schema_version": "1",
+        "schema_version": "2",
         "protocol": "piepers-2007",
         "source": "simulated",
         "created_utc": "2025-01-31T12:00:00Z",

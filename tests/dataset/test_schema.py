@@ -35,7 +35,7 @@ SPEC_COLUMNS = {
     "level_after at_baseline",
     "adverse_events": "subject_id ae_id term day_onset day_resolved grade serious related_to "
     "action_taken",
-    "labs": "subject_id day test value unit grade",
+    "labs": "subject_id day test value unit lln uln grade",
     "conmeds": "subject_id medication start_day end_day category",
     "dispositions": "subject_id status day reason",
 }
@@ -46,6 +46,8 @@ NULLABLE = {
     ("infusions", "level"),
     ("assessments", "side"),
     ("adverse_events", "day_resolved"),
+    ("labs", "lln"),
+    ("labs", "uln"),
     ("labs", "grade"),
     ("conmeds", "end_day"),
     ("dispositions", "reason"),
@@ -53,7 +55,7 @@ NULLABLE = {
 
 
 def test_schema_matches_the_spec() -> None:
-    assert SCHEMA_VERSION == "1"
+    assert SCHEMA_VERSION == "2"
     assert tuple(SPEC_COLUMNS) == TABLE_NAMES
     for table in TABLES:
         assert table.column_names == tuple(SPEC_COLUMNS[table.name].split())
@@ -189,9 +191,9 @@ def test_conditional_reasons_and_subject_ids() -> None:
 
 def test_metadata_problems() -> None:
     meta, frames = make_frames()
-    bad = replace(meta, schema_version="2", source="guessed", created_utc="yesterday")
+    bad = replace(meta, schema_version="1", source="guessed", created_utc="yesterday")
     message = _error(frames, bad)
-    assert "dataset.json: schema_version: got '2', expected '1'" in message
+    assert "dataset.json: schema_version: got '1', expected '2'" in message
     assert "dataset.json: source: got 'guessed', expected one of simulated, captured" in message
     assert "dataset.json: created_utc: got 'yesterday', expected an ISO-8601 time" in message
 

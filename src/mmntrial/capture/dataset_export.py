@@ -358,6 +358,8 @@ def labs_table(conn: Connection, cut: Cut) -> pd.DataFrame:
             "test": r["test"],
             "value": r["value"],
             "unit": r["unit"],
+            "lln": r["lln"],
+            "uln": r["uln"],
             "grade": r["grade"],
         }
         for r in stored

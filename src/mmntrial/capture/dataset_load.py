@@ -21,9 +21,9 @@ anti-GM1 status), the randomization, every infusion, the scheduled visits and th
 repeat visits (each named by the latest assessment before it, the drop it repeats) with
 their MRC sums (whole grades), scalar measures and grip per hand (one trial, the value),
 then adverse events (numbered ``AE-NNN`` by the app in the dataset's order; the outcome
-follows from grade and resolution: fatal, recovered, or not recovered), labs (a grade
-CTCAE computes is computed, not typed, against the table's fixed LLN the simulator
-grades with), concomitant medications, and every disposition
+follows from grade and resolution: fatal, recovered, or not recovered), labs (with the
+dataset's normal range; a grade CTCAE computes is computed against it, not typed),
+concomitant medications, and every disposition
 but ``ongoing`` (no record). Not loaded: unscheduled visits (the app has none), the
 engine's infusion actions and levels and the deteriorations (the export derives them
 from the records).
@@ -341,6 +341,11 @@ def _on(day0: date, day: Any) -> str:
     return (day0 + timedelta(days=int(day))).isoformat()
 
 
+def _limit(value: Any) -> str:
+    """A limit of normal as the lab form takes it, "" for none."""
+    return "" if pd.isna(value) else repr(float(value))
+
+
 def _ae_outcome(grade: int, resolved: str) -> str:
     # The dataset has no outcome: it follows from the grade (5 is death) and resolution.
     if grade == adverse_events.FATAL_GRADE:
@@ -365,7 +370,7 @@ def _load_records(
             "outcome": _ae_outcome(int(ae["grade"]), resolved),
         }
         records.add(conn, adverse_events.FORM, site, made, typed, LOADER, today)
-    computed = ctcae_v5().labs
+    computed = ctcae_v5().ranged
     for lab in _rows(dataset.labs, subject):
         graded = lab["grade"]
         typed = {
@@ -375,9 +380,9 @@ def _load_records(
             "unit": str(lab["unit"]),
             # A grade CTCAE computes from the value is the app's own: not typed.
             "grade": "" if lab["test"] in computed or pd.isna(graded) else str(int(graded)),
-            # The simulator's counts are graded by the table's fixed LLN (docs/safety.md):
-            # the lab form grades against the LLN typed, so it gets that one.
-            "lln": f"{computed[lab['test']].below[0]:g}" if lab["test"] in computed else "",
+            # The lab form grades against the normal range typed: the dataset's own.
+            "lln": _limit(lab["lln"]),
+            "uln": _limit(lab["uln"]),
             "confirm.value": "on",
         }
         records.add(conn, labs.FORM, site, made, typed, LOADER, today)

@@ -1,8 +1,8 @@
 """Laboratory values with the lab's normal range, graded by CTCAE v5.0 against it.
 
 One record per participant, sample date and test (the tests and units of
-:data:`mmntrial.measures.labs.FORM_LAB_UNITS`: the dataset's labs, and platelets,
-haemoglobin, bilirubin and creatinine for the safety rules). The unit is the test's:
+:data:`mmntrial.measures.labs.LAB_UNITS`: blood counts, liver and kidney values and
+IgG). The unit is the test's:
 typed or left empty, any other is refused, never converted. The value gets a
 plausibility verdict (:func:`mmntrial.measures.plausibility.judge`): below 0 is refused,
 outside the plausible band it is saved only once confirmed (``confirm.value``), the
@@ -29,7 +29,7 @@ from mmntrial.capture.assessments import Unconfirmed
 from mmntrial.capture.records import CONFIRMED, Dates, Field, Kind, RecordForm
 from mmntrial.capture.screening import FieldError
 from mmntrial.capture.tables import labs
-from mmntrial.measures.labs import FORM_LAB_UNITS
+from mmntrial.measures.labs import LAB_UNITS
 from mmntrial.measures.plausibility import Verdict, judge
 from mmntrial.safety import Ungradable, ctcae_v5, grade_in_range
 
@@ -73,7 +73,7 @@ def _grade(test: str, value: float, unit: str, values: dict[str, Any]) -> tuple[
 
 def _rules(values: dict[str, Any], typed: Mapping[str, str], _dates: Dates) -> dict[str, Any]:
     test = values["test"]
-    unit = FORM_LAB_UNITS[test]
+    unit = LAB_UNITS[test]
     if values["unit"] not in (None, unit):
         raise FieldError(
             "unit", f"unit: got {values['unit']!r}, expected {unit!r} for {test} (or empty)"
@@ -104,7 +104,7 @@ FORM = RecordForm(
     table=labs,
     fields=(
         Field("sampled_on", "Sampled on", Kind.DATE),
-        Field("test", "Test", Kind.CHOICE, choices=tuple(FORM_LAB_UNITS)),
+        Field("test", "Test", Kind.CHOICE, choices=tuple(LAB_UNITS)),
         Field("value", "Value", Kind.NUMBER),
         Field("unit", "Unit", Kind.LABEL, required=False),
         Field("lln", "Lower limit of normal", Kind.NUMBER, required=False),

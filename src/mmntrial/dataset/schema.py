@@ -35,7 +35,9 @@ from mmntrial.measures.limits import MAX_AGE_YEARS, MIN_AGE_YEARS, STUDY_DAY_LIM
 if TYPE_CHECKING:
     from mmntrial.protocol.model import Protocol
 
-SCHEMA_VERSION = "1"
+# "2": labs gained the lab's normal range (lln, uln) and the safety rules' tests
+# (platelets, haemoglobin, bilirubin, creatinine); a version 1 dataset is refused by name.
+SCHEMA_VERSION = "2"
 DAY_MARGIN_DAYS = 60  # days after the last visit still accepted (late follow-up, AEs)
 
 DType = Literal["str", "int", "float", "bool"]
@@ -295,8 +297,22 @@ TABLES: tuple[Table, ...] = (
             _c(
                 "unit",
                 "str",
-                "10^9/L for neutrophils/wbc, U/L for alt/ast, g/L for igg",
+                "the test's one unit (the table below)",
                 allowed=_LAB_UNIT_SET,
+            ),
+            _c(
+                "lln",
+                "float",
+                "the lab's lower limit of normal, in the unit column's unit",
+                nullable=True,
+                minimum=0.0,
+            ),
+            _c(
+                "uln",
+                "float",
+                "the lab's upper limit of normal, in the unit column's unit",
+                nullable=True,
+                minimum=0.0,
             ),
             _c("grade", "int", "CTCAE v5 grade", nullable=True, minimum=0, maximum=5),
         ),
@@ -535,7 +551,7 @@ def schema_markdown() -> str:
     """The schema as Markdown: the text of ``docs/dataset.md``.
 
     >>> schema_markdown().splitlines()[0]
-    '# The trial dataset (schema version 1)'
+    '# The trial dataset (schema version 2)'
     """
     from mmntrial.dataset.markdown import render
 

@@ -5,7 +5,7 @@ A form never saves an impossible value and never saves an unusual one silently:
 - **refused**: outside what the value can be (the catalogue's range for a measure, a
   whole grade for GNDS and ONLS, :mod:`mmntrial.measures.limits` for an age,
   :mod:`mmntrial.measures.ivig` for a body weight, below 0 for a lab value of
-  :data:`mmntrial.measures.labs.FORM_LAB_UNITS`), a unit the catalogue does not take,
+  :data:`mmntrial.measures.labs.LAB_UNITS`), a unit the catalogue does not take,
   or not a number;
 - **needs confirmation**: possible, but outside the plausible range of
   ``plausible-ranges.toml`` beside this module (bands for catching typing slips, each
@@ -39,13 +39,13 @@ from mmntrial.errors import MeasureError
 from mmntrial.measures.catalogue import MEASURES, convert_value, measure_spec
 from mmntrial.measures.disability import GRADE_MEASURES, check_disability
 from mmntrial.measures.ivig import MAX_WEIGHT_KG, MIN_WEIGHT_KG, check_weight_kg
-from mmntrial.measures.labs import FORM_LAB_UNITS
+from mmntrial.measures.labs import LAB_UNITS
 from mmntrial.measures.limits import MAX_AGE_YEARS, MIN_AGE_YEARS, age_problem
 
 RANGES_FILE = "plausible-ranges.toml"
 # Typed values that are not catalogue measures, with their unit and impossible range
 # (a lab value is impossible only below 0: its upper end depends on the disease).
-OTHER_FIELDS = {"weight_kg": "kg", "age_years": "years", **FORM_LAB_UNITS}
+OTHER_FIELDS = {"weight_kg": "kg", "age_years": "years", **LAB_UNITS}
 
 
 class Verdict(StrEnum):
@@ -88,7 +88,7 @@ def _impossible(name: str) -> tuple[float, float]:
         return MIN_WEIGHT_KG, MAX_WEIGHT_KG
     if name == "age_years":
         return MIN_AGE_YEARS, MAX_AGE_YEARS
-    if name in FORM_LAB_UNITS:
+    if name in LAB_UNITS:
         return 0.0, math.inf
     spec = measure_spec(name)
     return spec.minimum, spec.maximum
@@ -131,7 +131,7 @@ def _checked(name: str, value: object, unit: str) -> float:
             raise MeasureError(f"{name}: got unit {unit!r}, expected {OTHER_FIELDS[name]!r}")
         if name == "weight_kg":
             return check_weight_kg(value)
-        if name in FORM_LAB_UNITS:
+        if name in LAB_UNITS:
             if not 0 <= value < math.inf:
                 raise MeasureError(f"{name}: got {value!r}, expected a finite value at least 0")
             return float(value)

@@ -264,6 +264,8 @@ def _tables(
             "test": "igg",
             "value": round(float(v), 1),
             "unit": LAB_UNITS["igg"],
+            "lln": None,
+            "uln": None,
             "grade": None,
         }
         for (p, day, _), v in zip(igg_rows, measured, strict=True)

@@ -122,6 +122,10 @@ def labs(
                     "test": test,
                     "value": shown,
                     "unit": ctcae_v5().lab(test).unit,
+                    # The lower limit of normal the grade is read against (the table's
+                    # fixed one), so the capture app grades a loaded value the same way.
+                    "lln": ctcae_v5().lab(test).below[0],
+                    "uln": None,
                     # A value at or above the LLN is grade 0, as the capture app records
                     # it: a missing grade would read "not graded" in the DSMB's shifts.
                     "grade": grade(test, shown) or 0,
