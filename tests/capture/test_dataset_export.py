@@ -193,6 +193,39 @@ def test_a_withdrawal_and_a_conmed_come_back_and_later_infusions_have_no_action(
     assert given.loc[given["day"].between(0, withdrawn_on), "action"].notna().all()
 
 
+def test_labs_beyond_the_simulators_export_with_their_normal_range_and_grade(
+    tmp_path: Path, piepers: Protocol
+) -> None:
+    # Platelets and creatinine are recorded by the lab form for the safety rules; the
+    # dataset carries them with the range they were graded against, and the grade the
+    # app computed (CTCAE v5.0: platelets 60 against LLN 150 is grade 2, "<75-50";
+    # creatinine 200 against ULN 100 is 2 x ULN, grade 2, ">1.5-3.0 x ULN").
+    small = simulate_one_trial(
+        piepers, load_population("mmn-default"), effect=0.5, seed=3, n_per_arm=2
+    )
+    subject = str(small.subjects["subject_id"].iloc[0])
+    extra = [
+            {"subject_id": subject, "day": 30, "test": "platelets", "value": 60.0,
+             "unit": "10^9/L", "lln": 150.0, "uln": 400.0, "grade": None},
+            {"subject_id": subject, "day": 30, "test": "creatinine", "value": 200.0,
+             "unit": "umol/L", "lln": 60.0, "uln": 100.0, "grade": None},
+    ]  # fmt: skip
+    frames = small.tables()
+    frames["labs"] = pd.DataFrame([*small.labs.to_dict("records"), *extra])
+    dataset = Dataset.from_frames(small.meta, frames, piepers)
+    with Database.open(tmp_path / "study.db") as database:
+        made = load_dataset(database, dataset, piepers, "admin", PASSWORD, TODAY)
+        exported, _ = export_study(database, made.key, "data manager")
+    ours = exported.labs[
+        (exported.labs["subject_id"] == made.subjects[subject])
+        & exported.labs["test"].isin(["platelets", "creatinine"])
+    ].sort_values("test")
+    assert ours[["test", "value", "lln", "uln", "grade"]].to_dict("records") == [
+        {"test": "creatinine", "value": 200.0, "lln": 60.0, "uln": 100.0, "grade": 2},
+        {"test": "platelets", "value": 60.0, "lln": 150.0, "uln": 400.0, "grade": 2},
+    ]
+
+
 def test_the_loader_writes_as_a_named_account_that_it_retires(loaded: tuple[Path, Loaded]) -> None:
     path, _ = loaded
     who = {w for (w,) in raw(path, "SELECT DISTINCT who FROM chain_entries WHERE chain = 'audit'")}
