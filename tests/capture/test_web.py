@@ -279,6 +279,20 @@ def test_the_api_has_an_openapi_document(study: str | Path) -> None:
         "/api/sites/{site}/participants/{subject}/conmeds/{record}",
         "/api/sites/{site}/participants/{subject}/disposition",
         "/api/sites/{site}/participants/{subject}/disposition/{record}",
+        "/api/sites/{site}/action-items",
+        "/api/sites/{site}/action-items/{record}",
+        "/api/sites/{site}/participants/{subject}/action-items",
+        "/api/sites/{site}/participants/{subject}/lab-schedule",
+        "/api/sites/{site}/participants/{subject}/review",
+        "/api/sites/{site}/participants/{subject}/queries",
+        "/api/sites/{site}/queries",
+        "/api/sites/{site}/queries/{query}/answer",
+        "/api/sites/{site}/queries/{query}/close",
+        "/api/sites/{site}/queries/{query}/reopen",
+        "/api/sites/{site}/participants/{subject}/locks",
+        "/api/sites/{site}/participants/{subject}/unlock",
+        "/api/sites/{site}/participants/{subject}/sign",
+        "/api/sites/{site}/participants/{subject}/verify",
     }
 
 

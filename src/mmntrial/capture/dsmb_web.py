@@ -53,11 +53,13 @@ def report_page(
 def add_routes(app: FastAPI, database: Database, key: AllocationList | None) -> None:
     """The two report routes (plain ``def``: the export runs in FastAPI's threadpool)."""
 
-    @app.get("/dsmb/open", name="dsmb_open", response_class=HTMLResponse)
+    @app.get("/dsmb/open", name="dsmb_open", response_class=HTMLResponse, include_in_schema=False)
     def dsmb_open(request: Request) -> HTMLResponse:
         return report_page(database, key, signed_in(request).username, closed=False)
 
-    @app.get("/dsmb/closed", name="dsmb_closed", response_class=HTMLResponse)
+    @app.get(
+        "/dsmb/closed", name="dsmb_closed", response_class=HTMLResponse, include_in_schema=False
+    )
     def dsmb_closed(request: Request) -> HTMLResponse:
         return report_page(database, key, signed_in(request).username, closed=True)
 
