@@ -65,6 +65,25 @@ def test_a_value_a_rule_cannot_judge_opens_an_item_naming_what_is_missing(
     assert item["action"].startswith("Enter what is missing")
 
 
+def test_a_value_corrected_into_a_firing_rule_opens_its_item_beside_the_missing_one(
+    client: TestClient,
+) -> None:
+    # ALT 300 without a ULN cannot be graded: one item asks for the ULN. The site adds
+    # the ULN (40 U/L): 300 is 7.5 x ULN, CTCAE v5.0 grade 3 (">5.0-20.0 x ULN"), so the
+    # grade rule fires and must open its own item, not hide behind the first one.
+    bare = {"sampled_on": "2026-11-30", "test": "alt", "value": "300"}
+    added = client.post(LABS, json=bare)
+    assert added.status_code == 201, added.text
+    corrected = {"uln": "40", "reason": "ULN from the lab report"}
+    changed = client.post(f"{LABS}/{added.json()['id']}", json=corrected)
+    assert changed.status_code == 200, changed.text
+    items = client.get(ITEMS).json()
+    assert sorted((i["rule_id"], i["kind"]) for i in items) == [
+        ("lab_grade_3", "cannot_evaluate"),
+        ("lab_grade_3", "fired"),
+    ]
+
+
 def test_a_new_central_sign_opens_the_pml_alert(client: TestClient) -> None:
     event = {
         **{"term": "Ataxia", "onset_on": "2026-11-30", "grade": "2", "serious": "no"},

@@ -30,7 +30,7 @@ The rules (``kind`` of :class:`~mmntrial.protocol.model.SafetyRule`):
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from mmntrial.protocol.model import RuleKind, Safety, SafetyRule
@@ -236,7 +236,12 @@ def evaluate(
             found += _fall(rule, labs, infusions)
         else:
             found += _terms(rule, events)
-    return found
+    # A value that could not be judged and the same value judged once corrected are two
+    # findings: one key for both would let the first item hide the rule firing.
+    return [
+        replace(f, key=f"{f.key}:cannot_evaluate") if isinstance(f, CannotEvaluate) else f
+        for f in found
+    ]
 
 
 __all__ = ["AdverseEvent", "CannotEvaluate", "Finding", "Fired", "LabValue", "evaluate"]
