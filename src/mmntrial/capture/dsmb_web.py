@@ -46,7 +46,9 @@ def report_page(
         raise HTTPException(409, [{"field": "study", "message": message}]) from None
     labels = {arm.name: arm.label for arm in protocol.arms}
     digest = dataset_hash(dataset)
-    html = render_dsmb(dataset, labels, closed=closed, pdf_note=PDF_NOTE, digest=digest)
+    html = render_dsmb(
+        dataset, labels, closed=closed, safety=protocol.safety, pdf_note=PDF_NOTE, digest=digest
+    )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
