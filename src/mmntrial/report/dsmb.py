@@ -37,7 +37,7 @@ from mmntrial.dataset.schema import Dataset
 from mmntrial.measures.labs import LAB_UNITS
 from mmntrial.protocol.model import Safety
 from mmntrial.report.html import report_environment
-from mmntrial.report.pdf import pdf_unavailable_reason, write_pdf
+from mmntrial.report.pdf import pdf_unavailable_reason, render_pdf, write_pdf
 from mmntrial.report.reproduce import dataset_hash
 from mmntrial.report.safety_tables import SafetyTable, grade_table, listing
 from mmntrial.safety.describe import rule_in_words
@@ -252,9 +252,10 @@ def render_dsmb(
     safety: Safety,
     pdf_note: str,
     digest: str,
+    pdf_href: str | None = None,
 ) -> str:
     """The closed or open report page as one string of HTML (``safety``: the protocol's
-    ``[safety]`` section)."""
+    ``[safety]`` section); ``pdf_href``, where given, links its PDF after ``pdf_note``."""
     kind = "closed" if closed else "open"
     groups = subject_groups(dataset.subjects, closed=closed)
     scope = (
@@ -275,10 +276,28 @@ def render_dsmb(
             scope=scope,
             sections=sections(dataset, labels, closed=closed, safety=safety),
             pdf_note=pdf_note,
+            pdf_href=pdf_href,
             software_version=__version__,
             digest=digest,
         )
     )
+
+
+#: The note of a PDF served rather than written (the capture app's DSMB pages).
+SERVED_PDF_NOTE = "This PDF is the report of the data as they stood when it was made."
+
+
+def dsmb_pdf(
+    dataset: Dataset, labels: Mapping[str, str], *, closed: bool, safety: Safety, digest: str
+) -> tuple[bytes | None, str]:
+    """The closed or open report as PDF bytes and the page they were made from, or None
+    and the page saying why no PDF could be made here (WeasyPrint or Pango missing)."""
+    page = partial(render_dsmb, dataset, labels, closed=closed, safety=safety, digest=digest)
+    html = page(pdf_note=SERVED_PDF_NOTE)
+    data, reason = render_pdf(html)
+    if data is None:
+        return None, page(pdf_note=f"PDF not made: {reason}")
+    return data, html
 
 
 @dataclass(frozen=True)
@@ -328,10 +347,12 @@ __all__ = [
     "DSMB_FILES",
     "NO_RULES",
     "POOLED_LABEL",
+    "SERVED_PDF_NOTE",
     "DsmbPaths",
     "Section",
     "by_soc",
     "disposition",
+    "dsmb_pdf",
     "file_names",
     "render_dsmb",
     "rules_section",
