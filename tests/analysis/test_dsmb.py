@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from mmntrial.analysis.dsmb import NO_VALUE, NOT_GRADED, POOLED, dsmb_counts, shift_tables
+from mmntrial.analysis.dsmb import (
+    NO_VALUE,
+    NOT_GRADED,
+    POOLED,
+    dsmb_counts,
+    rules_fired,
+    shift_tables,
+)
 from mmntrial.dataset.schema import Dataset
-from tests.dataset.factory import make_dataset
+from mmntrial.errors import DatasetError
+from mmntrial.protocol.loader import load_protocol
+from tests.dataset.factory import SUBJECTS, make_dataset
+
+SAFETY = load_protocol("piepers-2007").safety
 
 
 def _with(dataset: Dataset, **frames: pd.DataFrame) -> Dataset:
@@ -80,3 +92,72 @@ def test_a_test_ctcae_does_not_grade_has_no_shift_table() -> None:
     )
     tables = shift_tables(labs, pd.Series(["a"], index=["S1"]))
     assert [t.test for t in tables] == ["wbc"]
+
+
+def _one_low_neutrophil() -> Dataset:
+    """Every subject's neutrophils normal on day 0; S05 (mmf) 1.0 on day 30, below the
+    protocol's 1.3 but CTCAE grade 2 only; S02 (placebo) an ALT without its ULN."""
+    data = make_dataset()
+    normal = [(s, 0, "neutrophils", 4.0, "10^9/L", 2.0, 7.5, 0) for s in SUBJECTS]
+    labs = pd.DataFrame(
+        [
+            *normal,
+            ("S05", 30, "neutrophils", 1.0, "10^9/L", 2.0, 7.5, 2),
+            ("S02", 30, "alt", 30.0, "U/L", 7.0, None, None),
+        ],
+        columns=list(data.labs.columns),
+    )
+    return _with(data, labs=labs)
+
+
+def test_one_low_neutrophil_is_one_subject_of_its_arm() -> None:
+    fired = rules_fired(_one_low_neutrophil(), SAFETY, closed=True)
+    assert fired.groups == {"mmf": 3, "placebo": 3}
+    low = fired.counts.loc["neutrophils_low"]
+    assert low[["mmf subjects", "mmf findings"]].tolist() == [1, 1]
+    assert low[["placebo subjects", "placebo findings"]].tolist() == [0, 0]
+    # Grade 2 does not fire the grade-3 rule; the ALT without a ULN could not be graded.
+    grade_3 = fired.counts.loc["lab_grade_3"]
+    assert grade_3[["mmf findings", "placebo findings"]].tolist() == [0, 0]
+    assert grade_3[["mmf could not evaluate", "placebo could not evaluate"]].tolist() == [0, 1]
+    assert list(fired.counts.index) == [rule.id for rule in SAFETY.rules]
+    assert int(fired.counts.drop(index=["neutrophils_low", "lab_grade_3"]).to_numpy().sum()) == 0
+
+
+def test_the_open_count_of_rules_has_no_arm() -> None:
+    fired = rules_fired(_one_low_neutrophil(), SAFETY, closed=False)
+    assert fired.groups == {POOLED: 6}
+    assert fired.counts.loc["neutrophils_low", f"{POOLED} subjects"] == 1
+    assert not any("mmf" in c or "placebo" in c for c in fired.counts.columns)
+
+
+def test_an_adverse_event_and_an_infusion_fire_their_rules_on_study_days() -> None:
+    data = _one_low_neutrophil()
+    events = data.adverse_events.copy()
+    events.loc[events["ae_id"] == "AE2", "term"] = "new confusion"
+    # S04 (placebo) is infused on day 112: haemoglobin 13.0 that day, 11.5 five days on.
+    labs = pd.concat(
+        [
+            data.labs,
+            pd.DataFrame(
+                [
+                    ("S04", 112, "haemoglobin", 13.0, "g/dL", 12.0, 16.0, 0),
+                    ("S04", 117, "haemoglobin", 11.5, "g/dL", 12.0, 16.0, 1),
+                ],
+                columns=list(data.labs.columns),
+            ),
+        ],
+        ignore_index=True,
+    )
+    assert 112 in data.infusions.loc[data.infusions["subject_id"] == "S04", "day"].tolist()
+    fired = rules_fired(_with(data, adverse_events=events, labs=labs), SAFETY, closed=True)
+    assert fired.counts.loc["pml_alert", "placebo subjects"] == 1
+    assert fired.counts.loc["haemolysis_check", "placebo findings"] == 1
+
+
+def test_a_normal_range_upside_down_names_the_subject() -> None:
+    data = make_dataset()
+    labs = data.labs.copy()
+    labs.loc[0, ["lln", "uln"]] = [8.0, 7.5]
+    with pytest.raises(DatasetError, match=r"labs: subject S01: lln: got 8"):
+        rules_fired(_with(data, labs=labs), SAFETY, closed=False)

@@ -19,6 +19,8 @@ from mmntrial.capture.study import all_sites
 from mmntrial.capture.web import create_app
 from mmntrial.protocol.loader import load_protocol
 from mmntrial.randomization.lists import AllocationList
+from mmntrial.report import dsmb as report_dsmb
+from mmntrial.report.pdf import pdf_unavailable_reason
 from mmntrial.simulate.population import load_population
 from mmntrial.simulate.trials.one_trial import simulate_one_trial
 from mmntrial.storage import Database
@@ -27,7 +29,8 @@ from tests.capture.web_client import sign_in
 
 TODAY = date(2026, 12, 1)
 PIEPERS = load_protocol("piepers-2007")
-ROUTES = ("/dsmb/open", "/dsmb/closed")
+ROUTES = ("/dsmb/open", "/dsmb/closed", "/dsmb/open.pdf", "/dsmb/closed.pdf")
+NO_PDF = pdf_unavailable_reason()
 
 
 @pytest.fixture
@@ -71,9 +74,12 @@ def test_only_the_dsmb_statistician_reaches_the_reports(
             client.cookies.clear()
             sign_in(client, role.value)
             for route in ROUTES:
-                status = client.get(route).status_code
+                response = client.get(route)
                 expected = 200 if role is Role.DSMB_STATISTICIAN else 403
-                assert status == expected, (role, route, status)
+                assert response.status_code == expected, (role, route, response.status_code)
+                if route.endswith(".pdf") and expected == 200 and NO_PDF is None:
+                    assert response.content.startswith(b"%PDF-"), route
+                    assert response.headers["content-type"] == "application/pdf"
 
 
 def test_the_open_report_holds_no_arm_and_the_closed_one_each(
@@ -97,3 +103,22 @@ def test_without_the_key_there_is_no_report(database: str | Path, loaded: Loaded
         response = client.get("/dsmb/closed")
     assert response.status_code == 409
     assert "mmntrial serve --key" in response.text
+
+
+def test_each_page_links_its_pdf(database: str | Path, loaded: Loaded) -> None:
+    with client_of(database, loaded.key) as client:
+        sign_in(client, Role.DSMB_STATISTICIAN.value)
+        for kind in ("open", "closed"):
+            assert f'<a href="/dsmb/{kind}.pdf">PDF</a>' in client.get(f"/dsmb/{kind}").text
+
+
+def test_where_no_pdf_can_be_made_the_route_says_why(
+    database: str | Path, loaded: Loaded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report_dsmb, "render_pdf", lambda html: (None, "Pango is missing"))
+    with client_of(database, loaded.key) as client:
+        sign_in(client, Role.DSMB_STATISTICIAN.value)
+        response = client.get("/dsmb/open.pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "PDF not made: Pango is missing" in response.text

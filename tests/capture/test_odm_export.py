@@ -11,6 +11,7 @@ checked by searching the file for the arms' names, labels and drugs and the kit 
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime
@@ -26,13 +27,14 @@ from odmlib.odm_1_3_2.rules.metadata_schema import MetadataSchema
 from odmlib.odm_loader import XMLODMLoader
 from odmlib.oid_generator import create_oid_checker
 from odmlib.schema_manager import get_schema_path
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from mmntrial.capture import adverse_events, allocation, audit, passwords, records
 from mmntrial.capture.dataset_load import load_dataset
+from mmntrial.capture.decisions import ACCEPTED, DEVIATION, Decision
 from mmntrial.capture.odm_export import REPEAT_EVENT, event_of
 from mmntrial.capture.tables import adverse_events as ae_table
-from mmntrial.capture.tables import assessments, participants
+from mmntrial.capture.tables import assessments, dose_decisions, participants
 from mmntrial.errors import CaptureError
 from mmntrial.protocol.loader import load_protocol
 from mmntrial.randomization.slots import slots_of
@@ -65,7 +67,24 @@ def trial(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=64))
         with Database.open(path) as database:
             load_dataset(database, simulated, protocol, "admin", PASSWORD, TODAY)
+            with database.write() as conn:
+                _decide(conn)
     return path
+
+
+def _decide(conn: Connection) -> None:
+    """Two dose decisions, as the engine panel stores them: one accepted, one overridden
+    (a protocol deviation with its reason)."""
+    first, second = conn.execute(
+        select(participants.c.id).order_by(participants.c.id).limit(2)
+    ).scalars()
+    for pid, outcome, ordered, reason in (
+        (first, ACCEPTED, 40.0, None),
+        (second, DEVIATION, 35.0, "patient asked for a lower dose"),
+    ):
+        decision = Decision(TODAY, "reduce", 40.0, 40.0, 28.0, ordered, 28, outcome, reason,
+                            WHO, "2026-12-01T09:30:00+00:00")  # fmt: skip
+        audit.insert(conn, dose_decisions, {"participant_id": pid, **decision.values()}, WHO)
 
 
 def odm_of(db: str | Path, out: Path) -> ET.Element:
@@ -118,6 +137,7 @@ def _parses(data_type: str, value: str) -> bool:
         "integer": int,
         "float": Decimal,
         "boolean": {"true": True, "false": False}.__getitem__,
+        "datetime": datetime.fromisoformat,
         "text": str,
     }[data_type]
     try:
@@ -166,22 +186,69 @@ def test_every_reference_resolves_and_every_value_fits_its_item(written: Path) -
 def test_the_file_holds_every_participant_and_record(trial: Path, written: Path) -> None:
     root = ET.parse(written).getroot()
     subjects = [s.get("SubjectKey") for s in root.iter(f"{ODM}SubjectData")]
-    assert subjects == [s for (s,) in raw(trial, "SELECT subject FROM participants ORDER BY id")]
+    # The participants, then every screened patient not randomized (the screening log).
+    not_randomized = raw(
+        trial,
+        "SELECT code, screening_id FROM screening_log JOIN sites ON sites.id = site_id "
+        "WHERE screening_log.id NOT IN (SELECT screening_entry_id FROM participants) "
+        "ORDER BY screening_log.id",
+    )
+    assert len(not_randomized) > 0
+    assert subjects == [
+        *(s for (s,) in raw(trial, "SELECT subject FROM participants ORDER BY id")),
+        *(f"SCR.{site}.{entry}" for site, entry in not_randomized),
+    ]
 
     def count(group: str) -> int:
         return sum(1 for g in root.iter(f"{ODM}ItemGroupData") if g.get("ItemGroupOID") == group)
 
     for group, table in (("IG.AE", "adverse_events"), ("IG.LB", "labs"), ("IG.CM", "conmeds"),
                          ("IG.INFUSIONS", "infusions"), ("IG.DS", "dispositions"),
-                         ("IG.VISIT", "visits")):  # fmt: skip
+                         ("IG.VISIT", "visits"), ("IG.DD", "dose_decisions"),
+                         ("IG.SCR", "screening_log"), ("IG.EL", "eligibility")):  # fmt: skip
         assert count(group) == raw(trial, f"SELECT count(*) FROM {table}")[0][0], group
-    assert count("IG.AE") > 0
+    assert min(count("IG.AE"), count("IG.DD"), count("IG.EL")) > 0
+    segments = sum(
+        len(json.loads(f)["segments"])
+        for (f,) in raw(trial, "SELECT findings_json FROM eligibility")
+    )
+    assert count("IG.ELSEG") == segments > 0
     grades = sorted(
         int(d.get("Value", ""))
         for d in root.iter(f"{ODM}ItemData")
         if d.get("ItemOID") == "IT.AE.GRADE"
     )
     assert grades == sorted(g for (g,) in raw(trial, "SELECT grade FROM adverse_events"))
+
+
+def _values(root: ET.Element, group: str) -> list[dict[str, str]]:
+    return [
+        {d.get("ItemOID", ""): d.get("Value", "") for d in g.iter(f"{ODM}ItemData")}
+        for g in root.iter(f"{ODM}ItemGroupData")
+        if g.get("ItemGroupOID") == group
+    ]
+
+
+def test_dose_decisions_screening_and_eligibility_hold_their_values(written: Path) -> None:
+    root = ET.parse(written).getroot()
+    decided = _values(root, "IG.DD")
+    assert [d["IT.DD.OUTCOME"] for d in decided] == [ACCEPTED, DEVIATION]
+    assert decided[1]["IT.DD.REASON"] == "patient asked for a lower dose"
+    assert decided[1]["IT.DD.ORDERED_DOSE_G"] == "35"
+    assert "IT.DD.REASON" not in decided[0]  # accepted: no reason, no empty value
+    keys = [g.get("ItemGroupRepeatKey") for g in root.iter(f"{ODM}ItemGroupData")
+            if g.get("ItemGroupOID") == "IG.DD"]  # fmt: skip
+    assert keys == [TODAY.isoformat()] * 2
+    screened = _values(root, "IG.SCR")
+    excluded = [s for s in screened if s["IT.SCR.OUTCOME"] == "excluded"]
+    assert excluded
+    assert all("IT.SCR.EXCLUSION_CODE" in s for s in excluded)
+    assessed = _values(root, "IG.EL")
+    exclusions = load_protocol("piepers-2007").eligibility.exclusions
+    for values in assessed:
+        assert values["IT.EL.ELIGIBLE"] == "true"
+        assert {f"IT.EL.EXCLUSION_{e.id.upper()}" for e in exclusions} <= set(values)
+        assert values["IT.EL.CATEGORY"] in {"definite", "probable", "possible"}
 
 
 def test_the_file_names_no_arm_and_no_kit(trial: Path, written: Path) -> None:

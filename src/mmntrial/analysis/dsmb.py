@@ -11,7 +11,10 @@ not the other by accident, and the open report never holds an arm name.
 - lab shift tables: per test that CTCAE grades, each subject's baseline grade (the last value on or
   before day 0) against their worst grade after day 0. A value without a grade is
   "not graded" and a subject without a value "no value": neither is read as normal;
-- confirmed deteriorations and IVIg exposure from day 0.
+- confirmed deteriorations and IVIg exposure from day 0;
+- the protocol's safety rules fired (:func:`rules_fired`): per rule of its ``[safety]``
+  section, the subjects with a finding, the findings, and the values the rule could not
+  judge, evaluated by :func:`mmntrial.safety.rules.evaluate` as the capture app does.
 
 Percentages are of the subjects randomized to the group (every randomized subject is
 in the safety population of these reports).
@@ -19,13 +22,19 @@ in the safety population of these reports).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
 from mmntrial.analysis.safety import GRADES, SafetySummary, safety_summary
 from mmntrial.dataset.schema import Dataset
+from mmntrial.errors import DatasetError, SafetyError
+from mmntrial.protocol.model import Safety
+from mmntrial.safety.rules import AdverseEvent, Finding, Fired, LabValue, evaluate
 from mmntrial.safety.soc import system_organ_class
 from mmntrial.safety.tables import ctcae_v5
 
@@ -33,6 +42,12 @@ POOLED = "all subjects"
 NOT_GRADED = "not graded"
 NO_VALUE = "no value"
 SHIFT_LEVELS = (*(str(g) for g in (0, *GRADES)), NOT_GRADED, NO_VALUE)
+#: The date study day 0 is mapped to for the rules, which take dates. Any date serves:
+#: every subject's day 0 is the study-drug start (randomization), as the capture app
+#: takes it, and the rules only compare dates of one subject.
+DAY_ZERO = date(2000, 1, 1)
+#: The columns of :attr:`RulesFired.counts`, per group.
+RULE_COUNTS = ("subjects", "findings", "could not evaluate")
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,18 @@ class DsmbCounts:
     exposure: pd.DataFrame
 
 
+@dataclass(frozen=True)
+class RulesFired:
+    """The protocol's safety rules on the dataset: ``counts`` has a row per rule id (the
+    protocol's order) and the columns ``<group> <what>`` for each of :data:`RULE_COUNTS`:
+    subjects with at least one finding of the rule, its findings, and the findings that
+    could not be evaluated (a lab without its normal range, a unit not the rule's, no
+    baseline). No rule in the protocol: no rows."""
+
+    groups: Mapping[str, int]
+    counts: pd.DataFrame
+
+
 def subject_groups(subjects: pd.DataFrame, *, closed: bool) -> pd.Series:
     """Each subject's group: their arm (closed) or :data:`POOLED` (open), by subject_id.
 
@@ -71,6 +98,11 @@ def subject_groups(subjects: pd.DataFrame, *, closed: bool) -> pd.Series:
     """
     arms = subjects["arm"].astype(str) if closed else pd.Series(POOLED, index=subjects.index)
     return pd.Series(arms.to_numpy(), index=subjects["subject_id"].astype(str), name="group")
+
+
+def group_sizes(group: pd.Series) -> dict[str, int]:
+    """Subjects per group of :func:`subject_groups`, in the order the groups first occur."""
+    return {str(g): int((group == g).sum()) for g in dict.fromkeys(group.tolist())}
 
 
 def _per_group(values: pd.DataFrame, groups: Mapping[str, int]) -> pd.DataFrame:
@@ -216,10 +248,77 @@ def exposure_table(dataset: Dataset, group: pd.Series, groups: Mapping[str, int]
     )
 
 
+def _on(day: int) -> date:
+    return DAY_ZERO + timedelta(days=int(day))
+
+
+def _records(frame: pd.DataFrame, *columns: str) -> list[dict[str, Any]]:
+    """``columns`` of ``frame`` as plain Python rows (a missing value is None)."""
+    rows = frame[list(columns)].astype(object).where(frame[list(columns)].notna(), None)
+    return [dict(zip(columns, row, strict=True)) for row in rows.itertuples(index=False)]
+
+
+def _subject_findings(dataset: Dataset, safety: Safety) -> dict[str, list[Finding]]:
+    """Every subject's findings, by subject_id: labs in the order of the table (the
+    order entered), every infusion as the capture app gives them, day 0 as the start."""
+    labs: dict[str, list[LabValue]] = {}
+    lab_rows = _records(dataset.labs, "subject_id", "test", "value", "unit", "lln", "uln", "day")
+    for number, row in enumerate(lab_rows):
+        lln, uln = row["lln"], row["uln"]
+        labs.setdefault(str(row["subject_id"]), []).append(
+            LabValue(
+                str(row["test"]),
+                float(row["value"]),
+                str(row["unit"]),
+                None if lln is None else float(lln),
+                None if uln is None else float(uln),
+                _on(row["day"]),
+                ref=f"labs:{number}",
+            )
+        )
+    events: dict[str, list[AdverseEvent]] = {}
+    for row in _records(dataset.adverse_events, "subject_id", "ae_id", "term", "day_onset"):
+        event = AdverseEvent(str(row["term"]), _on(row["day_onset"]), ref=str(row["ae_id"]))
+        events.setdefault(str(row["subject_id"]), []).append(event)
+    infusions: dict[str, list[date]] = {}
+    for row in _records(dataset.infusions, "subject_id", "day"):
+        infusions.setdefault(str(row["subject_id"]), []).append(_on(row["day"]))
+    found = {}
+    for subject in dataset.subjects["subject_id"].astype(str).tolist():
+        mine = (labs.get(subject, []), events.get(subject, []), infusions.get(subject, []))
+        try:
+            found[subject] = evaluate(safety, *mine, DAY_ZERO)
+        except SafetyError as error:
+            # A lab row the grading refuses (an LLN at or above the ULN): name the subject.
+            raise DatasetError(f"labs: subject {subject}: {error}") from None
+    return found
+
+
+def rules_fired(dataset: Dataset, safety: Safety, *, closed: bool) -> RulesFired:
+    """Per rule of ``safety``: subjects with a finding, findings and findings that could
+    not be evaluated, by arm (``closed``) or pooled; day 0 of every subject is the
+    study-drug start."""
+    group = subject_groups(dataset.subjects, closed=closed)
+    groups = group_sizes(group)
+    counted: Counter[tuple[str, str]] = Counter()
+    for subject, findings in _subject_findings(dataset, safety).items():
+        name = str(group[subject])
+        for rule_id in {f.rule.id for f in findings if isinstance(f, Fired)}:
+            counted[rule_id, f"{name} subjects"] += 1
+        for finding in findings:
+            what = "findings" if isinstance(finding, Fired) else "could not evaluate"
+            counted[finding.rule.id, f"{name} {what}"] += 1
+    columns = [f"{g} {what}" for g in groups for what in RULE_COUNTS]
+    rows = {rule.id: [counted[rule.id, column] for column in columns] for rule in safety.rules}
+    return RulesFired(
+        groups, pd.DataFrame.from_dict(rows, orient="index", columns=columns, dtype=int)
+    )
+
+
 def dsmb_counts(dataset: Dataset, *, closed: bool) -> DsmbCounts:
     """Every table of the open (``closed=False``) or closed DSMB report of ``dataset``."""
     group = subject_groups(dataset.subjects, closed=closed)
-    groups = {str(g): int((group == g).sum()) for g in dict.fromkeys(group.tolist())}
+    groups = group_sizes(group)
     events = _events(dataset, group)
     return DsmbCounts(
         groups=groups,
@@ -235,16 +334,21 @@ def dsmb_counts(dataset: Dataset, *, closed: bool) -> DsmbCounts:
 
 
 __all__ = [
+    "DAY_ZERO",
     "NOT_GRADED",
     "NO_VALUE",
     "POOLED",
+    "RULE_COUNTS",
     "SHIFT_LEVELS",
     "DsmbCounts",
+    "RulesFired",
     "ShiftTable",
     "deterioration_table",
     "disposition_table",
     "dsmb_counts",
     "exposure_table",
+    "group_sizes",
+    "rules_fired",
     "shift_tables",
     "soc_table",
     "subject_groups",

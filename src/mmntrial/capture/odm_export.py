@@ -8,15 +8,20 @@ of one state of the database: the audit trail is verified first (a
 transaction.
 
 - ``Study``: the protocol's name; ``BasicDefinitions``: the units of the items;
-  ``MetaDataVersion`` (:mod:`mmntrial.capture.odm_forms`): one ``StudyEventDef`` per
-  scheduled visit of the protocol (forms: visit date, assessments, grip), one repeating
-  ``REPEAT`` event for the repeat visits (keyed by their name, ``repeat-YYYY-MM-DD``),
-  ``ENROLMENT`` (demographics and the randomization date) and ``LOG`` (the infusion log,
-  adverse events, labs, concomitant medications, the disposition);
+  ``MetaDataVersion`` (:mod:`mmntrial.capture.odm_forms`): ``SCREENING`` (the screening
+  log entry, the eligibility assessment: findings, exclusions answered, category and
+  verdict, and its conduction studies, one group per nerve segment), one
+  ``StudyEventDef`` per scheduled visit of the protocol (forms: visit date, assessments,
+  grip), one repeating ``REPEAT`` event for the repeat visits (keyed by their name,
+  ``repeat-YYYY-MM-DD``), ``ENROLMENT`` (demographics and the randomization date) and
+  ``LOG`` (the infusion log, the dose decisions on the engine panel, keyed by the date
+  decided, adverse events, labs, concomitant medications, the disposition);
 - ``AdminData``: the users the audit records name and the sites;
 - ``ClinicalData``: one ``SubjectData`` per participant (``SubjectKey`` the subject id,
-  ``SiteRef`` the site), each record an ``ItemGroupData`` (a record form's repeating
-  group keyed by its identifier, ``AE-001``, or by its order), each value an
+  ``SiteRef`` the site), then one per patient of the screening log who was not
+  randomized (``SubjectKey`` ``SCR.<site>.<screening id>``, the screening event only),
+  so the whole screening log is in the file; each record an ``ItemGroupData`` (a record
+  form's repeating group keyed by its identifier, ``AE-001``, or by its order), each value an
   ``ItemData``; a value not recorded (an MRC sum with grades missing, an open end date)
   has no ``ItemData``. Each ``ItemGroupData`` carries an ``AuditRecord``: who changed the
   records behind it last, when, at which site, and the reason of a change.
@@ -29,6 +34,7 @@ character) is written escaped as ``\\xNN``, never dropped.
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
@@ -48,10 +54,13 @@ from mmntrial.capture.odm_forms import (
     CONMEDS,
     DEMOGRAPHICS,
     DISPOSITION,
+    DOSE_DECISIONS,
+    EXCLUSION,
     INFUSIONS,
     LABS,
     LOG_FORMS,
     OdmForm,
+    screening_forms,
     visit_forms,
 )
 from mmntrial.capture.repeats import drop_of
@@ -62,9 +71,12 @@ from mmntrial.capture.tables import (
     conmeds,
     demographics,
     dispositions,
+    dose_decisions,
+    eligibility,
     infusions,
     labs,
     participants,
+    screening_log,
     sites,
     visits,
 )
@@ -76,6 +88,9 @@ NS = "http://www.cdisc.org/ns/odm/v1.3"
 ODM_VERSION = "1.3.2"
 MDV = "MDV.1"
 REPEAT_EVENT = "SE.REPEAT"
+SCREENING_EVENT = "SE.SCREENING"
+#: The SubjectKey of a screened patient who was not randomized: ``SCR.<site>.<id>``.
+SCREENED_KEY = "SCR"
 ENROLMENT_EVENT = "SE.ENROLMENT"
 LOG_EVENT = "SE.LOG"
 
@@ -165,6 +180,13 @@ class Snapshot:
         self.demographics = {
             row["screening_entry_id"]: row for row in conn.execute(select(demographics)).mappings()
         }
+        self.screened = (
+            conn.execute(select(screening_log).order_by(screening_log.c.id)).mappings().all()
+        )
+        self.eligibility = {
+            row["screening_entry_id"]: row for row in conn.execute(select(eligibility)).mappings()
+        }
+        self.screening_forms = screening_forms(study.protocol)
         held = conn.execute(select(assessments.c.measure).distinct()).scalars()
         self.visit_forms = visit_forms(study.protocol, held)
         self.tables = {
@@ -173,6 +195,7 @@ class Snapshot:
                 visits,
                 assessments,
                 infusions,
+                dose_decisions,
                 adverse_events,
                 labs,
                 conmeds,
@@ -273,11 +296,46 @@ def _visit_events(parent: ET.Element, snap: Snapshot, pid: int, subject: str, si
             _form_data(event, form, by_visit[name][form.key], snap, site)
 
 
-def _subject(parent: ET.Element, snap: Snapshot, person: Row) -> None:
+def _screening_event(parent: ET.Element, snap: Snapshot, entry: Row, site: str) -> None:
+    """The screening log entry and, where assessed, the eligibility and its segments."""
+    screening, assessed, studied = snap.screening_forms
+    event = _el(parent, "StudyEventData", StudyEventOID=SCREENING_EVENT)
+    _form_data(event, screening, [Record(entry, (("screening_log", entry["id"]),))], snap, site)
+    row = snap.eligibility.get(entry["id"])
+    if row is None:
+        return
+    source = (("eligibility", row["id"]),)
+    findings = json.loads(row["findings_json"])
+    answers = json.loads(row["exclusions_json"])
+    values = {
+        **findings["clinical"],
+        **findings["supportive"],
+        "sensory_conduction_normal": findings["sensory_conduction_normal"],
+        **{f"{EXCLUSION}{name}": answer for name, answer in answers.items()},
+        "assessed_on": row["assessed_on"],
+        "category": row["category"],
+        "eligible": row["eligible"],
+    }
+    _form_data(event, assessed, [Record(values, source)], snap, site)
+    segments = [Record(segment, source) for segment in findings["segments"]]
+    _form_data(event, studied, segments, snap, site)
+
+
+def _screened(parent: ET.Element, snap: Snapshot, entry: Row) -> None:
+    """A screened patient who was not randomized: the screening event only."""
+    site = snap.site[entry["site_id"]]
+    key = f"{SCREENED_KEY}.{site}.{entry['screening_id']}"
+    node = _el(parent, "SubjectData", SubjectKey=key)
+    _el(node, "SiteRef", LocationOID=_oid("LOC", site))
+    _screening_event(node, snap, entry, site)
+
+
+def _subject(parent: ET.Element, snap: Snapshot, person: Row, entry: Row) -> None:
     pid, subject = person["id"], person["subject"]
     site = snap.site[person["site_id"]]
     node = _el(parent, "SubjectData", SubjectKey=subject)
     _el(node, "SiteRef", LocationOID=_oid("LOC", site))
+    _screening_event(node, snap, entry, site)
     enrolment = _el(node, "StudyEventData", StudyEventOID=ENROLMENT_EVENT)
     shown: dict[str, Any] = {"randomized_on": person["randomized_on"]}
     rows: list[tuple[str, int]] = [("participants", pid)]
@@ -289,6 +347,9 @@ def _subject(parent: ET.Element, snap: Snapshot, person: Row) -> None:
     _visit_events(node, snap, pid, subject, site)
     logged = {
         INFUSIONS.key: _records(INFUSIONS, infusions, snap.rows(infusions, pid)),
+        DOSE_DECISIONS.key: _records(
+            DOSE_DECISIONS, dose_decisions, snap.rows(dose_decisions, pid)
+        ),
         AE.key: _records(AE, adverse_events, snap.rows(adverse_events, pid)),
         LABS.key: _records(LABS, labs, snap.rows(labs, pid)),
         CONMEDS.key: _records(CONMEDS, conmeds, snap.rows(conmeds, pid)),
@@ -308,7 +369,8 @@ def _units(forms: Sequence[OdmForm]) -> dict[str, str]:
 def _metadata(study_node: ET.Element, snap: Snapshot) -> None:
     study = snap.study
     visit, measured, grip = snap.visit_forms
-    forms = (DEMOGRAPHICS, visit, measured, grip, *LOG_FORMS)
+    screening = snap.screening_forms
+    forms = (*screening, DEMOGRAPHICS, visit, measured, grip, *LOG_FORMS)
     units = _units(forms)
     basic = _el(study_node, "BasicDefinitions")
     for unit, oid in units.items():
@@ -323,6 +385,7 @@ def _metadata(study_node: ET.Element, snap: Snapshot) -> None:
         (_oid("SE", v.name), v.name, "Scheduled", "No") for v in study.protocol.schedule.visits
     ]
     events = [
+        (SCREENING_EVENT, "Screening", "Common", "No", screening),
         (ENROLMENT_EVENT, "Enrolment", "Common", "No", (DEMOGRAPHICS,)),
         *((oid, name, kind, rep, (visit, measured, grip)) for oid, name, kind, rep in scheduled),
         (REPEAT_EVENT, "Repeat visit", "Unscheduled", "Yes", (visit, measured, grip)),
@@ -426,14 +489,20 @@ def odm_document(snap: Snapshot, head: Head, at_utc: str) -> ET.ElementTree:
     _metadata(study_node, snap)
     _admin(root, snap, study_oid, at_utc[:10])
     clinical = _el(root, "ClinicalData", StudyOID=study_oid, MetaDataVersionOID=MDV)
+    entries = {entry["id"]: entry for entry in snap.screened}
     for person in snap.people:
-        _subject(clinical, snap, person)
+        _subject(clinical, snap, person, entries[person["screening_entry_id"]])
+    randomized = {person["screening_entry_id"] for person in snap.people}
+    for entry in snap.screened:
+        if entry["id"] not in randomized:
+            _screened(clinical, snap, entry)
     return ET.ElementTree(root)
 
 
 def export_odm(database: Database, out: Path) -> tuple[Head, int]:
     """Write the study in ``database`` to ``out`` as ODM 1.3.2 XML, atomically; return
-    the verified head of the audit trail it reflects and the number of subjects."""
+    the verified head of the audit trail it reflects and the number of participants (the
+    screened patients not randomized are in the file besides)."""
     with database.read() as conn:
         study = load_study(conn)
         head = audit.check(conn)

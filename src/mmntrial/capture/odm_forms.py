@@ -4,21 +4,30 @@ Each form of the ODM file is an :class:`OdmForm` with one item group (``IG.<KEY>
 :class:`OdmItem` s; the forms with a :class:`~mmntrial.capture.records.RecordForm`
 (adverse events, labs, concomitant medications, disposition) take their items, data
 types and code lists from it, so a field added there appears here without a second list.
-The others (visit date, assessments, grip, infusions, demographics) are declared here
-from the tables and the measure catalogue. Nothing here names an arm: the file is
-blinded (:mod:`mmntrial.capture.odm_export`).
+The others (visit date, assessments, grip, infusions, demographics, dose decisions, the
+screening log and the eligibility assessment) are declared here from the tables, the
+measure catalogue and the protocol's exclusions. Nothing here names an arm or a kit: the
+file is blinded (:mod:`mmntrial.capture.odm_export`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import get_type_hints
 
 from mmntrial.capture import adverse_events, conmeds, dispositions, labs
+from mmntrial.capture.decisions import ACCEPTED, DEVIATION
 from mmntrial.capture.demographics import SEXES
+from mmntrial.capture.eligibility import CLINICAL_FIELDS, SEGMENT_FIELDS, SUPPORTIVE_FIELDS
 from mmntrial.capture.grip import GRIP_MEASURES, SIDES
 from mmntrial.capture.infusions import ROUTES
 from mmntrial.capture.records import Kind, RecordForm
+from mmntrial.capture.screening import Outcome
+from mmntrial.diagnosis.category import Category
+from mmntrial.diagnosis.clinical import ClinicalFindings, SupportiveFindings
+from mmntrial.diagnosis.conduction import SegmentStudy
+from mmntrial.engine.states import Action
 from mmntrial.measures.catalogue import measure_spec
 from mmntrial.protocol.model import Protocol
 
@@ -120,13 +129,46 @@ DEMOGRAPHICS = OdmForm(
     ),
 )
 
+DOSE_DECISIONS = OdmForm(
+    "DD",
+    "Dose decisions on the engine panel",
+    (
+        OdmItem("decided_for", "Date of the infusion decided", "date"),
+        OdmItem("action", "The engine's action", "text", tuple(a.label for a in Action)),
+        OdmItem("engine_dose_g", "The engine's exact dose", "float", unit="g"),
+        OdmItem("protocol_dose_g", "The protocol's dose", "float", unit="g"),
+        OdmItem("protocol_interval_days", "The protocol's interval", "float", unit="days"),
+        OdmItem("ordered_dose_g", "Dose ordered", "float", unit="g"),
+        OdmItem("ordered_interval_days", "Interval ordered", "integer", unit="days"),
+        # "deviation": an override of the panel's dose, a protocol deviation.
+        OdmItem("outcome", "Accepted or overridden (deviation)", "text", (ACCEPTED, DEVIATION)),
+        OdmItem("reason", "Reason of the override", "text"),
+        OdmItem("decided_by", "Decided by", "text"),
+        OdmItem("decided_at_utc", "Decided at (UTC)", "datetime"),
+    ),
+    repeating=True,
+    key_item="decided_for",
+)
+
 AE = record_form("AE", adverse_events.FORM, (OdmItem("ae_id", "AE identifier", "text"),))
 LABS = record_form("LB", labs.FORM)
 CONMEDS = record_form("CM", conmeds.FORM)
 DISPOSITION = record_form("DS", dispositions.FORM)
 
 #: The forms of the log event (records not tied to a visit), in the file's order.
-LOG_FORMS = (INFUSIONS, AE, LABS, CONMEDS, DISPOSITION)
+LOG_FORMS = (INFUSIONS, DOSE_DECISIONS, AE, LABS, CONMEDS, DISPOSITION)
+
+# The ODM DataType of a field of the eligibility findings, by its Python type.
+_FINDING_TYPES = {bool: "boolean", int: "integer", float: "float", str: "text"}
+#: The prefix of an exclusion's item in the eligibility form (``exclusion_<id>``).
+EXCLUSION = "exclusion_"
+
+
+def _finding_items(kind: type, names: tuple[str, ...]) -> tuple[OdmItem, ...]:
+    types = get_type_hints(kind)
+    return tuple(
+        OdmItem(name, name.replace("_", " "), _FINDING_TYPES[types[name]]) for name in names
+    )
 
 
 def _measure_item(measure: str) -> OdmItem:
@@ -150,3 +192,47 @@ def visit_forms(protocol: Protocol, stored: Iterable[str] = ()) -> tuple[OdmForm
     side = OdmItem("side", "Hand", "text", SIDES)
     grip = OdmForm("GRIP", "Grip strength (best trial)", (side, *gripped), True, "side")
     return VISIT, assessments, grip
+
+
+def screening_forms(protocol: Protocol) -> tuple[OdmForm, OdmForm, OdmForm]:
+    """The forms of the screening event: the screening log entry, the eligibility
+    assessment (its findings, each exclusion of ``protocol`` answered, the category the
+    findings give, the verdict) and the conduction studies, one group per nerve segment."""
+    exclusions = tuple(item.id for item in protocol.eligibility.exclusions)
+    screening = OdmForm(
+        "SCR",
+        "Screening log",
+        (
+            OdmItem("screening_id", "Screening number at the site", "text"),
+            OdmItem("screened_on", "Date of screening", "date"),
+            OdmItem("outcome", "Outcome of screening", "text", tuple(o.value for o in Outcome)),
+            OdmItem("exclusion_code", "Exclusion that applied", "text", exclusions),
+            OdmItem("consent_version", "Version of the consent form signed", "text"),
+            OdmItem("consent_date", "Date of consent", "date"),
+        ),
+    )
+    # An exclusion is named by its id, not the protocol's question, which may name the
+    # study drug (an arm's name): the file is blinded.
+    answers = tuple(
+        OdmItem(f"{EXCLUSION}{name}", f"exclusion {name} applies", "boolean") for name in exclusions
+    )
+    eligibility = OdmForm(
+        "EL",
+        "Eligibility (EFNS/PNS 2010 and the protocol's exclusions)",
+        (
+            OdmItem("assessed_on", "Date of the assessment", "date"),
+            *_finding_items(ClinicalFindings, CLINICAL_FIELDS),
+            *_finding_items(SupportiveFindings, SUPPORTIVE_FIELDS),
+            OdmItem("sensory_conduction_normal", "sensory conduction normal", "boolean"),
+            *answers,
+            OdmItem("category", "EFNS/PNS 2010 category", "text", tuple(c.value for c in Category)),
+            OdmItem("eligible", "Eligible", "boolean"),
+        ),
+    )
+    segments = OdmForm(
+        "ELSEG",
+        "Motor conduction studies at screening",
+        _finding_items(SegmentStudy, SEGMENT_FIELDS),
+        repeating=True,
+    )
+    return screening, eligibility, segments

@@ -40,7 +40,8 @@ ROLE_PURPOSE = {
     Role.MONITOR: "reads every site's records, raises and closes queries, verifies records "
     "against their source, resolves safety action items",
     Role.PHARMACIST: "unblinded: dispenses kits, sees each participant's arm",
-    Role.DSMB_STATISTICIAN: "unblinded: the DSMB's open and closed reports of the live study",
+    Role.DSMB_STATISTICIAN: "unblinded: the DSMB's open and closed reports of the live study, "
+    "as pages and PDF",
 }
 
 EVERYONE = frozenset(Role)
@@ -195,6 +196,8 @@ PERMISSIONS: dict[str, Rule] = {
     **_record_pages(),
     "dsmb_open": Rule(DSMB, summary="the DSMB's open report of the study (pooled over arms)"),
     "dsmb_closed": Rule(DSMB, summary="the DSMB's closed report of the study (by arm)"),
+    "dsmb_open_pdf": Rule(DSMB, summary="the DSMB's open report of the study as PDF"),
+    "dsmb_closed_pdf": Rule(DSMB, summary="the DSMB's closed report of the study as PDF"),
     "saes_page": Rule(
         SITE_READERS, summary="a site's serious adverse events and their clocks", per_site=True
     ),

@@ -190,7 +190,9 @@ def demo(
         results, paths = run_and_write(console, trial.dataset, protocol, staging / REPORT_DIR, True)
         labels = {arm.name: arm.label for arm in protocol.arms}
         dsmb = {
-            closed: write_dsmb(trial.dataset, labels, staging / folder, closed=closed)
+            closed: write_dsmb(
+                trial.dataset, labels, staging / folder, closed=closed, safety=protocol.safety
+            )
             for closed, folder in DSMB_DIRS.items()
         }
         site, entries = _demo_study(trial.dataset, protocol, staging)

@@ -3,8 +3,9 @@ closed report (by arm), from a trial dataset.
 
 The dataset is read under its protocol as ``mmntrial analyze`` reads it (the protocol
 ``dataset.json`` names, or ``--protocol``, checked against the recorded hash); the
-protocol gives the arms' labels of the closed report. ``--out`` is replaced as a whole
-and may hold only earlier DSMB reports; it is checked before the dataset is read.
+protocol gives the arms' labels of the closed report and the safety rules both reports
+count. ``--out`` is replaced as a whole and may hold only earlier DSMB reports; it is
+checked before the dataset is read.
 """
 
 from __future__ import annotations
@@ -43,7 +44,12 @@ def dsmb(
     console = Console(highlight=False, soft_wrap=True)
     with console.status("Writing the DSMB report..."):
         paths = write_dsmb(
-            data, {a.name: a.label for a in design.arms}, out, closed=closed, pdf=pdf
+            data,
+            {a.name: a.label for a in design.arms},
+            out,
+            closed=closed,
+            safety=design.safety,
+            pdf=pdf,
         )
     console.print(f"{'closed' if closed else 'open'} DSMB report: {paths.html}", markup=False)
     console.print(f"pdf: {paths.pdf}" if paths.pdf else paths.pdf_note, markup=False)

@@ -154,5 +154,7 @@ def odm(
     target = check_output_file(out, "--out", suffix=".xml")
     with open_existing(db) as database:
         head, subjects = export_odm(database, target)
-    typer.echo(f"ODM 1.3.2: {subjects} subjects written to {target} (blinded)")
+    typer.echo(
+        f"ODM 1.3.2: {subjects} participants and the screening log written to {target} (blinded)"
+    )
     typer.echo(f"audit trail head: {head}")

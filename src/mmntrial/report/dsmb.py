@@ -7,30 +7,45 @@ or label anywhere: not in a column, a caption, nor in the order of a listing (th
 serious adverse events are listed by subject, not grouped by arm). The counts are
 :func:`mmntrial.analysis.dsmb.dsmb_counts`; the tables are laid out as the trial
 report's safety tables (:class:`~mmntrial.report.safety_tables.SafetyTable`) and
-rendered with the same template macro and CSS.
+rendered with the same template macro and CSS. The safety rules fired are the protocol's
+``[safety]`` rules evaluated on the dataset (:func:`mmntrial.analysis.dsmb.rules_fired`),
+each named in words (:func:`mmntrial.safety.describe.rule_in_words`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from mmntrial import __version__
-from mmntrial.analysis.dsmb import POOLED, DsmbCounts, ShiftTable, dsmb_counts, subject_groups
+from mmntrial.analysis.dsmb import (
+    POOLED,
+    DsmbCounts,
+    RulesFired,
+    ShiftTable,
+    dsmb_counts,
+    rules_fired,
+    subject_groups,
+)
 from mmntrial.analysis.result import GRAMS, PERCENT
 from mmntrial.atomic import check_output_folder, replacing_folder
 from mmntrial.dataset.schema import Dataset
 from mmntrial.measures.labs import LAB_UNITS
+from mmntrial.protocol.model import Safety
 from mmntrial.report.html import report_environment
-from mmntrial.report.pdf import pdf_unavailable_reason, write_pdf
+from mmntrial.report.pdf import pdf_unavailable_reason, render_pdf, write_pdf
 from mmntrial.report.reproduce import dataset_hash
 from mmntrial.report.safety_tables import SafetyTable, grade_table, listing
+from mmntrial.safety.describe import rule_in_words
 
 TEMPLATE = "dsmb.html.j2"
 POOLED_LABEL = "All subjects"
+#: What the rules section says of a protocol without safety rules (no empty table).
+NO_RULES = "The protocol states no safety rules."
 
 
 def file_names(*, closed: bool) -> tuple[str, str]:
@@ -112,6 +127,28 @@ def shift(table: ShiftTable, labels: Mapping[str, str]) -> SafetyTable:
     return SafetyTable(caption, ("Baseline", *columns), rows, columns)
 
 
+def rules_table(fired: RulesFired, safety: Safety, labels: Mapping[str, str]) -> SafetyTable:
+    """Per rule: what it fires on, and per group the subjects with a finding n (%), the
+    findings, and the findings it could not evaluate."""
+    groups = fired.groups.items()
+    subjects = tuple(f"{labels.get(g, g)}, subjects n (%)" for g in fired.groups)
+    findings = tuple(f"{labels.get(g, g)}, findings" for g in fired.groups)
+    unjudged = tuple(f"{labels.get(g, g)}, could not evaluate" for g in fired.groups)
+    # The counts have a row per rule, in the protocol's order.
+    rows = tuple(
+        (
+            rule.id,
+            rule_in_words(rule),
+            *(_n_percent(int(row[f"{g} subjects"]), n) for g, n in groups),
+            *(str(int(row[f"{g} findings"])) for g in fired.groups),
+            *(str(int(row[f"{g} could not evaluate"])) for g in fired.groups),
+        )
+        for rule, (_, row) in zip(safety.rules, fired.counts.iterrows(), strict=True)
+    )
+    numbers = (*subjects, *findings, *unjudged)
+    return SafetyTable("Safety rules fired", ("Rule", "Fires on", *numbers), rows, numbers)
+
+
 def _plain(caption: str, first: str, frame: pd.DataFrame, labels: Mapping[str, str]) -> SafetyTable:
     columns = tuple(labels.get(str(g), str(g)) for g in frame.columns)
     rows = tuple(
@@ -139,8 +176,31 @@ def serious_listing(dataset: Dataset, labels: Mapping[str, str], *, closed: bool
     )
 
 
-def sections(dataset: Dataset, labels: Mapping[str, str], *, closed: bool) -> tuple[Section, ...]:
-    """The report's sections, counted by arm (``closed``) or pooled."""
+def rules_section(
+    dataset: Dataset, safety: Safety, labels: Mapping[str, str], *, closed: bool
+) -> Section:
+    """The protocol's safety rules fired, or that the protocol states none."""
+    if not safety.rules:
+        return Section("safety-rules", "Safety rules fired", NO_RULES, ())
+    fired = rules_fired(dataset, safety, closed=closed)
+    return Section(
+        "safety-rules",
+        "Safety rules fired",
+        "Per safety rule of the protocol, evaluated on each subject's labs (against the "
+        "lab's normal range), adverse events and infusions as the capture app evaluates "
+        "them, with day 0 as the study-drug start: the subjects with at least one finding, "
+        "the findings, and the values the rule could not evaluate (a lab without its "
+        "normal range, a unit that is not the rule's, no baseline to compare with), "
+        "which are not counted as findings.",
+        (rules_table(fired, safety, labels),),
+    )
+
+
+def sections(
+    dataset: Dataset, labels: Mapping[str, str], *, closed: bool, safety: Safety
+) -> tuple[Section, ...]:
+    """The report's sections, counted by arm (``closed``) or pooled; ``safety`` is the
+    protocol's ``[safety]`` section, whose rules the report counts."""
     counts = dsmb_counts(dataset, closed=closed)
     shown = dict(labels) if closed else {POOLED: POOLED_LABEL}
     grouping = "by arm" if closed else "pooled over the arms"
@@ -161,6 +221,7 @@ def sections(dataset: Dataset, labels: Mapping[str, str], *, closed: bool) -> tu
             "safety/soc-map.toml is listed under its own name, not a guessed SOC.",
             (*worst, by_soc(counts, shown), serious_listing(dataset, labels, closed=closed)),
         ),
+        rules_section(dataset, safety, shown, closed=closed),
         Section(
             "labs",
             "Laboratory shift tables",
@@ -184,9 +245,17 @@ def sections(dataset: Dataset, labels: Mapping[str, str], *, closed: bool) -> tu
 
 
 def render_dsmb(
-    dataset: Dataset, labels: Mapping[str, str], *, closed: bool, pdf_note: str, digest: str
+    dataset: Dataset,
+    labels: Mapping[str, str],
+    *,
+    closed: bool,
+    safety: Safety,
+    pdf_note: str,
+    digest: str,
+    pdf_href: str | None = None,
 ) -> str:
-    """The closed or open report page as one string of HTML."""
+    """The closed or open report page as one string of HTML (``safety``: the protocol's
+    ``[safety]`` section); ``pdf_href``, where given, links its PDF after ``pdf_note``."""
     kind = "closed" if closed else "open"
     groups = subject_groups(dataset.subjects, closed=closed)
     scope = (
@@ -205,12 +274,30 @@ def render_dsmb(
             source=meta.source,
             created=meta.created_utc,
             scope=scope,
-            sections=sections(dataset, labels, closed=closed),
+            sections=sections(dataset, labels, closed=closed, safety=safety),
             pdf_note=pdf_note,
+            pdf_href=pdf_href,
             software_version=__version__,
             digest=digest,
         )
     )
+
+
+#: The note of a PDF served rather than written (the capture app's DSMB pages).
+SERVED_PDF_NOTE = "This PDF is the report of the data as they stood when it was made."
+
+
+def dsmb_pdf(
+    dataset: Dataset, labels: Mapping[str, str], *, closed: bool, safety: Safety, digest: str
+) -> tuple[bytes | None, str]:
+    """The closed or open report as PDF bytes and the page they were made from, or None
+    and the page saying why no PDF could be made here (WeasyPrint or Pango missing)."""
+    page = partial(render_dsmb, dataset, labels, closed=closed, safety=safety, digest=digest)
+    html = page(pdf_note=SERVED_PDF_NOTE)
+    data, reason = render_pdf(html)
+    if data is None:
+        return None, page(pdf_note=f"PDF not made: {reason}")
+    return data, html
 
 
 @dataclass(frozen=True)
@@ -228,19 +315,22 @@ def write_dsmb(
     out_dir: Path,
     *,
     closed: bool,
+    safety: Safety,
     pdf: bool = True,
 ) -> DsmbPaths:
     """Write the closed or open DSMB report (HTML, and PDF where WeasyPrint works) into
     ``out_dir``, replaced as a whole; a folder holding other than DSMB reports is refused.
 
-    ``labels`` maps each arm to its label (the closed report's columns).
+    ``labels`` maps each arm to its label (the closed report's columns); ``safety`` is
+    the protocol's ``[safety]`` section.
     """
     out_dir = check_output_folder(out_dir, "out_dir", owned=DSMB_FILES)
     html_name, pdf_name = file_names(closed=closed)
     digest = dataset_hash(dataset)
     reason = pdf_unavailable_reason() if pdf else "not requested"
     note = f"PDF not written: {reason}" if reason else f"Also as PDF: {pdf_name} (same content)."
-    html = render_dsmb(dataset, labels, closed=closed, pdf_note=note, digest=digest)
+    page = partial(render_dsmb, dataset, labels, closed=closed, safety=safety, digest=digest)
+    html = page(pdf_note=note)
     written = False
     with replacing_folder(out_dir, owned=DSMB_FILES) as staging:
         if reason is None:
@@ -248,20 +338,25 @@ def write_dsmb(
             written = outcome.written
             if outcome.reason is not None:
                 note = f"PDF not written: {outcome.reason}"
-                html = render_dsmb(dataset, labels, closed=closed, pdf_note=note, digest=digest)
+                html = page(pdf_note=note)
         (staging / html_name).write_text(html, encoding="utf-8")
     return DsmbPaths(out_dir / html_name, out_dir / pdf_name if written else None, note)
 
 
 __all__ = [
     "DSMB_FILES",
+    "NO_RULES",
     "POOLED_LABEL",
+    "SERVED_PDF_NOTE",
     "DsmbPaths",
     "Section",
     "by_soc",
     "disposition",
+    "dsmb_pdf",
     "file_names",
     "render_dsmb",
+    "rules_section",
+    "rules_table",
     "sections",
     "serious_listing",
     "shift",
