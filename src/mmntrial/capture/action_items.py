@@ -25,7 +25,7 @@ from mmntrial.capture import audit
 from mmntrial.capture.accounts import site_id
 from mmntrial.capture.allocation import participant
 from mmntrial.capture.eligibility import NotFound
-from mmntrial.capture.records import MAX_ID, MAX_NOTE, SavedRecord
+from mmntrial.capture.records import MAX_NOTE, SavedRecord, row_of_site
 from mmntrial.capture.screening import FieldError, StateConflict
 from mmntrial.capture.study import load_study
 from mmntrial.capture.tables import action_items, adverse_events, infusions, labs, participants
@@ -152,18 +152,7 @@ def resolve(
     conn: Connection, site: str, item: int, resolution: str | None, who: str
 ) -> dict[str, Any]:
     """Resolve the open item ``item`` of ``site`` with ``resolution`` (required; audited)."""
-    row = (
-        conn.execute(
-            select(action_items, participants.c.subject)
-            .join(participants, participants.c.id == action_items.c.participant_id)
-            .where(action_items.c.id == item, participants.c.site_id == site_id(conn, site))
-        )
-        .mappings()
-        .first()
-        # An id beyond the column's integers is no item (PostgreSQL would refuse the query).
-        if 0 < item <= MAX_ID
-        else None
-    )
+    row = row_of_site(conn, action_items, item, site)
     if row is None:
         raise NotFound(f"item: got {item!r}, expected an action item of site {site}")
     text = (resolution or "").strip()
