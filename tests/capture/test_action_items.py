@@ -183,3 +183,13 @@ def test_the_lab_schedule_api_names_what_is_missing(client: TestClient) -> None:
     }
     assert (due[1]["day"], due[1]["status"]) == (7, "upcoming")
     assert len(due) == 19
+
+
+def test_the_item_pages_name_the_rule_and_the_owner_in_words(client: TestClient) -> None:
+    assert client.post(LABS, json=LOW).status_code == 201
+    (item,) = client.get(ITEMS).json()
+    assert item["rule"] == "Neutrophils below 1.3 10^9/L"
+    for path in ("/sites/AMC/action-items", PARTICIPANT):
+        page = html.unescape(client.get(path).text)
+        assert "<td>Neutrophils below 1.3 10^9/L</td>" in page, path
+        assert "neutrophils_low" not in page, path

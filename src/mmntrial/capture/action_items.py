@@ -7,7 +7,8 @@ that fired, or a value a rule cannot judge (no normal range, another unit, no ba
 which asks for what is missing. A finding already opened is never opened again, so a
 re-save adds nothing; an item stays until someone resolves it with a resolution text.
 Every insert and update is audited. Items hold no arm: the rules are the same for
-every arm.
+every arm. An item as listed carries ``rule``, what its rule watches in words
+(:func:`mmntrial.safety.describe.rule_title`), beside the ``rule_id`` it holds.
 
 The study-drug start is taken as day 0 (randomization), as the protocol's regimens
 start on day 0. An item is due ``days_to_resolve`` after the date of its finding (a
@@ -16,6 +17,7 @@ lab's sample, an event's onset), and overdue once the study's today is past that
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,6 +31,7 @@ from mmntrial.capture.records import MAX_NOTE, SavedRecord, row_of_site
 from mmntrial.capture.screening import FieldError, StateConflict
 from mmntrial.capture.study import load_study
 from mmntrial.capture.tables import action_items, adverse_events, infusions, labs, participants
+from mmntrial.safety.describe import rule_title
 from mmntrial.safety.rules import AdverseEvent, CannotEvaluate, Finding, LabValue, evaluate
 
 OPEN, RESOLVED = "open", "resolved"
@@ -119,6 +122,17 @@ def open_findings(conn: Connection, site: str, subject: str, who: str, today: da
     return added
 
 
+def _titles(conn: Connection) -> dict[str, str]:
+    return {rule.id: rule_title(rule) for rule in load_study(conn).protocol.safety.rules}
+
+
+def _shown(row: Mapping[Any, Any], titles: Mapping[str, str]) -> dict[str, Any]:
+    # The rule in words beside its id: the pages show ``rule``; an item keeps the id it
+    # was opened under, so one the study's protocol no longer lists shows that id.
+    shown = {k: v for k, v in row.items() if k != "participant_id"}
+    return {**shown, "rule": titles.get(row["rule_id"], row["rule_id"])}
+
+
 def _listed(conn: Connection, *where: Any) -> list[dict[str, Any]]:
     rows = conn.execute(
         select(action_items, participants.c.subject)
@@ -126,7 +140,8 @@ def _listed(conn: Connection, *where: Any) -> list[dict[str, Any]]:
         .where(*where)
         .order_by(action_items.c.due_on, action_items.c.id)
     ).mappings()
-    return [{k: v for k, v in r.items() if k != "participant_id"} for r in rows]
+    titles = _titles(conn)
+    return [_shown(r, titles) for r in rows]
 
 
 def of_participant(
@@ -169,7 +184,7 @@ def resolve(
         )
     values = {"status": RESOLVED, "resolution": text}
     audit.update(conn, action_items, item, values, who, text)
-    return {**{k: v for k, v in row.items() if k != "participant_id"}, **values}
+    return {**_shown(row, _titles(conn)), **values}
 
 
 __all__ = ["OPEN", "RESOLVED", "of_participant", "of_site", "on_saved", "open_findings", "resolve"]

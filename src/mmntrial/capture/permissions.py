@@ -30,6 +30,17 @@ class Role(StrEnum):
 #: Roles held at one site only; the others hold at all sites.
 SITE_ROLES = frozenset({Role.INVESTIGATOR, Role.STUDY_NURSE})
 
+#: Each role as pages name it, in words.
+ROLE_NAMES = {
+    Role.ADMIN: "administrator",
+    Role.INVESTIGATOR: "investigator",
+    Role.STUDY_NURSE: "study nurse",
+    Role.DATA_MANAGER: "data manager",
+    Role.MONITOR: "monitor",
+    Role.PHARMACIST: "pharmacist",
+    Role.DSMB_STATISTICIAN: "DSMB statistician",
+}
+
 #: What each role is for, as docs/capture.md shows it.
 ROLE_PURPOSE = {
     Role.ADMIN: "accounts, roles and sites of the study",
