@@ -8,7 +8,9 @@ which asks for what is missing. A finding already opened is never opened again, 
 re-save adds nothing; an item stays until someone resolves it with a resolution text.
 Every insert and update is audited. Items hold no arm: the rules are the same for
 every arm. An item as listed carries ``rule``, what its rule watches in words
-(:func:`mmntrial.safety.describe.rule_title`), beside the ``rule_id`` it holds.
+(:func:`mmntrial.safety.describe.rule_title`), beside the ``rule_id`` it holds. Only a
+user holding the item's owner role (the rule's ``owner``) at the item's site resolves
+it (:class:`NotTheOwner` otherwise): the protocol names who acts.
 
 The study-drug start is taken as day 0 (randomization), as the protocol's regimens
 start on day 0. An item is due ``days_to_resolve`` after the date of its finding (a
@@ -17,7 +19,7 @@ lab's sample, an event's onset), and overdue once the study's today is past that
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -27,14 +29,24 @@ from mmntrial.capture import audit
 from mmntrial.capture.accounts import site_id
 from mmntrial.capture.allocation import participant
 from mmntrial.capture.eligibility import NotFound
+from mmntrial.capture.permissions import ROLE_NAMES, Role
 from mmntrial.capture.records import MAX_NOTE, SavedRecord, row_of_site
 from mmntrial.capture.screening import FieldError, StateConflict
 from mmntrial.capture.study import load_study
 from mmntrial.capture.tables import action_items, adverse_events, infusions, labs, participants
+from mmntrial.errors import CaptureError
 from mmntrial.safety.describe import rule_title
 from mmntrial.safety.rules import AdverseEvent, CannotEvaluate, Finding, LabValue, evaluate
 
 OPEN, RESOLVED = "open", "resolved"
+
+
+class NotTheOwner(CaptureError):
+    """A resolution by a user who does not hold the item's owner role at its site (403)."""
+
+    field = "item"
+
+
 #: What an item on a value a rule cannot judge asks for.
 COMPLETE_THE_DATA = (
     "Enter what is missing (the lab's normal range, a value in the rule's unit, a "
@@ -163,13 +175,33 @@ def of_site(conn: Connection, site: str, today: date) -> list[dict[str, Any]]:
     return [{**item, "overdue": item["due_on"] < today.isoformat()} for item in found]
 
 
+def may_resolve(item: Mapping[str, Any], roles: Collection[str]) -> bool:
+    """Whether a user holding ``roles`` at the item's site resolves ``item``: its owner."""
+    return item["owner_role"] in roles
+
+
 def resolve(
-    conn: Connection, site: str, item: int, resolution: str | None, who: str
+    conn: Connection,
+    site: str,
+    item: int,
+    resolution: str | None,
+    who: str,
+    roles: Collection[str],
 ) -> dict[str, Any]:
-    """Resolve the open item ``item`` of ``site`` with ``resolution`` (required; audited)."""
+    """Resolve the open item ``item`` of ``site`` with ``resolution`` (required; audited),
+    as ``who`` holding ``roles`` at ``site``: :class:`NotTheOwner` unless one is the
+    item's owner role."""
     row = row_of_site(conn, action_items, item, site)
     if row is None:
         raise NotFound(f"item: got {item!r}, expected an action item of site {site}")
+    if not may_resolve(row, roles):
+        held = ", ".join(sorted(ROLE_NAMES[Role(r)] for r in roles)) or "no role"
+        owner = ROLE_NAMES[Role(row["owner_role"])]
+        raise NotTheOwner(
+            f"item: got item {item} ({row['subject']}: {_shown(row, _titles(conn))['rule']}) "
+            f"to resolve as {held} at site {site}, expected its owner, the {owner}, to "
+            "resolve it (the protocol's rule names who acts on it)"
+        )
     text = (resolution or "").strip()
     if not text or len(text) > MAX_NOTE:
         raise FieldError(
