@@ -226,3 +226,28 @@ def test_only_the_owner_role_resolves_an_item(client: TestClient) -> None:
         assert f'action="/sites/AMC/action-items/{item["id"]}"' in page
         done = investigator.post(path, json={"resolution": "MMF held"})
         assert done.status_code == 200, done.text
+
+
+def test_the_resolved_items_page_says_who_when_and_what_newest_first(
+    client: TestClient, study: str | Path
+) -> None:
+    assert client.post(LABS, json=LOW).status_code == 201
+    bare = {"sampled_on": "2026-11-30", "test": "alt", "value": "300"}
+    assert client.post(LABS, json=bare).status_code == 201
+    first, second = (i["id"] for i in client.get(SITE_ITEMS).json())
+    assert "/sites/AMC/action-items/resolved" in client.get("/sites/AMC/action-items").text
+    with _as(client, Role.INVESTIGATOR) as investigator:
+        for item, text in ((first, "MMF held, count repeated"), (second, "ULN entered")):
+            done = investigator.post(f"{SITE_ITEMS}/{item}", json={"resolution": text})
+            assert done.status_code == 200, done.text
+    page = html.unescape(client.get("/sites/AMC/action-items/resolved").text)
+    at = {e.content["record"]: e.at_utc for e in trail_of(study, "action_items")
+          if e.kind == "update"}  # fmt: skip
+    newest = f"<td>investigator_amc</td><td>{at[second]}</td><td>ULN entered</td>"
+    oldest = f"<td>investigator_amc</td><td>{at[first]}</td><td>MMF held, count repeated</td>"
+    assert newest in page
+    assert oldest in page
+    assert page.index(newest) < page.index(oldest)
+    assert "<td>Neutrophils below 1.3 10^9/L</td>" in page
+    assert "neutrophils_low" not in page
+    assert "lab_grade_3" not in page

@@ -180,6 +180,28 @@ def may_resolve(item: Mapping[str, Any], roles: Collection[str]) -> bool:
     return item["owner_role"] in roles
 
 
+def resolved_of_site(conn: Connection, site: str) -> list[dict[str, Any]]:
+    """The site's resolved items, newest resolution first, each with who resolved it and
+    when (``resolved_by``, ``resolved_at_utc``): the audit trail's update that resolved it
+    (the items table keeps only the resolution)."""
+    found = _listed(
+        conn, participants.c.site_id == site_id(conn, site), action_items.c.status == RESOLVED
+    )
+    resolving = {
+        int(e.content["record"]): e
+        for e in audit.updates_of(conn, action_items)
+        if e.content["changes"].get("status") == [OPEN, RESOLVED]
+    }
+    shown = []
+    for item in found:
+        # resolve() audits its update in the same transaction; a row resolved by hand
+        # has none, and shows so rather than a guess.
+        entry = resolving.get(item["id"])
+        who, at = (entry.who, entry.at_utc) if entry is not None else (None, "")
+        shown.append({**item, "resolved_by": who, "resolved_at_utc": at})
+    return sorted(shown, key=lambda i: (i["resolved_at_utc"], i["id"]), reverse=True)
+
+
 def resolve(
     conn: Connection,
     site: str,
@@ -219,4 +241,15 @@ def resolve(
     return {**_shown(row, _titles(conn)), **values}
 
 
-__all__ = ["OPEN", "RESOLVED", "of_participant", "of_site", "on_saved", "open_findings", "resolve"]
+__all__ = [
+    "OPEN",
+    "RESOLVED",
+    "NotTheOwner",
+    "may_resolve",
+    "of_participant",
+    "of_site",
+    "on_saved",
+    "open_findings",
+    "resolve",
+    "resolved_of_site",
+]

@@ -1,5 +1,6 @@
 """The routes of safety monitoring: a site's open action items (overdue ones marked),
-resolving one, and a participant's items and lab schedule as JSON.
+resolving one, the site's resolved items (who, when, the resolution), and a
+participant's items and lab schedule as JSON.
 
 Pages and the JSON API beside them, each named in the permission table. The items and
 the lab schedule of one participant are also on the participant's page
@@ -53,6 +54,13 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
     @app.get(path, name="action_items_page", response_class=HTMLResponse, include_in_schema=False)
     def show(request: Request, site: str) -> HTMLResponse:
         return view(request, site)
+
+    @app.get(path + "/resolved", name="action_items_resolved_page",
+             response_class=HTMLResponse, include_in_schema=False)  # fmt: skip
+    def show_resolved(request: Request, site: str) -> HTMLResponse:
+        with database.read() as conn:
+            items = action_items.resolved_of_site(conn, site)
+        return page(request, "action_items_resolved.html", {"site": site, "items": items}, 200)
 
     @app.post(path + "/{record}", name="action_item_resolve", include_in_schema=False)
     async def resolve_page(request: Request, site: str, record: int) -> Response:

@@ -185,6 +185,11 @@ PERMISSIONS: dict[str, Rule] = {
     "action_item_resolve": Rule(
         ITEM_RESOLVERS, summary="resolve an action item, with a resolution", per_site=True
     ),
+    "action_items_resolved_page": Rule(
+        SITE_READERS,
+        summary="a site's resolved action items: who, when, the resolution",
+        per_site=True,
+    ),
     "assessment_page": Rule(
         SITE_READERS, summary="a visit's assessment form (MRC, scales)", per_site=True
     ),
