@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from mmntrial.capture.permissions import Role
 from tests.capture.forms_client import PARTICIPANT, nurse_client, trail_of
+from tests.capture.test_monitoring import _as
 
 LABS = "/api" + PARTICIPANT + "/labs"
 EVENTS = "/api" + PARTICIPANT + "/adverse-events"
@@ -111,23 +113,26 @@ def test_the_site_lists_open_items_with_overdue_marked_and_resolving_needs_a_res
     assert "neutrophils 1.2 10^9/L on 2026-11-20 is below 1.3 10^9/L" in page
     assert 'class="overdue"' in page
     item = listed[0]["id"]
-    empty = client.post(f"{SITE_ITEMS}/{item}", json={"resolution": "  "})
-    assert empty.status_code == 422
-    assert empty.json()["detail"][0]["field"] == "resolution"
-    token = client.headers["X-CSRF-Token"]
-    refused = client.post(f"/sites/AMC/action-items/{item}", data={"csrf_token": token})
-    assert refused.status_code == 422
-    assert "resolution: got None, expected what was done" in html.unescape(refused.text)
-    done = client.post(f"{SITE_ITEMS}/{item}", json={"resolution": "MMF held, count repeated"})
-    assert done.status_code == 200, done.text
-    assert (done.json()["status"], done.json()["resolution"]) == (
-        "resolved",
-        "MMF held, count repeated",
-    )
-    assert [i["rule_id"] for i in client.get(SITE_ITEMS).json()] == ["lab_grade_3"]
-    again = client.post(f"{SITE_ITEMS}/{item}", json={"resolution": "twice"})
-    assert again.status_code == 409
-    assert client.post(f"{SITE_ITEMS}/99999", json={"resolution": "x"}).status_code == 404
+    with _as(client, Role.INVESTIGATOR) as investigator:
+        empty = investigator.post(f"{SITE_ITEMS}/{item}", json={"resolution": "  "})
+        assert empty.status_code == 422
+        assert empty.json()["detail"][0]["field"] == "resolution"
+        token = investigator.headers["X-CSRF-Token"]
+        refused = investigator.post(f"/sites/AMC/action-items/{item}", data={"csrf_token": token})
+        assert refused.status_code == 422
+        assert "resolution: got None, expected what was done" in html.unescape(refused.text)
+        resolution = {"resolution": "MMF held, count repeated"}
+        done = investigator.post(f"{SITE_ITEMS}/{item}", json=resolution)
+        assert done.status_code == 200, done.text
+        assert (done.json()["status"], done.json()["resolution"]) == (
+            "resolved",
+            "MMF held, count repeated",
+        )
+        assert [i["rule_id"] for i in client.get(SITE_ITEMS).json()] == ["lab_grade_3"]
+        again = investigator.post(f"{SITE_ITEMS}/{item}", json={"resolution": "twice"})
+        assert again.status_code == 409
+        missing = investigator.post(f"{SITE_ITEMS}/99999", json={"resolution": "x"})
+        assert missing.status_code == 404
     (update,) = [e for e in trail_of(study, "action_items") if e.kind == "update"]
     assert update.content["reason"] == "MMF held, count repeated"
     assert update.content["changes"]["status"] == ["open", "resolved"]
@@ -183,3 +188,66 @@ def test_the_lab_schedule_api_names_what_is_missing(client: TestClient) -> None:
     }
     assert (due[1]["day"], due[1]["status"]) == (7, "upcoming")
     assert len(due) == 19
+
+
+def test_the_item_pages_name_the_rule_and_the_owner_in_words(client: TestClient) -> None:
+    assert client.post(LABS, json=LOW).status_code == 201
+    (item,) = client.get(ITEMS).json()
+    assert item["rule"] == "Neutrophils below 1.3 10^9/L"
+    for path in ("/sites/AMC/action-items", PARTICIPANT):
+        page = html.unescape(client.get(path).text)
+        assert "<td>Neutrophils below 1.3 10^9/L</td>" in page, path
+        assert "neutrophils_low" not in page, path
+
+
+def test_only_the_owner_role_resolves_an_item(client: TestClient) -> None:
+    assert client.post(LABS, json=LOW).status_code == 201
+    (item,) = client.get(ITEMS).json()
+    assert item["owner_role"] == "investigator"
+    path = f"{SITE_ITEMS}/{item['id']}"
+    # The study nurse may use the route (the permission table) but owns no such item.
+    refused = client.post(path, json={"resolution": "MMF held"})
+    assert refused.status_code == 403, refused.text
+    (problem,) = refused.json()["detail"]
+    assert problem["field"] == "item"
+    for named in (f"item {item['id']}", "study nurse", "the investigator"):
+        assert named in problem["message"]
+    page = html.unescape(client.get("/sites/AMC/action-items").text)
+    assert f'action="/sites/AMC/action-items/{item["id"]}"' not in page
+    assert "to be resolved by the investigator" in page
+    token = client.headers["X-CSRF-Token"]
+    form = {"csrf_token": token, "resolution": "MMF held"}
+    assert client.post(f"/sites/AMC/action-items/{item['id']}", data=form).status_code == 403
+    with _as(client, Role.MONITOR) as monitor:
+        assert monitor.post(path, json={"resolution": "MMF held"}).status_code == 403
+    assert client.get(ITEMS).json()[0]["status"] == "open"
+    with _as(client, Role.INVESTIGATOR) as investigator:
+        page = html.unescape(investigator.get("/sites/AMC/action-items").text)
+        assert f'action="/sites/AMC/action-items/{item["id"]}"' in page
+        done = investigator.post(path, json={"resolution": "MMF held"})
+        assert done.status_code == 200, done.text
+
+
+def test_the_resolved_items_page_says_who_when_and_what_newest_first(
+    client: TestClient, study: str | Path
+) -> None:
+    assert client.post(LABS, json=LOW).status_code == 201
+    bare = {"sampled_on": "2026-11-30", "test": "alt", "value": "300"}
+    assert client.post(LABS, json=bare).status_code == 201
+    first, second = (i["id"] for i in client.get(SITE_ITEMS).json())
+    assert "/sites/AMC/action-items/resolved" in client.get("/sites/AMC/action-items").text
+    with _as(client, Role.INVESTIGATOR) as investigator:
+        for item, text in ((first, "MMF held, count repeated"), (second, "ULN entered")):
+            done = investigator.post(f"{SITE_ITEMS}/{item}", json={"resolution": text})
+            assert done.status_code == 200, done.text
+    page = html.unescape(client.get("/sites/AMC/action-items/resolved").text)
+    at = {e.content["record"]: e.at_utc for e in trail_of(study, "action_items")
+          if e.kind == "update"}  # fmt: skip
+    newest = f"<td>investigator_amc</td><td>{at[second]}</td><td>ULN entered</td>"
+    oldest = f"<td>investigator_amc</td><td>{at[first]}</td><td>MMF held, count repeated</td>"
+    assert newest in page
+    assert oldest in page
+    assert page.index(newest) < page.index(oldest)
+    assert "<td>Neutrophils below 1.3 10^9/L</td>" in page
+    assert "neutrophils_low" not in page
+    assert "lab_grade_3" not in page

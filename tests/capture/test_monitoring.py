@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 
 from mmntrial.capture import audit
 from mmntrial.capture.permissions import Role
+from mmntrial.capture.review import field_labels
+from mmntrial.capture.reviewed import NOT_DATA, REVIEWED
 from mmntrial.capture.tables import conmeds
 from mmntrial.storage import Database
 from tests.capture.conftest import PASSWORD, user_for
@@ -242,3 +244,29 @@ def test_a_locked_visit_takes_no_new_assessment(nurse: TestClient) -> None:
     (problem,) = added.json()["detail"]
     assert problem["field"] == "record"
     assert "a new assessment of visit M0, whose records are locked" in problem["message"]
+
+
+def test_every_reviewed_field_has_its_label() -> None:
+    labels = field_labels()
+    for name, (table, _) in REVIEWED.items():
+        columns = {c.name for c in table.columns} - NOT_DATA
+        assert set(labels[name]) == columns, name
+        assert all(label and label != column for column, label in labels[name].items()), name
+
+
+def test_the_review_and_query_pages_name_fields_in_words(nurse: TestClient) -> None:
+    done = nurse.post(API + "/visits", json={"visit": "M0", "visited_on": TODAY.isoformat()})
+    assert done.status_code == 201, done.text
+    record = _medication(nurse)
+    with _as(nurse, Role.DATA_MANAGER) as manager:
+        assert _raise(manager, record).status_code == 200
+        review = html.unescape(manager.get(PARTICIPANT + "/review").text)
+        for shown in ("<td>Date of the visit</td>", "<td>Medication</td>", "<td>Stopped on</td>"):
+            assert shown in review
+        for column in ("visited_on", "medication", "ended_on", "list_note"):
+            assert f"<td>{column}</td>" not in review
+        # A query is raised from the record's own form, its fields offered by label.
+        assert '<option value="medication">Medication</option>' in review
+        page = html.unescape(manager.get("/sites/AMC/queries").text)
+        assert "<td>concomitant medication 1</td><td>Medication</td>" in page
+        assert "<td>conmeds 1</td>" not in page

@@ -7,7 +7,10 @@ that fired, or a value a rule cannot judge (no normal range, another unit, no ba
 which asks for what is missing. A finding already opened is never opened again, so a
 re-save adds nothing; an item stays until someone resolves it with a resolution text.
 Every insert and update is audited. Items hold no arm: the rules are the same for
-every arm.
+every arm. An item as listed carries ``rule``, what its rule watches in words
+(:func:`mmntrial.safety.describe.rule_title`), beside the ``rule_id`` it holds. Only a
+user holding the item's owner role (the rule's ``owner``) at the item's site resolves
+it (:class:`NotTheOwner` otherwise): the protocol names who acts.
 
 The study-drug start is taken as day 0 (randomization), as the protocol's regimens
 start on day 0. An item is due ``days_to_resolve`` after the date of its finding (a
@@ -16,6 +19,7 @@ lab's sample, an event's onset), and overdue once the study's today is past that
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -25,13 +29,24 @@ from mmntrial.capture import audit
 from mmntrial.capture.accounts import site_id
 from mmntrial.capture.allocation import participant
 from mmntrial.capture.eligibility import NotFound
-from mmntrial.capture.records import MAX_ID, MAX_NOTE, SavedRecord
+from mmntrial.capture.permissions import ROLE_NAMES, Role
+from mmntrial.capture.records import MAX_NOTE, SavedRecord, row_of_site
 from mmntrial.capture.screening import FieldError, StateConflict
 from mmntrial.capture.study import load_study
 from mmntrial.capture.tables import action_items, adverse_events, infusions, labs, participants
+from mmntrial.errors import CaptureError
+from mmntrial.safety.describe import rule_title
 from mmntrial.safety.rules import AdverseEvent, CannotEvaluate, Finding, LabValue, evaluate
 
 OPEN, RESOLVED = "open", "resolved"
+
+
+class NotTheOwner(CaptureError):
+    """A resolution by a user who does not hold the item's owner role at its site (403)."""
+
+    field = "item"
+
+
 #: What an item on a value a rule cannot judge asks for.
 COMPLETE_THE_DATA = (
     "Enter what is missing (the lab's normal range, a value in the rule's unit, a "
@@ -119,6 +134,17 @@ def open_findings(conn: Connection, site: str, subject: str, who: str, today: da
     return added
 
 
+def _titles(conn: Connection) -> dict[str, str]:
+    return {rule.id: rule_title(rule) for rule in load_study(conn).protocol.safety.rules}
+
+
+def _shown(row: Mapping[Any, Any], titles: Mapping[str, str]) -> dict[str, Any]:
+    # The rule in words beside its id: the pages show ``rule``; an item keeps the id it
+    # was opened under, so one the study's protocol no longer lists shows that id.
+    shown = {k: v for k, v in row.items() if k != "participant_id"}
+    return {**shown, "rule": titles.get(row["rule_id"], row["rule_id"])}
+
+
 def _listed(conn: Connection, *where: Any) -> list[dict[str, Any]]:
     rows = conn.execute(
         select(action_items, participants.c.subject)
@@ -126,7 +152,8 @@ def _listed(conn: Connection, *where: Any) -> list[dict[str, Any]]:
         .where(*where)
         .order_by(action_items.c.due_on, action_items.c.id)
     ).mappings()
-    return [{k: v for k, v in r.items() if k != "participant_id"} for r in rows]
+    titles = _titles(conn)
+    return [_shown(r, titles) for r in rows]
 
 
 def of_participant(
@@ -148,24 +175,55 @@ def of_site(conn: Connection, site: str, today: date) -> list[dict[str, Any]]:
     return [{**item, "overdue": item["due_on"] < today.isoformat()} for item in found]
 
 
-def resolve(
-    conn: Connection, site: str, item: int, resolution: str | None, who: str
-) -> dict[str, Any]:
-    """Resolve the open item ``item`` of ``site`` with ``resolution`` (required; audited)."""
-    row = (
-        conn.execute(
-            select(action_items, participants.c.subject)
-            .join(participants, participants.c.id == action_items.c.participant_id)
-            .where(action_items.c.id == item, participants.c.site_id == site_id(conn, site))
-        )
-        .mappings()
-        .first()
-        # An id beyond the column's integers is no item (PostgreSQL would refuse the query).
-        if 0 < item <= MAX_ID
-        else None
+def may_resolve(item: Mapping[str, Any], roles: Collection[str]) -> bool:
+    """Whether a user holding ``roles`` at the item's site resolves ``item``: its owner."""
+    return item["owner_role"] in roles
+
+
+def resolved_of_site(conn: Connection, site: str) -> list[dict[str, Any]]:
+    """The site's resolved items, newest resolution first, each with who resolved it and
+    when (``resolved_by``, ``resolved_at_utc``): the audit trail's update that resolved it
+    (the items table keeps only the resolution)."""
+    found = _listed(
+        conn, participants.c.site_id == site_id(conn, site), action_items.c.status == RESOLVED
     )
+    resolving = {
+        int(e.content["record"]): e
+        for e in audit.updates_of(conn, action_items)
+        if e.content["changes"].get("status") == [OPEN, RESOLVED]
+    }
+    shown = []
+    for item in found:
+        # resolve() audits its update in the same transaction; a row resolved by hand
+        # has none, and shows so rather than a guess.
+        entry = resolving.get(item["id"])
+        who, at = (entry.who, entry.at_utc) if entry is not None else (None, "")
+        shown.append({**item, "resolved_by": who, "resolved_at_utc": at})
+    return sorted(shown, key=lambda i: (i["resolved_at_utc"], i["id"]), reverse=True)
+
+
+def resolve(
+    conn: Connection,
+    site: str,
+    item: int,
+    resolution: str | None,
+    who: str,
+    roles: Collection[str],
+) -> dict[str, Any]:
+    """Resolve the open item ``item`` of ``site`` with ``resolution`` (required; audited),
+    as ``who`` holding ``roles`` at ``site``: :class:`NotTheOwner` unless one is the
+    item's owner role."""
+    row = row_of_site(conn, action_items, item, site)
     if row is None:
         raise NotFound(f"item: got {item!r}, expected an action item of site {site}")
+    if not may_resolve(row, roles):
+        held = ", ".join(sorted(ROLE_NAMES[Role(r)] for r in roles)) or "no role"
+        owner = ROLE_NAMES[Role(row["owner_role"])]
+        raise NotTheOwner(
+            f"item: got item {item} ({row['subject']}: {_shown(row, _titles(conn))['rule']}) "
+            f"to resolve as {held} at site {site}, expected its owner, the {owner}, to "
+            "resolve it (the protocol's rule names who acts on it)"
+        )
     text = (resolution or "").strip()
     if not text or len(text) > MAX_NOTE:
         raise FieldError(
@@ -180,7 +238,18 @@ def resolve(
         )
     values = {"status": RESOLVED, "resolution": text}
     audit.update(conn, action_items, item, values, who, text)
-    return {**{k: v for k, v in row.items() if k != "participant_id"}, **values}
+    return {**_shown(row, _titles(conn)), **values}
 
 
-__all__ = ["OPEN", "RESOLVED", "of_participant", "of_site", "on_saved", "open_findings", "resolve"]
+__all__ = [
+    "OPEN",
+    "RESOLVED",
+    "NotTheOwner",
+    "may_resolve",
+    "of_participant",
+    "of_site",
+    "on_saved",
+    "open_findings",
+    "resolve",
+    "resolved_of_site",
+]

@@ -13,13 +13,16 @@ after the first save needs a reason: :func:`update` refuses one without, naming
 ``reason``. A password hash is never written into the trail (a hash in an export would
 help whoever guesses passwords offline); the trail says only that it was set.
 
-:func:`check` verifies the chain (naming the first entry changed, removed, inserted or
-reordered), optionally against a head taken earlier, and then replays the entries and
-compares them with the tables, so a row changed, removed or added by hand is named too.
+:func:`updates_of` reads one table's updates (who changed a record, and when) without
+parsing the whole trail. :func:`check` verifies the chain (naming the first entry
+changed, removed, inserted or reordered), optionally against a head taken earlier, and
+then replays the entries and compares them with the tables, so a row changed, removed
+or added by hand is named too.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +37,7 @@ from mmntrial.capture.lockstate import refuse_into_locked_visit, refuse_locked
 from mmntrial.capture.tables import TABLES
 from mmntrial.errors import CaptureError, ChainBroken
 from mmntrial.storage import chain
-from mmntrial.storage.chain import Head
+from mmntrial.storage.chain import Entry, Head, chain_entries
 
 CHAIN = "audit"
 INSERT, UPDATE = "insert", "update"
@@ -134,6 +137,36 @@ def _append(
 ) -> None:
     content = {"table": table.name, "record": record, "changes": changes, "reason": reason}
     chain.append(conn, CHAIN, kind, who, now_utc(), content)
+
+
+def updates_of(conn: Connection, table: Table) -> list[Entry]:
+    """The trail's updates of ``table``, in the order made: who changed which record
+    (``content["record"]``), when, the changes and the reason (not verified: :func:`check`
+    does that)."""
+    # An entry's content is canonical JSON (sorted keys), so "table" is its last key: the
+    # database keeps only the table's entries, without parsing the whole trail; a value
+    # that merely contains the text has its quotes escaped and cannot match.
+    ending = _ending(table.name)
+    rows = conn.execute(
+        select(chain_entries)
+        .where(
+            chain_entries.c.chain == CHAIN,
+            chain_entries.c.kind == UPDATE,
+            chain_entries.c.content.endswith(ending, autoescape=True),
+        )
+        .order_by(chain_entries.c.position)
+    )
+    found = [Entry(r.position, r.kind, r.who, r.at_utc, json.loads(r.content)) for r in rows]
+    return [e for e in found if e.content.get("table") == table.name]
+
+
+def _ending(table_name: str) -> str:
+    """How the content of an entry of ``table_name`` ends.
+
+    >>> _ending("action_items")
+    '"table":"action_items"}'
+    """
+    return chain.canonical({"table": table_name})[1:]
 
 
 @dataclass

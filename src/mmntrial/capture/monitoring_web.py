@@ -28,7 +28,7 @@ from mmntrial.capture import locks, queries, signatures, verification
 from mmntrial.capture.allocation import participant
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
-from mmntrial.capture.review import review
+from mmntrial.capture.review import field_labels, review
 from mmntrial.capture.reviewed import REVIEWED, record_of
 from mmntrial.capture.routes import Page, api_errors, form_fields, json_body
 from mmntrial.capture.screening import FieldError
@@ -133,6 +133,7 @@ def add_routes(app: FastAPI, database: Database, page: Page) -> None:
             "can_sign": may_use(request, "visit_sign", site),
             "can_verify": may_use(request, "record_verify", site),
             "signatures": shown["signatures"],
+            "labels": shown["labels"],
             "error": str(error) if error else None,
         }
         return page(request, "review.html", context, 422 if error else 200)
@@ -154,6 +155,8 @@ def add_routes(app: FastAPI, database: Database, page: Page) -> None:
         context = {
             "site": site,
             "queries": listed,
+            "tables": {name: label for name, (_, label) in REVIEWED.items()},
+            "labels": field_labels(),
             "user_name": signed_in(request).username,
             "can_answer": may_use(request, "query_answer", site),
             "can_close": may_use(request, "query_close", site),

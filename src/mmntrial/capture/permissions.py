@@ -30,15 +30,30 @@ class Role(StrEnum):
 #: Roles held at one site only; the others hold at all sites.
 SITE_ROLES = frozenset({Role.INVESTIGATOR, Role.STUDY_NURSE})
 
+#: Each role as pages name it, in words.
+ROLE_NAMES = {
+    Role.ADMIN: "administrator",
+    Role.INVESTIGATOR: "investigator",
+    Role.STUDY_NURSE: "study nurse",
+    Role.DATA_MANAGER: "data manager",
+    Role.MONITOR: "monitor",
+    Role.PHARMACIST: "pharmacist",
+    Role.DSMB_STATISTICIAN: "DSMB statistician",
+}
+
 #: What each role is for, as docs/capture.md shows it.
 ROLE_PURPOSE = {
     Role.ADMIN: "accounts, roles and sites of the study",
-    Role.INVESTIGATOR: "screens and enrols patients at own site; clinical decisions; signs visits",
-    Role.STUDY_NURSE: "screens patients and enters data at own site",
+    Role.INVESTIGATOR: "screens and enrols patients at own site; clinical decisions; signs "
+    "visits; resolves the safety action items the protocol's rules give the investigator",
+    Role.STUDY_NURSE: "screens patients and enters data at own site; resolves the safety "
+    "action items the protocol's rules give the study nurse",
     Role.DATA_MANAGER: "reads every site's records, raises and closes queries, locks and "
-    "unlocks records, prints expedited SAE reports, resolves safety action items",
+    "unlocks records, prints expedited SAE reports, resolves the safety action items the "
+    "protocol's rules give the data manager",
     Role.MONITOR: "reads every site's records, raises and closes queries, verifies records "
-    "against their source, resolves safety action items",
+    "against their source, resolves the safety action items the protocol's rules give the "
+    "monitor",
     Role.PHARMACIST: "unblinded: dispenses kits, sees each participant's arm",
     Role.DSMB_STATISTICIAN: "unblinded: the DSMB's open and closed reports of the live study, "
     "as pages and PDF",
@@ -59,7 +74,8 @@ REVIEWERS = frozenset({Role.DATA_MANAGER, Role.MONITOR})
 DATA_MANAGERS = frozenset({Role.DATA_MANAGER})
 MONITORS = frozenset({Role.MONITOR})
 #: Who may resolve a safety action item: the roles that may own one
-#: (mmntrial.protocol.model.OWNER_ROLES), blinded all.
+#: (mmntrial.protocol.model.OWNER_ROLES), blinded all; each item only its owner role
+#: (mmntrial.capture.action_items.resolve checks the item's row).
 ITEM_RESOLVERS = frozenset({Role.INVESTIGATOR, Role.STUDY_NURSE, Role.DATA_MANAGER, Role.MONITOR})
 
 
@@ -169,6 +185,11 @@ PERMISSIONS: dict[str, Rule] = {
     ),
     "action_item_resolve": Rule(
         ITEM_RESOLVERS, summary="resolve an action item, with a resolution", per_site=True
+    ),
+    "action_items_resolved_page": Rule(
+        SITE_READERS,
+        summary="a site's resolved action items: who, when, the resolution",
+        per_site=True,
     ),
     "assessment_page": Rule(
         SITE_READERS, summary="a visit's assessment form (MRC, scales)", per_site=True

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select
 from mmntrial.capture import audit
 from mmntrial.capture.accounts import site_id
 from mmntrial.capture.allocation import participant
-from mmntrial.capture.records import MAX_ID, MAX_NOTE
+from mmntrial.capture.records import MAX_NOTE, row_of_site
 from mmntrial.capture.reviewed import record_of
 from mmntrial.capture.screening import FieldError, StateConflict
 from mmntrial.capture.tables import participants, queries
@@ -72,20 +72,10 @@ def raise_query(
 
 
 def _query(conn: Connection, site: str, number: int) -> dict[str, Any]:
-    row = None
-    if 0 < number <= MAX_ID:
-        row = (
-            conn.execute(
-                select(queries, participants.c.subject)
-                .join(participants, participants.c.id == queries.c.participant_id)
-                .where(queries.c.id == number, participants.c.site_id == site_id(conn, site))
-            )
-            .mappings()
-            .first()
-        )
+    row = row_of_site(conn, queries, number, site)
     if row is None:
         raise FieldError("query", f"query: got {number!r}, expected a query of site {site}")
-    return dict(row)
+    return row
 
 
 def _expect(query: dict[str, Any], allowed: tuple[Status, ...], step: str) -> None:

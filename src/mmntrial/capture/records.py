@@ -22,12 +22,14 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import ColumnElement, Connection, Table, select
 
 from mmntrial.capture import audit
+from mmntrial.capture.accounts import site_id
 from mmntrial.capture.allocation import participant
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.screening import FieldError
+from mmntrial.capture.tables import participants
 from mmntrial.engine.calendar import study_day
 from mmntrial.errors import EngineError
 
@@ -110,6 +112,30 @@ class SavedRecord:
 #: What a saved record sets off in the same transaction: a protocol deviation (a listed
 #: concomitant medication), the safety rules opening action items (labs, adverse events).
 Saved = Callable[[SavedRecord], object]
+
+
+def row_of_site(
+    conn: Connection, table: Table, record: int, site: str, *where: ColumnElement[bool]
+) -> dict[str, Any] | None:
+    """The row ``record`` of ``table`` (a table of participants' rows) when its
+    participant is of ``site`` and it meets ``where``, with the participant's ``subject``;
+    None otherwise, for the caller to refuse in its own words.
+
+    An id beyond the column's integers is no row without asking: PostgreSQL would refuse
+    the query rather than find nothing.
+    """
+    if not 0 < record <= MAX_ID:
+        return None
+    row = (
+        conn.execute(
+            select(table, participants.c.subject)
+            .join(participants, participants.c.id == table.c.participant_id)
+            .where(table.c.id == record, participants.c.site_id == site_id(conn, site), *where)
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else dict(row)
 
 
 def _no_rules(values: dict[str, Any], _typed: Mapping[str, str], _dates: Dates) -> dict[str, Any]:
@@ -303,20 +329,13 @@ def change(
     stored. Fields not typed keep their saved values."""
     row = participant(conn, site, subject)
     table = form.table
-    saved = (
-        conn.execute(select(table).where(table.c.id == record, table.c.participant_id == row["id"]))
-        .mappings()
-        .first()
-        # An id beyond the column's integers is no record (PostgreSQL would refuse the query).
-        if 0 < record <= MAX_ID
-        else None
-    )
+    saved = row_of_site(conn, table, record, site, table.c.participant_id == row["id"])
     if saved is None:
         raise NotFound(
             f"record: got {record!r}, expected a record of {form.title.lower()} of {subject}"
         )
     kept = {f.name for f in form.fields if f.kept}
-    before = {k: v for k, v in as_typed(form, dict(saved)).items() if k in kept}
+    before = {k: v for k, v in as_typed(form, saved).items() if k in kept}
     values = read(form, {**before, **typed}, _dates(row, today))
     _refuse_twin(conn, form, row["id"], values, record)
     audit.update(conn, table, record, values, who, typed.get("reason"))
@@ -324,7 +343,7 @@ def change(
         form.saved(SavedRecord(conn, site, subject, row["id"], record, values, who, today))
     return {
         "id": record,
-        **{k: v for k, v in dict(saved).items() if k not in ("id", "participant_id")},
+        **{k: v for k, v in saved.items() if k not in ("id", "participant_id", "subject")},
         **values,
     }
 

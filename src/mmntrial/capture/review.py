@@ -3,7 +3,8 @@
 For each record of :data:`mmntrial.capture.reviewed.REVIEWED`: its values, the queries
 raised on its fields (beside the field they name), whether it is locked, and its source
 data verification (and whether it still holds); then the visits' signatures (and
-whether each still holds). The page and its JSON twin read this one function; nothing
+whether each still holds); and each field's label, so the page shows words where the
+tables have column names. The page and its JSON twin read this one function; nothing
 here names an arm.
 """
 
@@ -13,9 +14,71 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from mmntrial.capture import locks, queries, signatures, verification
+from mmntrial.capture import (
+    adverse_events,
+    conmeds,
+    dispositions,
+    labs,
+    locks,
+    queries,
+    signatures,
+    verification,
+)
 from mmntrial.capture.allocation import participant
-from mmntrial.capture.reviewed import records_of
+from mmntrial.capture.odm_forms import INFUSIONS, VISIT, OdmForm
+from mmntrial.capture.records import RecordForm
+from mmntrial.capture.reviewed import REVIEWED, records_of
+
+#: Words for the columns that no form labels: the visit a record belongs to, an
+#: assessment's parts, what the app adds to an infusion, and the engine panel's dose
+#: decisions (its page lays them out in a table of its own).
+UNLABELLED = {
+    "visits": {"visit": "Visit"},
+    "assessments": {
+        "visit": "Visit",
+        "measure": "Measure",
+        "value": "Value",
+        "detail_json": "Details (per muscle, per trial)",
+        "side": "Hand",
+    },
+    "infusions": {"weight_note": "Unusual weight confirmed"},
+    "dose_decisions": {
+        "decided_for": "Infusion decided (date)",
+        "action": "Engine's action",
+        "engine_dose_g": "Engine's dose (g)",
+        "protocol_dose_g": "Protocol dose (g)",
+        "protocol_interval_days": "Protocol interval (days)",
+        "ordered_dose_g": "Dose ordered (g)",
+        "ordered_interval_days": "Interval ordered (days)",
+        "outcome": "Outcome",
+        "reason": "Reason for the override",
+        "decided_by": "Decided by",
+        "decided_at_utc": "Decided at (UTC)",
+    },
+}
+
+
+def _of_form(form: RecordForm) -> dict[str, str]:
+    return {**{f.name: f.label for f in form.fields}, **dict(form.derived)}
+
+
+def _of_odm(form: OdmForm) -> dict[str, str]:
+    return {i.name: i.label + (f" ({i.unit})" if i.unit else "") for i in form.items}
+
+
+def field_labels() -> dict[str, dict[str, str]]:
+    """Each reviewed table's fields in words, by column: from the record forms and the ODM
+    items that label them already (one label per field wherever it shows), and
+    :data:`UNLABELLED` for the rest."""
+    labelled = {
+        "visits": _of_odm(VISIT),
+        "infusions": _of_odm(INFUSIONS),
+        "adverse_events": _of_form(adverse_events.FORM),
+        "labs": _of_form(labs.FORM),
+        "conmeds": _of_form(conmeds.FORM),
+        "dispositions": _of_form(dispositions.FORM),
+    }
+    return {t: {**UNLABELLED.get(t, {}), **labelled.get(t, {})} for t in REVIEWED}
 
 
 def review(conn: Connection, site: str, subject: str) -> dict[str, Any]:
@@ -42,4 +105,9 @@ def review(conn: Connection, site: str, subject: str) -> dict[str, Any]:
             }
         )
     signed = signatures.signed(conn, int(person["id"]))
-    return {"subject": subject, "records": shown, "signatures": signed}
+    return {
+        "subject": subject,
+        "records": shown,
+        "signatures": signed,
+        "labels": field_labels(),
+    }

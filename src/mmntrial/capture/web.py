@@ -54,7 +54,7 @@ from mmntrial.capture import (
 )
 from mmntrial.capture.guard import NotSignedIn, csrf_token, guard, may_use, signed_in
 from mmntrial.capture.passwords import DUMMY_HASH, verify_password
-from mmntrial.capture.permissions import SITE_ROLES, Role
+from mmntrial.capture.permissions import ROLE_NAMES, SITE_ROLES, Role
 from mmntrial.capture.routes import field_of, form_fields
 from mmntrial.capture.study import all_sites, load_study
 from mmntrial.errors import CaptureError
@@ -66,6 +66,7 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 TEMPLATES.env.globals["htmx_path"] = static_web.HTMX_PATH
 # Pages name a measure as the reports do: the catalogue owns the words.
 TEMPLATES.env.globals["measure_label"] = lambda measure: MEASURES[measure].label
+TEMPLATES.env.globals["role_name"] = lambda role: ROLE_NAMES[Role(role)]
 SESSION_COOKIE = "mmntrial_session"
 SESSION_HOURS = 12
 

@@ -9,7 +9,7 @@ serious adverse events are listed by subject, not grouped by arm). The counts ar
 report's safety tables (:class:`~mmntrial.report.safety_tables.SafetyTable`) and
 rendered with the same template macro and CSS. The safety rules fired are the protocol's
 ``[safety]`` rules evaluated on the dataset (:func:`mmntrial.analysis.dsmb.rules_fired`),
-each named in words (:func:`mmntrial.safety.describe.rule_in_words`).
+each named in words (:func:`mmntrial.safety.describe.rule_title`).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from mmntrial.report.html import report_environment
 from mmntrial.report.pdf import pdf_unavailable_reason, render_pdf, write_pdf
 from mmntrial.report.reproduce import dataset_hash
 from mmntrial.report.safety_tables import SafetyTable, grade_table, listing
-from mmntrial.safety.describe import rule_in_words
+from mmntrial.safety.describe import rule_title
 
 TEMPLATE = "dsmb.html.j2"
 POOLED_LABEL = "All subjects"
@@ -138,7 +138,7 @@ def rules_table(fired: RulesFired, safety: Safety, labels: Mapping[str, str]) ->
     rows = tuple(
         (
             rule.id,
-            rule_in_words(rule),
+            rule_title(rule),
             *(_n_percent(int(row[f"{g} subjects"]), n) for g, n in groups),
             *(str(int(row[f"{g} findings"])) for g in fired.groups),
             *(str(int(row[f"{g} could not evaluate"])) for g in fired.groups),

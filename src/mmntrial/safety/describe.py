@@ -1,6 +1,7 @@
-"""The safety rules in words: the normal-range grading rules as a Markdown table
-(docs/safety.md holds it; a test compares), so the page a reviewer reads is the table the
-code grades with, and a protocol's ``[safety]`` rule as a sentence (the DSMB reports).
+"""Safety rules in words: the normal-range grading rules as a Markdown table (docs/safety.md
+holds it; a test compares), so the page a reviewer reads is the table the code grades
+with; and a protocol's safety rule as the title the app's pages and the DSMB reports
+show instead of its id.
 
 >>> print(rules_table().splitlines()[2])
 | `neutrophils` | Neutrophil count decreased | 10^9/L | < LLN | < 1.5 | < 1.0 | < 0.5 |
@@ -34,34 +35,35 @@ def rules_table(table: GradingTable | None = None) -> str:
     return "\n".join(lines)
 
 
-def rule_in_words(rule: SafetyRule) -> str:
-    """What ``rule`` fires on, as a reader of a report reads it (its ``kind`` in words).
+def _listed(words: tuple[str, ...], last: str) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
 
-    >>> from mmntrial.protocol.loader import load_protocol
-    >>> rules = load_protocol("piepers-2007").safety.rules
-    >>> print(rule_in_words(rules[0]))
-    a value of neutrophils below 1.3 10^9/L
-    >>> print(rule_in_words(rules[3]))
-    a value of creatinine 50% or more above the baseline (the last value on or before day 0)
+
+def rule_title(rule: SafetyRule) -> str:
+    """What ``rule`` watches, in words from its kind and parameters (the protocol gives a
+    rule an id and an action, no title): the pages show this where the id would be.
+
+    >>> from mmntrial.protocol.model import RuleKind, SafetyRule
+    >>> below = SafetyRule(id="neutrophils_low", kind=RuleKind.LAB_BELOW, action="Act",
+    ...     owner="investigator", days_to_resolve=2, source="S47", lab="neutrophils",
+    ...     threshold=1.3, unit="10^9/L")
+    >>> rule_title(below)
+    'Neutrophils below 1.3 10^9/L'
     """
     if rule.kind is RuleKind.LAB_GRADE:
-        return (
-            f"a value of {', '.join(rule.labs)} at CTCAE v5.0 grade {rule.min_grade} or worse "
-            "(graded against the lab's normal range)"
+        title = f"a lab of CTCAE v5.0 grade {rule.min_grade} or worse ({_listed(rule.labs, 'or')})"
+    elif rule.kind is RuleKind.LAB_BELOW:
+        title = f"{rule.lab} below {rule.threshold:g} {rule.unit}"
+    elif rule.kind is RuleKind.LAB_RISE:
+        title = f"{rule.lab} risen {rule.rise_percent:g}% or more over its baseline"
+    elif rule.kind is RuleKind.LAB_FALL_AFTER_INFUSION:
+        title = (
+            f"{rule.lab} fallen {rule.fall:g} {rule.unit} or more within "
+            f"{rule.within_days} days of an IVIg infusion"
         )
-    if rule.kind is RuleKind.LAB_BELOW:
-        return f"a value of {rule.lab} below {rule.threshold:g} {rule.unit}"
-    if rule.kind is RuleKind.LAB_RISE:
-        return (
-            f"a value of {rule.lab} {rule.rise_percent:g}% or more above the baseline "
-            "(the last value on or before day 0)"
-        )
-    if rule.kind is RuleKind.LAB_FALL_AFTER_INFUSION:
-        return (
-            f"a fall of {rule.lab} by {rule.fall:g} {rule.unit} or more within "
-            f"{rule.within_days} days of an infusion"
-        )
-    return f"an adverse event term naming {', '.join(rule.terms)}"
+    else:
+        title = f"an adverse event whose term names {_listed(rule.terms, 'or')}"
+    return title[0].upper() + title[1:]
 
 
-__all__ = ["rule_in_words", "rules_table"]
+__all__ = ["rule_title", "rules_table"]
