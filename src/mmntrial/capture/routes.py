@@ -33,8 +33,8 @@ def api_errors(field: str) -> Iterator[None]:
         yield
     except NotFound as missing:
         # The record or item its message names, else the participant (the usual one).
-        detail = [{"field": field_of(missing, "subject"), "message": str(missing)}]
-        raise HTTPException(404, detail) from None
+        named = [{"field": field_of(missing, "subject"), "message": str(missing)}]
+        raise HTTPException(404, named) from None
     except Unconfirmed as waiting:
         detail = [
             {"field": v.field, "message": v.message, "needs_confirmation": True}
