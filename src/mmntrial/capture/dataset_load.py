@@ -391,11 +391,13 @@ def sae_timing(seed: str, onset: date, today: date) -> SaeTiming:
     aware = min(datetime.combine(onset, AWARE_AT, UTC), start_of_today)
     draw = random.Random(seed)  # seeded: a draw of the loader, nothing secret
     share = draw.random()
-    on_time, late = REPORTED_ON_TIME, REPORTED_LATE
-    span = on_time[1:] if share < on_time[0] else late[1:] if share < on_time[0] + late[0] else None
-    if span is None:
+    if share < REPORTED_ON_TIME[0]:
+        _, fewest, most = REPORTED_ON_TIME
+    elif share < REPORTED_ON_TIME[0] + REPORTED_LATE[0]:
+        _, fewest, most = REPORTED_LATE
+    else:
         return SaeTiming(aware, None)
-    reported = aware + timedelta(minutes=draw.randint(span[0] * 60, span[1] * 60))
+    reported = aware + timedelta(minutes=draw.randint(fewest * 60, most * 60))
     return SaeTiming(aware, reported if reported < start_of_today else None)
 
 
