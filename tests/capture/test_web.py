@@ -283,6 +283,8 @@ def test_the_api_has_an_openapi_document(study: str | Path) -> None:
         "/api/sites/{site}/action-items/{record}",
         "/api/sites/{site}/participants/{subject}/action-items",
         "/api/sites/{site}/participants/{subject}/lab-schedule",
+        "/api/sites/{site}/saes",
+        "/api/sites/{site}/participants/{subject}/adverse-events/{record}/sae",
         "/api/sites/{site}/participants/{subject}/review",
         "/api/sites/{site}/participants/{subject}/queries",
         "/api/sites/{site}/queries",

@@ -24,7 +24,10 @@ then adverse events (numbered ``AE-NNN`` by the app in the dataset's order; the 
 follows from grade and resolution: fatal, recovered, or not recovered), labs (with the
 dataset's normal range; a grade CTCAE computes is computed against it, not typed),
 concomitant medications, and every disposition
-but ``ongoing`` (no record). Not loaded: unscheduled visits (the app has none), the
+but ``ongoing`` (no record). A serious adverse event gets the moment the site became
+aware of it and, most often, its initial SAE report (:func:`sae_timing`: the dataset
+has neither, so both are drawn, deterministically from the dataset's seed, and marked
+ASSUMPTION there). Not loaded: unscheduled visits (the app has none), the
 engine's infusion actions and levels and the deteriorations (the export derives them
 from the records).
 """
@@ -33,11 +36,12 @@ from __future__ import annotations
 
 import copy
 import math
+import random
 import secrets
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
@@ -56,6 +60,7 @@ from mmntrial.capture import (
     infusions,
     labs,
     records,
+    sae,
     screening,
     visits,
 )
@@ -353,15 +358,77 @@ def _ae_outcome(grade: int, resolved: str) -> str:
     return "recovered" if resolved else "not_recovered"
 
 
+#: ASSUMPTION (the dataset has no awareness moment): a site learns of a serious event on
+#: its onset day, in the morning (09:00 UTC, office hours at the European centres of
+#: the seeds' trials); an event whose onset is the load's today is known from that
+#: day's midnight, so that no awareness lies ahead of whoever opens the study.
+AWARE_AT = time(9, 0)
+#: ASSUMPTION (the dataset has no SAE report): how the initial report follows awareness,
+#: as (share of events, fewest hours, most hours): most within the 24 hours, some late,
+#: the rest not reported yet; a report whose moment falls on or after the load's today
+#: is not filed either (still open, or overdue, when the study is opened).
+REPORTED_ON_TIME = (0.8, 2, 20)
+REPORTED_LATE = (0.1, 26, 60)
+
+
+@dataclass(frozen=True)
+class SaeTiming:
+    """A loaded serious event's awareness moment and its initial report's (None: none)."""
+
+    aware_at: datetime
+    reported_at: datetime | None
+
+
+def sae_timing(seed: str, onset: date, today: date) -> SaeTiming:
+    """When the site became aware of a serious event of ``onset``, and when it reported it
+    (:data:`AWARE_AT`, :data:`REPORTED_ON_TIME`, :data:`REPORTED_LATE`), drawn from
+    ``seed`` (the dataset's seed and the event's names: the same load, the same clocks).
+
+    >>> sae_timing("7:S01-001:AE-001", date(2026, 11, 30), date(2026, 11, 30)).aware_at
+    datetime.datetime(2026, 11, 30, 0, 0, tzinfo=datetime.timezone.utc)
+    """
+    start_of_today = datetime.combine(today, time(0, 0), UTC)
+    aware = min(datetime.combine(onset, AWARE_AT, UTC), start_of_today)
+    draw = random.Random(seed)  # seeded: a draw of the loader, nothing secret
+    share = draw.random()
+    if share < REPORTED_ON_TIME[0]:
+        _, fewest, most = REPORTED_ON_TIME
+    elif share < REPORTED_ON_TIME[0] + REPORTED_LATE[0]:
+        _, fewest, most = REPORTED_LATE
+    else:
+        return SaeTiming(aware, None)
+    reported = aware + timedelta(minutes=draw.randint(fewest * 60, most * 60))
+    return SaeTiming(aware, reported if reported < start_of_today else None)
+
+
+def _load_sae(
+    conn: Connection,
+    dataset: Dataset,
+    site: str,
+    made: str,
+    event: Mapping[str, Any],
+    timing: SaeTiming,
+) -> None:
+    """The initial report of a loaded serious event, when its timing has one."""
+    if timing.reported_at is None:
+        return
+    narrative = (
+        f"{event['term']}, grade {event['grade']}, onset {event['onset_on']}: initial report "
+        f"loaded from the {dataset.meta.source} dataset."
+    )
+    sae.report(conn, site, made, int(event["id"]), narrative, LOADER, timing.reported_at)
+
+
 def _load_records(
     conn: Connection, dataset: Dataset, site: str, subject: str, made: str, day0: date, today: date
 ) -> None:
     """The subject's adverse events, labs, conmeds and disposition, through their forms."""
-    for ae in _rows(dataset.adverse_events, subject):
+    for number, ae in enumerate(_rows(dataset.adverse_events, subject), start=1):
         resolved = _on(day0, ae["day_resolved"])
+        onset = _on(day0, ae["day_onset"])
         typed = {
             "term": str(ae["term"]),
-            "onset_on": _on(day0, ae["day_onset"]),
+            "onset_on": onset,
             "resolved_on": resolved,
             "grade": str(int(ae["grade"])),
             "serious": "yes" if ae["serious"] else "no",
@@ -369,7 +436,14 @@ def _load_records(
             "action_taken": str(ae["action_taken"]),
             "outcome": _ae_outcome(int(ae["grade"]), resolved),
         }
-        records.add(conn, adverse_events.FORM, site, made, typed, LOADER, today)
+        timing = None
+        if ae["serious"]:
+            seed = f"{dataset.meta.seed}:{subject}:{number}"
+            timing = sae_timing(seed, date.fromisoformat(onset), today)
+            typed["aware_at_utc"] = timing.aware_at.isoformat(sep=" ", timespec="minutes")
+        event = records.add(conn, adverse_events.FORM, site, made, typed, LOADER, today)
+        if timing is not None:
+            _load_sae(conn, dataset, site, made, event, timing)
     computed = ctcae_v5().ranged
     for lab in _rows(dataset.labs, subject):
         graded = lab["grade"]

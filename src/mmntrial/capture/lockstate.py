@@ -13,7 +13,7 @@ audit trail can import it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Table, select
@@ -43,6 +43,25 @@ def refuse_locked(conn: Connection, table: Table, record: int) -> None:
             f"{lock.locked_by} at {lock.locked_at_utc} UTC); expected an unlocked record: "
             "the data manager unlocks it, with a reason, before it can change"
         )
+
+
+def locks_of(conn: Connection, table: Table, records: Collection[int]) -> dict[int, dict[str, Any]]:
+    """The locks that hold on ``records`` of ``table``, by record id: each with
+    ``locked_by`` and ``locked_at_utc``. One query for a whole listing, not one a row."""
+    if not records:
+        return {}
+    rows = conn.execute(
+        select(
+            record_locks.c.record_id, record_locks.c.locked_by, record_locks.c.locked_at_utc
+        ).where(
+            record_locks.c.table_name == table.name,
+            record_locks.c.record_id.in_(sorted(records)),
+            record_locks.c.locked.is_(True),
+        )
+    )
+    return {
+        int(r.record_id): {"locked_by": r.locked_by, "locked_at_utc": r.locked_at_utc} for r in rows
+    }
 
 
 def refuse_into_locked_visit(conn: Connection, table: Table, values: Mapping[str, Any]) -> None:

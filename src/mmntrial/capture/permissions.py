@@ -287,6 +287,19 @@ PERMISSIONS: dict[str, Rule] = {
     "api_action_item_resolve": Rule(
         ITEM_RESOLVERS, summary="resolve an action item, with a resolution (JSON)", per_site=True
     ),
+    "api_saes": Rule(
+        SITE_READERS,
+        summary="a site's serious adverse events and their clocks (JSON)",
+        per_site=True,
+    ),
+    "api_sae": Rule(
+        SITE_READERS, summary="a serious adverse event's clock and reports (JSON)", per_site=True
+    ),
+    "api_sae_report": Rule(
+        SITE_WRITERS,
+        summary="report a serious adverse event (initial, follow-up) (JSON)",
+        per_site=True,
+    ),
     "api_panel": Rule(
         SITE_READERS, summary="a participant's engine panel and decisions (JSON)", per_site=True
     ),

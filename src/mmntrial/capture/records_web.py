@@ -3,7 +3,8 @@
 For a form named ``N`` with the path part ``SLUG``, under
 ``/sites/{site}/participants/{subject}/SLUG``: the page listing the records with the
 form to add one (``N_page``, ``N_add``), the same form filled with a record to change it
-with a reason (``?change=ID``, posted to ``.../SLUG/{record}``: ``N_change``), and the
+with a reason (``?change=ID``, posted to ``.../SLUG/{record}``: ``N_change``; a locked
+record is marked so, with who locked it and when, and offers no change), and the
 JSON API beside them (``api_N``, ``api_N_add``, ``api_N_change``), each named in the
 permission table. A refused value answers 422 naming its field; a value awaiting
 confirmation answers 422 with a confirm box. No answer here holds an arm.
@@ -23,6 +24,7 @@ from mmntrial.capture import adverse_events, conmeds, dispositions, labs, record
 from mmntrial.capture.assessments import Unconfirmed
 from mmntrial.capture.eligibility import NotFound
 from mmntrial.capture.guard import may_use, signed_in
+from mmntrial.capture.lockstate import locks_of
 from mmntrial.capture.records import RecordForm
 from mmntrial.capture.routes import Page, api_errors, form_fields, json_body
 from mmntrial.errors import CaptureError
@@ -47,9 +49,13 @@ def add_routes(
         try:
             with database.read() as conn:
                 rows = records.listed(conn, form, site, subject)
+                locked = locks_of(conn, form.table, [r["id"] for r in rows])
         except NotFound as missing:
             raise HTTPException(404, str(missing)) from None
         values = typed
+        if changing in locked:
+            # A locked record is not offered for change: its save would be refused.
+            changing, values = None, {}
         if values is None:
             chosen = [r for r in rows if r["id"] == changing]
             values = records.as_typed(form, chosen[0]) if chosen else {}
@@ -59,6 +65,7 @@ def add_routes(
             "subject": subject,
             "form": form,
             "rows": rows,
+            "locked": locked,
             "values": values,
             "changing": changing,
             "waiting": [v.field for v in error.verdicts] if isinstance(error, Unconfirmed) else [],

@@ -32,7 +32,9 @@ def api_errors(field: str) -> Iterator[None]:
     try:
         yield
     except NotFound as missing:
-        raise HTTPException(404, [{"field": "subject", "message": str(missing)}]) from None
+        # The record or item its message names, else the participant (the usual one).
+        named = [{"field": field_of(missing, "subject"), "message": str(missing)}]
+        raise HTTPException(404, named) from None
     except Unconfirmed as waiting:
         detail = [
             {"field": v.field, "message": v.message, "needs_confirmation": True}

@@ -47,6 +47,7 @@ from mmntrial.capture import (
     panel_web,
     participantsweb,
     records_web,
+    sae_api,
     sae_web,
     screening,
     static_web,
@@ -126,6 +127,7 @@ def create_app(
     records_web.add_all_routes(app, database, _page, clock)
     dsmb_web.add_routes(app, database, key)
     sae_web.add_routes(app, database, _page)
+    sae_api.add_routes(app, database)
     monitoring_web.add_routes(app, database, _page)
     action_items_web.add_routes(app, database, _page, clock)
     static_web.add_routes(app)
