@@ -33,7 +33,7 @@ from mmntrial.protocol.reader import Data, read
 from mmntrial.protocol.spec import Spec, listing, name, table, text
 from mmntrial.simulate.pk.parameters import PkPopulation
 from mmntrial.simulate.population._params import pk_spec, section_spec, sources_of, values_of
-from mmntrial.simulate.population.model import SECTIONS, Population
+from mmntrial.simulate.population.model import SECTIONS, SIMULATED_LABS, Population
 
 CODES: Final[dict[str, str]] = {
     "POP-E001": "unknown population name: neither a built-in population nor a file path",
@@ -49,6 +49,7 @@ CODES: Final[dict[str, str]] = {
     "POP-E040": "the remission and over-treated fractions add up to more than 1",
     "POP-E041": "a minimum above its maximum",
     "POP-E042": "interval choices and their weights differ in length, or weigh nothing",
+    "POP-E043": "a lab's lower limit of normal at or above its upper limit",
 }
 
 
@@ -212,6 +213,24 @@ def _contradictions(checked: Data) -> list[Problem]:
                 f"at most need.overtreated_need_max ({high:g})",
             )
         )
+    for kind in ("neutrophils", "other_wbc"):
+        least = _value(checked, "labs", f"leukopenia_{kind}_min")
+        most = _value(checked, "labs", f"leukopenia_{kind}_max")
+        if least is not None and most is not None and least > most:
+            problems.append(
+                Problem(
+                    "POP-E041",
+                    f"labs.leukopenia_{kind}_min.value",
+                    least,
+                    f"at most labs.leukopenia_{kind}_max ({most:g})",
+                )
+            )
+    for lab in SIMULATED_LABS:
+        lln, uln = _value(checked, "labs", f"{lab}_lln"), _value(checked, "labs", f"{lab}_uln")
+        if lln is not None and uln is not None and lln >= uln:
+            problems.append(
+                Problem("POP-E043", f"labs.{lab}_lln.value", lln, f"below labs.{lab}_uln ({uln:g})")
+            )
     choices = _value(checked, "regimen", "interval_days_choices")
     weights = _value(checked, "regimen", "interval_weights")
     if (choices is not None and weights is not None) and (
