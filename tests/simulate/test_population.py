@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from mmntrial.errors import SimulationError
+from mmntrial.protocol.model import SAFETY_LABS
 from mmntrial.simulate.population import (
     CODES,
     PopulationError,
@@ -18,7 +19,6 @@ from mmntrial.simulate.population import (
     parse_population,
     population_names,
 )
-from mmntrial.simulate.population.model import SIMULATED_LABS
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def test_a_lab_range_upside_down_and_crossed_episode_bounds_are_refused(
 
 def test_the_default_population_gives_every_simulated_lab_its_range() -> None:
     labs = load_population("mmn-default").labs
-    for lab in SIMULATED_LABS:
+    for lab in SAFETY_LABS:
         draw = labs.of(lab)
         assert 0 < draw.lln < draw.median < draw.uln, lab
     # The fixed LLNs the simulator graded against before ranges were data.

@@ -29,11 +29,12 @@ from typing import Any, Final
 
 from mmntrial.errors import Problem, SimulationError
 from mmntrial.inputs import MAX_TOML_BYTES, limit_text, read_bounded
+from mmntrial.protocol.model import SAFETY_LABS
 from mmntrial.protocol.reader import Data, read
 from mmntrial.protocol.spec import Spec, listing, name, table, text
 from mmntrial.simulate.pk.parameters import PkPopulation
 from mmntrial.simulate.population._params import pk_spec, section_spec, sources_of, values_of
-from mmntrial.simulate.population.model import SECTIONS, SIMULATED_LABS, Population
+from mmntrial.simulate.population.model import SECTIONS, Population
 
 CODES: Final[dict[str, str]] = {
     "POP-E001": "unknown population name: neither a built-in population nor a file path",
@@ -225,7 +226,7 @@ def _contradictions(checked: Data) -> list[Problem]:
                     f"at most labs.leukopenia_{kind}_max ({most:g})",
                 )
             )
-    for lab in SIMULATED_LABS:
+    for lab in SAFETY_LABS:
         lln, uln = _value(checked, "labs", f"{lab}_lln"), _value(checked, "labs", f"{lab}_uln")
         if lln is not None and uln is not None and lln >= uln:
             problems.append(

@@ -203,20 +203,6 @@ class Harm:
     grip_kpa: float = param("true grip loss in either hand that counts (kPa)", **_POSITIVE)
 
 
-# The labs the simulator draws: those CTCAE v5.0 grades against a normal range [S50] that
-# the protocols watch (IgG comes from the kinetic model and no rule grades it).
-SIMULATED_LABS: tuple[str, ...] = (
-    "neutrophils",
-    "wbc",
-    "platelets",
-    "haemoglobin",
-    "alt",
-    "ast",
-    "bilirubin",
-    "creatinine",
-)
-
-
 def _limit(lab: str, which: str) -> Any:
     return param(f"{lab}: the lab's {which} limit of normal ({LAB_UNITS[lab]})", **_POSITIVE)
 
@@ -301,7 +287,8 @@ class Labs:
     )
 
     def of(self, lab: str) -> LabDraw:
-        """The normal range and healthy distribution of ``lab`` (one of SIMULATED_LABS)."""
+        """The normal range and healthy distribution of ``lab`` (one of
+        :data:`mmntrial.protocol.model.SAFETY_LABS`: each has its four fields here)."""
         return LabDraw(
             lab=lab,
             lln=getattr(self, f"{lab}_lln"),
@@ -350,7 +337,6 @@ class Population:
 __all__ = [
     "MAX_N_PER_ARM",
     "SECTIONS",
-    "SIMULATED_LABS",
     "Covariates",
     "Dropout",
     "Drug",

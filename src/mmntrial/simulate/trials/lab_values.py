@@ -25,8 +25,9 @@ import pandas as pd
 
 from mmntrial.errors import SimulationError
 from mmntrial.measures.labs import LAB_UNITS
+from mmntrial.protocol.model import SAFETY_LABS
 from mmntrial.safety import UNGRADABLE, grade_array_in_range
-from mmntrial.simulate.population.model import SIMULATED_LABS, Labs
+from mmntrial.simulate.population.model import Labs
 from mmntrial.simulate.trials.patients import Patients
 from mmntrial.units import Floats, Ints
 
@@ -77,7 +78,7 @@ def lab_values(
     The set points are drawn for every patient and lab, sampled or not, so that which
     labs a protocol samples does not shift the stream of the others.
     """
-    set_point = {lab: rng.standard_normal(patients.n) for lab in SIMULATED_LABS}
+    set_point = {lab: rng.standard_normal(patients.n) for lab in SAFETY_LABS}
     share = labs.within_subject_variance_fraction
     frames = []
     for group in samples:
@@ -117,7 +118,7 @@ def lab_values(
                     {
                         "patient": patient,
                         "day": day,
-                        "order": SIMULATED_LABS.index(lab),
+                        "order": SAFETY_LABS.index(lab),
                         "test": lab,
                         "value": shown,
                         "unit": LAB_UNITS[lab],

@@ -30,7 +30,8 @@ from mmntrial.simulate.pk.model import measured_igg
 from mmntrial.simulate.population.model import Population
 from mmntrial.simulate.provenance import dataset_record, protocol_hash
 from mmntrial.simulate.trials.course import run_course
-from mmntrial.simulate.trials.lab_values import COLUMNS, Samples, lab_values
+from mmntrial.simulate.trials.lab_samples import lab_samples
+from mmntrial.simulate.trials.lab_values import COLUMNS, lab_values
 from mmntrial.simulate.trials.patients import Patients
 from mmntrial.simulate.trials.runner import check_arguments, draw_chunk, summarize_trials
 from mmntrial.simulate.trials.safety_rows import adverse_events
@@ -272,14 +273,7 @@ def _tables(
         for (p, day, _), v in zip(igg_rows, measured, strict=True)
     ]
     events = adverse_events(population, patients, follow_up, rng)
-    # Neutrophils and WBC at every scheduled visit, the study drug's known effect on labs.
-    visit_labs = [
-        Samples(
-            ("neutrophils", "wbc"),
-            np.array([p for p, _, _ in igg_rows], dtype=np.intp),
-            np.array([day for _, day, _ in igg_rows], dtype=np.int64),
-        )
-    ]
+    samples = lab_samples(protocol, patients, [(p, day) for p, day, _ in igg_rows], follow_up)
     dispositions = []
     for p in range(patients.n):
         left = recorder.withdrawn.get(p)
@@ -315,7 +309,7 @@ def _tables(
         "adverse_events": pd.DataFrame([{**e, "subject_id": ids[e["subject_id"]]} for e in events]),
         "labs": _stacked(
             pd.DataFrame(igg, columns=list(COLUMNS)),
-            lab_values(population.labs, patients, visit_labs, ids, rng),
+            lab_values(population.labs, patients, samples, ids, rng),
         ),
         "dispositions": pd.DataFrame(dispositions),
     }
