@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mmntrial.protocol.loader import load_protocol
+from mmntrial.protocol.loader import load_protocol, parse_protocol
+from mmntrial.protocol.serialize import protocol_to_dict
 from mmntrial.safety.lab_schedule import due_days
 from mmntrial.simulate.population import load_population
 from mmntrial.simulate.trials.one_trial import simulate_one_trial
@@ -68,3 +69,20 @@ def test_without_a_lab_schedule_the_counts_are_taken_at_the_visits() -> None:
     labs, _ = _labs("cidp-levels")
     assert set(labs["test"]) == {"neutrophils", "wbc"}
     assert 0 in set(labs["day"])
+
+
+def test_graded_labs_without_a_schedule_have_their_baseline() -> None:
+    data = protocol_to_dict(load_protocol("piepers-2007"))
+    del data["safety"]["lab_schedule"]
+    protocol = parse_protocol(data, "no-schedule")
+    labs = simulate_one_trial(
+        protocol, load_population("mmn-default"), effect=0.0, seed=5, n_per_arm=20
+    ).labs
+    labs = labs[labs["test"] != "igg"]
+    counts = labs["test"].isin(["neutrophils", "wbc"])
+    # The counts at the visits; every other graded lab once, on day 0, for everyone.
+    others = set(protocol.safety.graded_labs) - {"neutrophils", "wbc"}
+    assert set(labs.loc[~counts, "test"]) == others
+    assert set(labs.loc[~counts, "day"]) == {0}
+    assert len(labs[~counts]) == 40 * len(others)
+    assert 0 in set(labs.loc[counts, "day"])

@@ -2,11 +2,11 @@
 
 With a ``[safety.lab_schedule]`` the simulator samples the schedule's labs on its due
 days (:func:`mmntrial.safety.lab_schedule.due_days`, the code the capture app's lab
-calendar uses), exactly on the day, within each patient's follow-up; and the protocol's
-``graded_labs`` the schedule does not take on day 0 at baseline (day 0), so that every
-graded lab has the baseline its shift table and the creatinine rule need. A protocol
-without a schedule keeps neutrophils and WBC at every scheduled visit: the study drug's
-known effect on the counts [S47], and no graded labs to add.
+calendar uses), exactly on the day, within each patient's follow-up. A protocol without
+a schedule keeps neutrophils and WBC at every scheduled visit: the study drug's known
+effect on the counts [S47]. Either way the protocol's ``[safety] graded_labs`` not
+sampled on day 0 are sampled then, so that every graded lab has the baseline its shift
+table and the creatinine rule need.
 
 Either way a leukopenia within follow-up is found by a count (neutrophils and WBC) on
 its first day, when no sample was due that day: the patient's course interrupts the
@@ -37,22 +37,21 @@ def lab_samples(
     """The samples of a trial: ``visits`` are the ``(patient, day)`` of its scheduled
     visits, used only when the protocol has no lab schedule."""
     schedule = protocol.safety.lab_schedule
-    groups: list[Samples] = []
     if schedule is None:
         patient = np.array([p for p, _ in visits], dtype=np.intp)
         day = np.array([d for _, d in visits], dtype=np.int64)
-        groups.append(Samples(_COUNTS, patient, day))
+        first = Samples(_COUNTS, patient, day)
     else:
         due = np.asarray(due_days(schedule), dtype=np.int64)
         within = due[np.newaxis, :] <= follow_up_days[:, np.newaxis]
         patient, column = np.nonzero(within)
-        patient, day = patient.astype(np.intp), due[column]
-        groups.append(Samples(schedule.labs, patient, day))
-        taken = schedule.labs if 0 in due else ()
-        baseline = tuple(lab for lab in protocol.safety.graded_labs if lab not in taken)
-        if baseline:
-            everyone = np.arange(patients.n, dtype=np.intp)
-            groups.append(Samples(baseline, everyone, np.zeros(patients.n, dtype=np.int64)))
+        first = Samples(schedule.labs, patient.astype(np.intp), due[column])
+    groups = [first]
+    taken = first.labs if (first.day == 0).any() else ()
+    baseline = tuple(lab for lab in protocol.safety.graded_labs if lab not in taken)
+    if baseline:
+        everyone = np.arange(patients.n, dtype=np.intp)
+        groups.append(Samples(baseline, everyone, np.zeros(patients.n, dtype=np.int64)))
     groups.append(_finding(patients, follow_up_days, groups))
     return groups
 
