@@ -193,11 +193,12 @@ def test_a_withdrawal_and_a_conmed_come_back_and_later_infusions_have_no_action(
     assert given.loc[given["day"].between(0, withdrawn_on), "action"].notna().all()
 
 
-def test_labs_beyond_the_simulators_export_with_their_normal_range_and_grade(
+def test_labs_export_with_their_normal_range_and_the_apps_grade(
     tmp_path: Path, piepers: Protocol
 ) -> None:
-    # Platelets and creatinine are recorded by the lab form for the safety rules; the
-    # dataset carries them with the range they were graded against, and the grade the
+    # Platelets and creatinine are recorded by the lab form for the safety rules (typed
+    # here with a range of their own, off the simulator's lab schedule); the dataset
+    # carries them with the range they were graded against, and the grade the
     # app computed (CTCAE v5.0: platelets 60 against LLN 150 is grade 2, "<75-50";
     # creatinine 200 against ULN 100 is 2 x ULN, grade 2, ">1.5-3.0 x ULN").
     small = simulate_one_trial(
@@ -219,6 +220,8 @@ def test_labs_beyond_the_simulators_export_with_their_normal_range_and_grade(
     ours = exported.labs[
         (exported.labs["subject_id"] == made.subjects[subject])
         & exported.labs["test"].isin(["platelets", "creatinine"])
+        # day 30: no sample of the simulator's lab schedule is due then
+        & (exported.labs["day"] == 30)
     ].sort_values("test")
     assert ours[["test", "value", "lln", "uln", "grade"]].to_dict("records") == [
         {"test": "creatinine", "value": 200.0, "lln": 60.0, "uln": 100.0, "grade": 2},

@@ -118,6 +118,16 @@ def test_unknown_format(tmp_path: Path) -> None:
         write_dataset(make_dataset(), tmp_path / "t", "xlsx")  # type: ignore[arg-type]
 
 
+def test_a_lab_range_upside_down_names_its_csv_line(tmp_path: Path) -> None:
+    path = write_dataset(make_dataset(), tmp_path / "trial", "csv")
+    frame = pd.read_csv(path / "labs.csv", dtype=str, keep_default_na=False)
+    frame.loc[0, ["lln", "uln"]] = ["5.0", "4.0"]
+    frame.to_csv(path / "labs.csv", index=False)
+    with pytest.raises(DatasetError) as caught:
+        read_dataset(path)
+    assert "labs.csv line 2: lln: got 5.0, expected below uln 4.0" in str(caught.value)
+
+
 def test_csv_cells_that_do_not_parse_name_the_line(tmp_path: Path) -> None:
     path = write_dataset(make_dataset(), tmp_path / "trial", "csv")
     frame = pd.read_csv(path / "dispositions.csv", dtype=str, keep_default_na=False)

@@ -138,6 +138,16 @@ def test_unit_that_does_not_match_the_measure_or_test() -> None:
     assert "labs row 0 (0-based): unit: got 'g/L', expected '10^9/L' for neutrophils" in message
 
 
+def test_a_normal_range_upside_down_is_refused() -> None:
+    frames = _frames()
+    frames["labs"].loc[0, ["lln", "uln"]] = [5.0, 4.0]  # row 0 is neutrophils
+    frames["labs"].loc[1, ["lln", "uln"]] = [4.0, 4.0]
+    message = _error(frames)
+    assert "labs row 0 (0-based): lln: got 5.0, expected below uln 4.0" in message
+    assert "labs row 1 (0-based): lln: got 4.0, expected below uln 4.0" in message
+    assert "2 problems" in message
+
+
 def test_side_only_for_grip() -> None:
     frames = _frames()
     frames["assessments"].loc[0, "side"] = "left"  # mrc_sum

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from mmntrial.errors import SimulationError
+from mmntrial.protocol.model import SAFETY_LABS
 from mmntrial.simulate.population import (
     CODES,
     PopulationError,
@@ -87,6 +88,30 @@ def test_contradictions_have_their_own_codes(raw: dict[str, Any]) -> None:
     with pytest.raises(PopulationError) as caught:
         parse_population(data, "edited")
     assert [code for code, _ in codes_of(caught.value)] == ["POP-E040", "POP-E041", "POP-E042"]
+
+
+def test_a_lab_range_upside_down_and_crossed_episode_bounds_are_refused(
+    raw: dict[str, Any],
+) -> None:
+    data = copy.deepcopy(raw)
+    data["labs"]["platelets_lln"]["value"] = 400.0
+    data["labs"]["leukopenia_neutrophils_min"]["value"] = 1.5
+    with pytest.raises(PopulationError) as caught:
+        parse_population(data, "edited")
+    assert codes_of(caught.value) == [
+        ("POP-E041", "labs.leukopenia_neutrophils_min.value"),
+        ("POP-E043", "labs.platelets_lln.value"),
+    ]
+    assert "got 400.0, expected below labs.platelets_uln (400)" in str(caught.value)
+
+
+def test_the_default_population_gives_every_simulated_lab_its_range() -> None:
+    labs = load_population("mmn-default").labs
+    for lab in SAFETY_LABS:
+        draw = labs.of(lab)
+        assert 0 < draw.lln < draw.median < draw.uln, lab
+    # The fixed LLNs the simulator graded against before ranges were data.
+    assert (labs.of("neutrophils").lln, labs.of("wbc").lln) == (2.0, 4.0)
 
 
 def test_unknown_names_and_unreadable_files(tmp_path: Path) -> None:

@@ -169,7 +169,8 @@ def test_the_dataset_has_every_table_of_the_schema() -> None:
     assert (tables["screening"]["outcome"] == "randomized").sum() == 28
     assert {"M0", "M12"} <= set(tables["assessments"]["visit"])
     assert (tables["infusions"]["day"] < 0).sum() == 28 * PROTOCOL.baseline.n_infusions
-    assert set(tables["labs"]["test"]) == {"igg", "neutrophils", "wbc"}
+    # IgG from the kinetic model, and every lab piepers-2007 grades (its [safety])
+    assert set(tables["labs"]["test"]) == {"igg", *PROTOCOL.safety.graded_labs}
     assert data.meta.seed == 3
     assert data.meta.source == "simulated"
     again = simulate_one_trial(PROTOCOL, POP, effect=0.0, seed=3)

@@ -293,6 +293,11 @@ def _row_rules(rows: _Rows) -> None:
             )
     if name == "labs":
         rows.units("test", LAB_UNITS)
+        if rows.has("lln", "uln"):
+            # A range upside down cannot grade a value (the lab form refuses it too).
+            for row in _positions(f["lln"].notna() & f["uln"].notna() & (f["lln"] >= f["uln"])):
+                lln, uln = _show(f["lln"].iloc[row]), _show(f["uln"].iloc[row])
+                rows.out.add(name, int(row), f"lln: got {lln}, expected below uln {uln}", "lln")
     if name == "dispositions" and rows.has("status", "reason"):
         needs = ~f["status"].isin(STAYED_STATUSES) & f["reason"].isna()
         rows.flag(needs, "reason", "got null, expected a reason unless completed or ongoing")

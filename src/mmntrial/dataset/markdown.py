@@ -100,6 +100,7 @@ def render() -> str:
         "- two infusions of one subject on one day, or two values of one measure (and",
         "  side) of one subject on one day: the later row is named with the first;",
         "- a unit that does not match the measure (assessments) or the test (labs);",
+        "- a lab's `lln` at or above its `uln` (labs);",
         "- `side` missing for a sided measure, or given for another measure;",
         "- `reason` missing when a screening outcome is excluded/declined, or a",
         "  disposition is neither completed nor ongoing; `subject_id` missing when",

@@ -29,6 +29,7 @@ from typing import Any, Final
 
 from mmntrial.errors import Problem, SimulationError
 from mmntrial.inputs import MAX_TOML_BYTES, limit_text, read_bounded
+from mmntrial.protocol.model import SAFETY_LABS
 from mmntrial.protocol.reader import Data, read
 from mmntrial.protocol.spec import Spec, listing, name, table, text
 from mmntrial.simulate.pk.parameters import PkPopulation
@@ -49,6 +50,7 @@ CODES: Final[dict[str, str]] = {
     "POP-E040": "the remission and over-treated fractions add up to more than 1",
     "POP-E041": "a minimum above its maximum",
     "POP-E042": "interval choices and their weights differ in length, or weigh nothing",
+    "POP-E043": "a lab's lower limit of normal at or above its upper limit",
 }
 
 
@@ -212,6 +214,24 @@ def _contradictions(checked: Data) -> list[Problem]:
                 f"at most need.overtreated_need_max ({high:g})",
             )
         )
+    for kind in ("neutrophils", "other_wbc"):
+        least = _value(checked, "labs", f"leukopenia_{kind}_min")
+        most = _value(checked, "labs", f"leukopenia_{kind}_max")
+        if least is not None and most is not None and least > most:
+            problems.append(
+                Problem(
+                    "POP-E041",
+                    f"labs.leukopenia_{kind}_min.value",
+                    least,
+                    f"at most labs.leukopenia_{kind}_max ({most:g})",
+                )
+            )
+    for lab in SAFETY_LABS:
+        lln, uln = _value(checked, "labs", f"{lab}_lln"), _value(checked, "labs", f"{lab}_uln")
+        if lln is not None and uln is not None and lln >= uln:
+            problems.append(
+                Problem("POP-E043", f"labs.{lab}_lln.value", lln, f"below labs.{lab}_uln ({uln:g})")
+            )
     choices = _value(checked, "regimen", "interval_days_choices")
     weights = _value(checked, "regimen", "interval_weights")
     if (choices is not None and weights is not None) and (

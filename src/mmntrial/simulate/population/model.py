@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mmntrial.measures.labs import LAB_UNITS
 from mmntrial.simulate.pk.parameters import PkPopulation
 from mmntrial.simulate.population._params import param
 
@@ -202,6 +203,101 @@ class Harm:
     grip_kpa: float = param("true grip loss in either hand that counts (kPa)", **_POSITIVE)
 
 
+def _limit(lab: str, which: str) -> Any:
+    return param(f"{lab}: the lab's {which} limit of normal ({LAB_UNITS[lab]})", **_POSITIVE)
+
+
+def _median(lab: str) -> Any:
+    return param(f"{lab}: median in healthy adults ({LAB_UNITS[lab]})", **_POSITIVE)
+
+
+@dataclass(frozen=True)
+class LabDraw:
+    """One lab's normal range and the healthy-adult distribution of its values."""
+
+    lab: str
+    lln: float
+    uln: float
+    median: float
+    cv: float
+
+
+@dataclass(frozen=True)
+class Labs:
+    """Laboratory values: each lab's normal range and healthy distribution, and the
+    counts of a leukopenia episode.
+
+    A healthy value is log-normal around the lab's median with its CV; a share of that
+    variance is visit to visit (``within_subject_variance_fraction``), the rest a personal
+    set point, so a subject low once tends to be low again. During a leukopenia episode
+    of the study drug the neutrophils are uniform between their two bounds and the white
+    cells are the neutrophils plus a uniform count of the other white cells.
+    """
+
+    neutrophils_lln: float = _limit("neutrophils", "lower")
+    neutrophils_uln: float = _limit("neutrophils", "upper")
+    neutrophils_median: float = _median("neutrophils")
+    neutrophils_cv: float = param("CV of healthy neutrophils, log-normal", **_CV)
+    wbc_lln: float = _limit("wbc", "lower")
+    wbc_uln: float = _limit("wbc", "upper")
+    wbc_median: float = _median("wbc")
+    wbc_cv: float = param("CV of healthy wbc, log-normal", **_CV)
+    platelets_lln: float = _limit("platelets", "lower")
+    platelets_uln: float = _limit("platelets", "upper")
+    platelets_median: float = _median("platelets")
+    platelets_cv: float = param("CV of healthy platelets, log-normal", **_CV)
+    haemoglobin_lln: float = _limit("haemoglobin", "lower")
+    haemoglobin_uln: float = _limit("haemoglobin", "upper")
+    haemoglobin_median: float = _median("haemoglobin")
+    haemoglobin_cv: float = param("CV of healthy haemoglobin, log-normal", **_CV)
+    alt_lln: float = _limit("alt", "lower")
+    alt_uln: float = _limit("alt", "upper")
+    alt_median: float = _median("alt")
+    alt_cv: float = param("CV of healthy alt, log-normal", **_CV)
+    ast_lln: float = _limit("ast", "lower")
+    ast_uln: float = _limit("ast", "upper")
+    ast_median: float = _median("ast")
+    ast_cv: float = param("CV of healthy ast, log-normal", **_CV)
+    bilirubin_lln: float = _limit("bilirubin", "lower")
+    bilirubin_uln: float = _limit("bilirubin", "upper")
+    bilirubin_median: float = _median("bilirubin")
+    bilirubin_cv: float = param("CV of healthy bilirubin, log-normal", **_CV)
+    creatinine_lln: float = _limit("creatinine", "lower")
+    creatinine_uln: float = _limit("creatinine", "upper")
+    creatinine_median: float = _median("creatinine")
+    creatinine_cv: float = param("CV of healthy creatinine, log-normal", **_CV)
+
+    within_subject_variance_fraction: float = param(
+        "share of a healthy lab's log-variance that is visit to visit (the rest personal)",
+        **_FRACTION,
+    )
+    leukopenia_neutrophils_min: float = param(
+        "neutrophils in a leukopenia episode, lowest (10^9/L)", **_POSITIVE
+    )
+    leukopenia_neutrophils_max: float = param(
+        "neutrophils in a leukopenia episode, highest (10^9/L)", **_POSITIVE
+    )
+    leukopenia_other_wbc_min: float = param(
+        "white cells other than neutrophils in a leukopenia episode, lowest (10^9/L)",
+        minimum=0.0,
+    )
+    leukopenia_other_wbc_max: float = param(
+        "white cells other than neutrophils in a leukopenia episode, highest (10^9/L)",
+        minimum=0.0,
+    )
+
+    def of(self, lab: str) -> LabDraw:
+        """The normal range and healthy distribution of ``lab`` (one of
+        :data:`mmntrial.protocol.model.SAFETY_LABS`: each has its four fields here)."""
+        return LabDraw(
+            lab=lab,
+            lln=getattr(self, f"{lab}_lln"),
+            uln=getattr(self, f"{lab}_uln"),
+            median=getattr(self, f"{lab}_median"),
+            cv=getattr(self, f"{lab}_cv"),
+        )
+
+
 SECTIONS: dict[str, tuple[type, str]] = {
     "trial": (TrialSettings, "how the simulated trial is run"),
     "covariates": (Covariates, "who the patients are"),
@@ -212,6 +308,7 @@ SECTIONS: dict[str, tuple[type, str]] = {
     "drug": (Drug, "the add-on drug and its adverse events"),
     "dropout": (Dropout, "dropout"),
     "harm": (Harm, "time spent deteriorated"),
+    "labs": (Labs, "laboratory values: normal ranges, healthy values, leukopenia"),
 }
 
 
@@ -232,6 +329,7 @@ class Population:
     drug: Drug
     dropout: Dropout
     harm: Harm
+    labs: Labs
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     origin: str = field(default="", compare=False)
 
@@ -243,6 +341,8 @@ __all__ = [
     "Dropout",
     "Drug",
     "Harm",
+    "LabDraw",
+    "Labs",
     "Need",
     "Noise",
     "Population",

@@ -12,7 +12,8 @@
   typed summary of a design's trials (re-exported here).
 - :mod:`~mmntrial.simulate.trials.fisher`: Fisher exact p-values from lookup tables.
 - :mod:`~mmntrial.simulate.trials.one_trial`: one trial as a full dataset;
-  :mod:`~mmntrial.simulate.trials.safety_rows`: its adverse events and labs.
+  :mod:`~mmntrial.simulate.trials.safety_rows`: its adverse events;
+  :mod:`~mmntrial.simulate.trials.lab_values`: its laboratory values.
 """
 
 from mmntrial.simulate.trials.runner import (

@@ -30,9 +30,11 @@ from mmntrial.simulate.pk.model import measured_igg
 from mmntrial.simulate.population.model import Population
 from mmntrial.simulate.provenance import dataset_record, protocol_hash
 from mmntrial.simulate.trials.course import run_course
+from mmntrial.simulate.trials.lab_samples import lab_samples
+from mmntrial.simulate.trials.lab_values import COLUMNS, lab_values
 from mmntrial.simulate.trials.patients import Patients
 from mmntrial.simulate.trials.runner import check_arguments, draw_chunk, summarize_trials
-from mmntrial.simulate.trials.safety_rows import adverse_events, labs
+from mmntrial.simulate.trials.safety_rows import adverse_events
 from mmntrial.units import Floats, Ints
 
 Rows = list[dict[str, Any]]
@@ -271,6 +273,7 @@ def _tables(
         for (p, day, _), v in zip(igg_rows, measured, strict=True)
     ]
     events = adverse_events(population, patients, follow_up, rng)
+    samples = lab_samples(protocol, patients, [(p, day) for p, day, _ in igg_rows], follow_up)
     dispositions = []
     for p in range(patients.n):
         left = recorder.withdrawn.get(p)
@@ -304,9 +307,25 @@ def _tables(
         "assessments": pd.DataFrame(recorder.assessments),
         "deteriorations": pd.DataFrame(recorder.deteriorations),
         "adverse_events": pd.DataFrame([{**e, "subject_id": ids[e["subject_id"]]} for e in events]),
-        "labs": pd.DataFrame(igg + labs(patients, recorder.igg_exogenous, ids, rng)),
+        "labs": _stacked(
+            pd.DataFrame(igg, columns=list(COLUMNS)),
+            lab_values(population.labs, patients, samples, ids, rng),
+        ),
         "dispositions": pd.DataFrame(dispositions),
     }
+
+
+def _stacked(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``first`` then ``second``, as objects: the dataset converts the dtypes
+    (pd.concat would guess them from IgG's all-null ranges, and warns that it will not)."""
+    return pd.DataFrame(
+        {
+            name: np.concatenate(
+                [first[name].to_numpy(dtype=object), second[name].to_numpy(dtype=object)]
+            )
+            for name in first.columns
+        }
+    )
 
 
 def _screening(

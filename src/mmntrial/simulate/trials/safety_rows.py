@@ -1,4 +1,4 @@
-"""Adverse events and laboratory values of a simulated trial, for its dataset.
+"""Adverse events of a simulated trial, for its dataset.
 
 The events that change a patient's course were drawn with the patient (leukopenia,
 which interrupts the study drug; discontinuation for side effects, which ends the
@@ -6,9 +6,7 @@ trial for them; see :mod:`mmntrial.simulate.trials.patients`). Here they become 
 events that change nothing in the model (infections, GI upset) are drawn from the
 dataset's own stream. Rates are the population's ``[drug]`` section [S47, S48].
 
-Lab values are graded by :mod:`mmntrial.safety` (CTCAE v5.0 [S50]), on the value as
-shown (rounded to 0.01), as a site would grade it: 0 when normal, as the capture app
-records it.
+The laboratory values are :mod:`mmntrial.simulate.trials.lab_values`.
 """
 
 from __future__ import annotations
@@ -17,8 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from mmntrial.safety.grading import grade
-from mmntrial.safety.tables import ctcae_v5
 from mmntrial.simulate.population.model import Population
 from mmntrial.simulate.trials.patients import Patients
 from mmntrial.units import DAYS_PER_YEAR, Floats
@@ -101,37 +97,4 @@ def adverse_events(
     return rows
 
 
-def labs(
-    patients: Patients,
-    visits: list[tuple[int, int, float]],
-    ids: list[str],
-    rng: np.random.Generator,
-) -> list[dict[str, Any]]:
-    """Neutrophils and WBC at every scheduled visit ``(patient, day, _)``, low in leukopenia."""
-    rows: list[dict[str, Any]] = []
-    for p, day, _ in visits:
-        low = patients.leukopenia_day[p] <= day <= patients.interruption_end_day[p]
-        neutrophils = float(rng.uniform(0.6, 1.3)) if low else float(max(rng.normal(4.0, 1.0), 2.0))
-        wbc = neutrophils + float(max(rng.normal(2.2, 0.5), 0.8))
-        for test, value in (("neutrophils", neutrophils), ("wbc", wbc)):
-            shown = round(value, 2)
-            rows.append(
-                {
-                    "subject_id": ids[p],
-                    "day": day,
-                    "test": test,
-                    "value": shown,
-                    "unit": ctcae_v5().lab(test).unit,
-                    # The lower limit of normal the grade is read against (the table's
-                    # fixed one), so the capture app grades a loaded value the same way.
-                    "lln": ctcae_v5().lab(test).below[0],
-                    "uln": None,
-                    # A value at or above the LLN is grade 0, as the capture app records
-                    # it: a missing grade would read "not graded" in the DSMB's shifts.
-                    "grade": grade(test, shown) or 0,
-                }
-            )
-    return rows
-
-
-__all__ = ["adverse_events", "labs"]
+__all__ = ["adverse_events"]
