@@ -160,3 +160,20 @@ def test_a_failed_demo_write_keeps_the_old_demo_folder(
     assert isinstance(error, OutputError)
     assert files(out) == old  # never a new dataset beside the old report
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
+
+
+def test_demo_accepts_its_own_folder_after_the_study_was_written(tmp_path: Path) -> None:
+    """A demo folder whose study has been written since (served, a record added) holds the
+    write queue's lock file beside the study: a second demo replaces it, not refuses."""
+    from sqlalchemy import text
+
+    from mmntrial.atomic import check_output_folder
+    from mmntrial.cli.demo import DEMO_FILES, STUDY_DB
+    from mmntrial.storage import Database
+
+    out = tmp_path / "mmntrial-demo"
+    out.mkdir()
+    with Database.open(out / STUDY_DB) as db, db.write() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    assert sorted(p.name for p in out.iterdir()) == [STUDY_DB, f"{STUDY_DB}.lock"]
+    assert check_output_folder(out, "--out", owned=DEMO_FILES) == out

@@ -34,6 +34,7 @@ from mmntrial.cli.engine import print_timeline
 from mmntrial.dataset.history_csv import read_histories
 from mmntrial.engine.replay import replay
 from mmntrial.protocol.loader import load_protocol
+from mmntrial.storage.engine import WRITE_LOCK_SUFFIX
 
 if TYPE_CHECKING:
     from mmntrial.dataset.schema import Dataset
@@ -54,10 +55,11 @@ STUDY_KEY = "study-list.json"
 #: The password of every demo account: printed, because the study is a demo's only.
 DEMO_PASSWORD = "mmntrial-demo-only"
 # What the demo folder holds; it is replaced as a whole, so it may hold nothing else
-# (SQLite's -wal and -shm files appear beside the study while it is served).
+# (SQLite's -wal and -shm files appear beside the study while it is served, and the
+# write queue's lock file once it has been written: a second demo replaces them all).
 DEMO_FILES = frozenset(
     {DATASET_DIR, REPORT_DIR, *DSMB_DIRS.values(), STUDY_DB, STUDY_KEY}
-    | {f"{STUDY_DB}-wal", f"{STUDY_DB}-shm"}
+    | {f"{STUDY_DB}-wal", f"{STUDY_DB}-shm", f"{STUDY_DB}{WRITE_LOCK_SUFFIX}"}
 )
 
 

@@ -39,6 +39,9 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event, text
 WRITE_LOCK_KEY = 0x6D6D6E7472696131  # "mmntria1"
 # The execution option that marks a connection's transaction as a write (SQLite).
 WRITE_OPTION = "mmntrial_write"
+#: What a SQLite database's write queue adds to its path: the lock file beside it, which
+#: stays when the writers are done (a folder that holds a study holds it too).
+WRITE_LOCK_SUFFIX = ".lock"
 
 
 def make_engine(url: URL) -> Engine:
@@ -114,7 +117,7 @@ def _write_queue(database: str | None) -> Iterator[None]:
         yield
         return
     # Opened per transaction, not per engine: flock does not exclude threads sharing an fd.
-    fd = os.open(f"{database}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(f"{database}{WRITE_LOCK_SUFFIX}", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
