@@ -1,6 +1,7 @@
 """Safety action items in the app: a fired rule opens one item, once; a value a rule
 cannot judge opens one asking for the data; a site lists its open and overdue items; a
-resolution is required and audited; the participant's page shows items and lab schedule."""
+resolution is required and audited; the site's resolved items, as a page and as JSON; the
+participant's page shows items and lab schedule."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from mmntrial.capture.permissions import Role
+from mmntrial.capture.tables import action_items
+from mmntrial.storage import Database
 from tests.capture.forms_client import PARTICIPANT, nurse_client, trail_of
 from tests.capture.test_monitoring import _as
 
@@ -251,3 +255,51 @@ def test_the_resolved_items_page_says_who_when_and_what_newest_first(
     assert "<td>Neutrophils below 1.3 10^9/L</td>" in page
     assert "neutrophils_low" not in page
     assert "lab_grade_3" not in page
+
+
+def test_the_resolved_items_json_gives_what_the_page_shows_newest_first(
+    client: TestClient, study: str | Path
+) -> None:
+    resolved = SITE_ITEMS + "/resolved"
+    assert client.post(LABS, json=LOW).status_code == 201
+    bare = {"sampled_on": "2026-11-30", "test": "alt", "value": "300"}
+    assert client.post(LABS, json=bare).status_code == 201
+    first, second = (i["id"] for i in client.get(SITE_ITEMS).json())
+    assert client.get(resolved).json() == []  # open items are not resolved ones
+    with _as(client, Role.INVESTIGATOR) as investigator:
+        for item, text in ((first, "MMF held, count repeated"), (second, "ULN entered")):
+            done = investigator.post(f"{SITE_ITEMS}/{item}", json={"resolution": text})
+            assert done.status_code == 200, done.text
+    at = {e.content["record"]: e.at_utc for e in trail_of(study, "action_items")
+          if e.kind == "update"}  # fmt: skip
+    listed = client.get(resolved)
+    assert listed.status_code == 200, listed.text
+    assert [
+        (i["id"], i["status"], i["resolved_by"], i["resolved_at_utc"], i["resolution"])
+        for i in listed.json()
+    ] == [
+        (second, "resolved", "investigator_amc", at[second], "ULN entered"),
+        (first, "resolved", "investigator_amc", at[first], "MMF held, count repeated"),
+    ]
+    assert listed.json()[1]["rule"] == "Neutrophils below 1.3 10^9/L"
+    assert client.get(SITE_ITEMS).json() == []
+
+
+def test_a_resolution_missing_from_the_audit_trail_is_null_in_the_json(
+    client: TestClient, study: str | Path
+) -> None:
+    assert client.post(LABS, json=LOW).status_code == 201
+    (item,) = client.get(SITE_ITEMS).json()
+    # Resolved by hand, outside the app: no audited update says who or when.
+    with Database.open(study) as database, database.write() as conn:
+        conn.execute(
+            update(action_items)
+            .where(action_items.c.id == item["id"])
+            .values(status="resolved", resolution="settled by phone")
+        )
+    (shown,) = client.get(SITE_ITEMS + "/resolved").json()
+    assert (shown["resolved_by"], shown["resolved_at_utc"], shown["resolution"]) == (
+        None,
+        None,
+        "settled by phone",
+    )

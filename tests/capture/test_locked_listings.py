@@ -1,6 +1,7 @@
 """The listings of adverse events, labs, conmeds and disposition mark a locked record, with
-who locked it and when, and offer no change of it (its save would be refused); a
-listing asks for its locks in one query, however many rows it has."""
+who locked it and when, and offer no change of it (its save would be refused); their JSON
+twins give each record's ``locked``, the same facts; a listing, page or JSON, asks for its
+locks in one query, however many rows it has."""
 
 from __future__ import annotations
 
@@ -81,6 +82,34 @@ def test_a_locked_record_is_marked_and_offers_no_change(
         assert '<strong class="locked">locked</strong>' in monitor.get(listing).text
 
 
+@pytest.mark.parametrize(("slug", "table", "fields"), RECORDS, ids=[r[0] for r in RECORDS])
+def test_the_json_listing_says_who_locked_a_record_and_when(
+    nurse: TestClient, slug: str, table: str, fields: dict[str, str]
+) -> None:
+    record = _add(nurse, slug, fields)
+    before = nurse.get(f"{API}/{slug}")
+    assert before.status_code == 200, before.text
+    assert [(r["id"], r["locked"]) for r in before.json()] == [(record, None)]
+    _lock(nurse, table, record)
+    (listed,) = nurse.get(f"{API}/{slug}").json()
+    lock = listed["locked"]
+    assert set(lock) == {"locked_by", "locked_at_utc"}
+    assert lock["locked_by"] == "data_manager"
+    # The same facts the page shows for the row.
+    page = html.unescape(nurse.get(f"{PARTICIPANT}/{slug}").text)
+    assert f"(by data_manager at {lock['locked_at_utc']} UTC" in page
+
+
+def test_the_json_listing_marks_only_the_locked_record(nurse: TestClient) -> None:
+    slug, table, fields = RECORDS[2]
+    kept = _add(nurse, slug, fields)
+    locked = _add(nurse, slug, {**fields, "medication": "Ibuprofen"})
+    _lock(nurse, table, locked)
+    listed = {r["id"]: r["locked"] for r in nurse.get(f"{API}/{slug}").json()}
+    assert listed[kept] is None
+    assert listed[locked] is not None
+
+
 def test_only_the_locked_row_is_marked(nurse: TestClient) -> None:
     slug, table, fields = RECORDS[2]
     kept = _add(nurse, slug, fields)
@@ -121,3 +150,4 @@ def test_a_listing_asks_for_its_locks_in_one_query(nurse: TestClient) -> None:
         if number % 2:
             _lock(nurse, table, record)
     assert _lock_queries(nurse, f"{PARTICIPANT}/{slug}") == 1
+    assert _lock_queries(nurse, f"{API}/{slug}") == 1

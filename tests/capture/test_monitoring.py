@@ -270,3 +270,23 @@ def test_the_review_and_query_pages_name_fields_in_words(nurse: TestClient) -> N
         page = html.unescape(manager.get("/sites/AMC/queries").text)
         assert "<td>concomitant medication 1</td><td>Medication</td>" in page
         assert "<td>conmeds 1</td>" not in page
+
+
+def test_the_review_shows_an_assessments_measure_in_words(nurse: TestClient) -> None:
+    done = nurse.post(API + "/visits", json={"visit": "M0", "visited_on": TODAY.isoformat()})
+    assert done.status_code == 201, done.text
+    saved = nurse.post(API + "/visits/M0/assessment", json={**grades("5"), "value.gnds_upper": "2"})
+    assert saved.status_code < 300, saved.text
+    review = html.unescape(nurse.get(PARTICIPANT + "/review").text)
+    assert "<td>Measure</td><td>MRC sum score (points)</td>" in review
+    for measure in ("mrc_sum", "gnds_upper"):
+        assert f"<td>{measure}</td>" not in review
+    # The JSON keeps the id in the values and gives the words beside them.
+    shown = {
+        r["values"]["measure"]: r["words"]["measure"]
+        for r in nurse.get(API + "/review").json()["records"]
+        if r["table"] == "assessments"
+    }
+    assert shown["mrc_sum"] == "MRC sum score (points)"
+    assert set(shown) == {"mrc_sum", "gnds_upper"}
+    assert all(words != measure for measure, words in shown.items())

@@ -280,6 +280,7 @@ def test_the_api_has_an_openapi_document(study: str | Path) -> None:
         "/api/sites/{site}/participants/{subject}/disposition",
         "/api/sites/{site}/participants/{subject}/disposition/{record}",
         "/api/sites/{site}/action-items",
+        "/api/sites/{site}/action-items/resolved",
         "/api/sites/{site}/action-items/{record}",
         "/api/sites/{site}/participants/{subject}/action-items",
         "/api/sites/{site}/participants/{subject}/lab-schedule",

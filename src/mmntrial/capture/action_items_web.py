@@ -1,6 +1,6 @@
 """The routes of safety monitoring: a site's open action items (overdue ones marked),
-resolving one, the site's resolved items (who, when, the resolution), and a
-participant's items and lab schedule as JSON.
+resolving one, the site's resolved items (who, when, the resolution; a page and its JSON
+twin), and a participant's items and lab schedule as JSON.
 
 Pages and the JSON API beside them, each named in the permission table. The items and
 the lab schedule of one participant are also on the participant's page
@@ -87,6 +87,16 @@ def add_routes(app: FastAPI, database: Database, page: Page, today: Callable[[],
         """The site's open action items by due date, each marked ``overdue`` or not."""
         with api_errors("site"), database.read() as conn:
             return action_items.of_site(conn, site, today())
+
+    @app.get("/api" + path + "/resolved", name="api_action_items_resolved")
+    def api_resolved(site: str) -> list[dict[str, Any]]:
+        """The site's resolved action items, newest resolution first, as the page shows
+        them: each with ``resolution``, ``resolved_by`` and ``resolved_at_utc`` (both null
+        when the audit trail holds no update that resolved the item)."""
+        with api_errors("site"), database.read() as conn:
+            items = action_items.resolved_of_site(conn, site)
+        # The listing sorts an unknown time as "" (oldest); JSON says it is unknown.
+        return [{**i, "resolved_at_utc": i["resolved_at_utc"] or None} for i in items]
 
     @app.get(
         "/api/sites/{site}/participants/{subject}/action-items",

@@ -278,6 +278,11 @@ PERMISSIONS: dict[str, Rule] = {
     "api_action_items": Rule(
         SITE_READERS, summary="a site's open action items (JSON)", per_site=True
     ),
+    "api_action_items_resolved": Rule(
+        SITE_READERS,
+        summary="a site's resolved action items: who, when, the resolution (JSON)",
+        per_site=True,
+    ),
     "api_participant_action_items": Rule(
         SITE_READERS, summary="a participant's action items (JSON)", per_site=True
     ),

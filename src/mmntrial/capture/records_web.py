@@ -5,7 +5,8 @@ For a form named ``N`` with the path part ``SLUG``, under
 form to add one (``N_page``, ``N_add``), the same form filled with a record to change it
 with a reason (``?change=ID``, posted to ``.../SLUG/{record}``: ``N_change``; a locked
 record is marked so, with who locked it and when, and offers no change), and the
-JSON API beside them (``api_N``, ``api_N_add``, ``api_N_change``), each named in the
+JSON API beside them (``api_N``, ``api_N_add``, ``api_N_change``; its listing gives each
+record's ``locked``, the same facts), each named in the
 permission table. A refused value answers 422 naming its field; a value awaiting
 confirmation answers 422 with a confirm box. No answer here holds an arm.
 """
@@ -104,7 +105,11 @@ def add_routes(
 
     def api_list(site: str, subject: str) -> list[dict[str, Any]]:
         with api_errors("subject"), database.read() as conn:
-            return records.listed(conn, form, site, subject)
+            rows = records.listed(conn, form, site, subject)
+            locked = locks_of(conn, form.table, [r["id"] for r in rows])
+        # The same facts the page shows, so that a client knows before it tries that a
+        # change of the record would be refused.
+        return [{**r, "locked": locked.get(r["id"])} for r in rows]
 
     async def api_add(request: Request, site: str, subject: str) -> dict[str, Any]:
         body = await json_body(request)
@@ -128,7 +133,10 @@ def add_routes(
     api_change.__doc__ = (
         f"Change a record of {form.title.lower()}: the fields changed and ``reason``."
     )
-    api_list.__doc__ = f"The participant's records of {form.title.lower()}, in order."
+    api_list.__doc__ = (
+        f"The participant's records of {form.title.lower()}, in order, each with ``locked``: "
+        "null, or ``locked_by`` and ``locked_at_utc`` of the lock that holds on it."
+    )
     app.get(path, name=f"{name}_page", response_class=HTMLResponse, include_in_schema=False)(show)
     app.post(path, name=f"{name}_add", include_in_schema=False)(add_page)
     app.post(path + "/{record}", name=f"{name}_change", include_in_schema=False)(change_page)

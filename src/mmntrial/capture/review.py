@@ -27,7 +27,8 @@ from mmntrial.capture import (
 from mmntrial.capture.allocation import participant
 from mmntrial.capture.odm_forms import INFUSIONS, VISIT, OdmForm
 from mmntrial.capture.records import RecordForm
-from mmntrial.capture.reviewed import REVIEWED, records_of
+from mmntrial.capture.reviewed import REVIEWED, Record, records_of
+from mmntrial.measures.catalogue import MEASURES
 
 #: Words for the columns that no form labels: the visit a record belongs to, an
 #: assessment's parts, what the app adds to an infusion, and the engine panel's dose
@@ -81,9 +82,19 @@ def field_labels() -> dict[str, dict[str, str]]:
     return {t: {**UNLABELLED.get(t, {}), **labelled.get(t, {})} for t in REVIEWED}
 
 
+def value_words(record: Record) -> dict[str, str]:
+    """The values of ``record`` in words, by field, where its table keeps an id: an
+    assessment's ``measure`` as the catalogue's label and unit (``mrc_sum`` reads "MRC
+    sum score (points)"). A measure the catalogue does not know keeps its id: no words
+    are guessed for it."""
+    measure = record.values.get("measure") if record.table == "assessments" else None
+    spec = MEASURES.get(str(measure))
+    return {} if spec is None else {"measure": f"{spec.label} ({spec.unit})"}
+
+
 def review(conn: Connection, site: str, subject: str) -> dict[str, Any]:
-    """``subject``'s records, each with its queries by field, lock and verification; the
-    visits' signatures."""
+    """``subject``'s records, each with its queries by field, lock, verification and
+    values in words (:func:`value_words`); the visits' signatures."""
     person = participant(conn, site, subject)
     found = records_of(conn, int(person["id"]))
     checked = verification.verified(conn, found)
@@ -99,6 +110,7 @@ def review(conn: Connection, site: str, subject: str) -> dict[str, Any]:
                 "record": record.id,
                 "name": record.name,
                 "values": record.values,
+                "words": value_words(record),
                 "queries": raised.get(record.key, []),
                 "lock": held.get(record.key),
                 "verification": checked.get(record.key),
