@@ -4,9 +4,12 @@ With a ``[safety.lab_schedule]`` the simulator samples the schedule's labs on it
 days (:func:`mmntrial.safety.lab_schedule.due_days`, the code the capture app's lab
 calendar uses), exactly on the day, within each patient's follow-up. A protocol without
 a schedule keeps neutrophils and WBC at every scheduled visit: the study drug's known
-effect on the counts [S47]. Either way the protocol's ``[safety] graded_labs`` not
-sampled on day 0 are sampled then, so that every graded lab has the baseline its shift
-table and the creatinine rule need.
+effect on the counts [S47]. Either way every one of the protocol's ``[safety]
+graded_labs`` is sampled at the patient's screening, as a site draws its screening
+bloods: every graded lab has a value before day 0 for its shift table's baseline, and
+the haemoglobin drawn on day 0, days after the last infusion before randomization, has
+the pre-infusion value the haemolysis rule compares it with (without it, the rule could
+only say, for every patient, that it cannot evaluate).
 
 Either way a leukopenia within follow-up is found by a count (neutrophils and WBC) on
 its first day, when no sample was due that day: the patient's course interrupts the
@@ -33,9 +36,11 @@ def lab_samples(
     patients: Patients,
     visits: Sequence[tuple[int, int]],
     follow_up_days: Floats,
+    screening_day: Ints,
 ) -> list[Samples]:
     """The samples of a trial: ``visits`` are the ``(patient, day)`` of its scheduled
-    visits, used only when the protocol has no lab schedule."""
+    visits, used only when the protocol has no lab schedule; ``screening_day`` is each
+    patient's day of screening (before day 0)."""
     schedule = protocol.safety.lab_schedule
     if schedule is None:
         patient = np.array([p for p, _ in visits], dtype=np.intp)
@@ -47,11 +52,10 @@ def lab_samples(
         patient, column = np.nonzero(within)
         first = Samples(schedule.labs, patient.astype(np.intp), due[column])
     groups = [first]
-    taken = first.labs if (first.day == 0).any() else ()
-    baseline = tuple(lab for lab in protocol.safety.graded_labs if lab not in taken)
-    if baseline:
+    graded = protocol.safety.graded_labs
+    if graded:
         everyone = np.arange(patients.n, dtype=np.intp)
-        groups.append(Samples(baseline, everyone, np.zeros(patients.n, dtype=np.int64)))
+        groups.append(Samples(graded, everyone, np.asarray(screening_day, dtype=np.int64)))
     groups.append(_finding(patients, follow_up_days, groups))
     return groups
 

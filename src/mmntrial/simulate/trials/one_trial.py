@@ -273,7 +273,11 @@ def _tables(
         for (p, day, _), v in zip(igg_rows, measured, strict=True)
     ]
     events = adverse_events(population, patients, follow_up, rng)
-    samples = lab_samples(protocol, patients, [(p, day) for p, day, _ in igg_rows], follow_up)
+    screening = _screening(protocol, population, ids, sites, first_day, rng)
+    randomized = screening.dropna(subset=["subject_id"]).set_index("subject_id")
+    screening_day = randomized["screening_day"].reindex(ids).to_numpy(dtype=np.int64)
+    visits = [(p, day) for p, day, _ in igg_rows]
+    samples = lab_samples(protocol, patients, visits, follow_up, screening_day)
     dispositions = []
     for p in range(patients.n):
         left = recorder.withdrawn.get(p)
@@ -301,7 +305,7 @@ def _tables(
             }
         )
     return {
-        "screening": _screening(protocol, population, ids, sites, first_day, rng),
+        "screening": screening,
         "subjects": subjects,
         "infusions": pd.DataFrame(pre + recorder.infusions),
         "assessments": pd.DataFrame(recorder.assessments),
